@@ -1,0 +1,151 @@
+/**
+ * Geometry of a toy autoencoder's latent space (seed 001, "Does the
+ * Optimization Failure solution pursue linear separability?").
+ *
+ * Feature i's latent vector is the i-th column Wᵢ of W. For m = 2 the
+ * latent polygon joins the columns in order of angle, and feature i's latent
+ * zone is the part of that polygon where Wᵢᵀh + bᵢ > 0, i.e. where a latent
+ * point h makes feature i's output positive. Zones are computed exactly, by
+ * clipping the polygon with the half-plane.
+ *
+ * Features are numbered from 1 in every table and figure, as in the seed
+ * (W₁ … Wₙ); arrays are indexed from 0.
+ *
+ * @module
+ */
+
+/** A point of the latent plane. */
+export type Point = [number, number];
+
+/** Per-feature geometry: norm ‖Wᵢ‖, angle of Wᵢ (m = 2, degrees in [0, 360)), bias bᵢ. */
+export interface FeatureRow {
+  feature: number;
+  norm: number;
+  /** Angle in degrees (only when m = 2, else NaN). */
+  angle: number;
+  bias: number;
+  /** Coordinates of Wᵢ (only when m = 2, else NaN). */
+  x: number;
+  y: number;
+}
+
+/** Column i of W (`[m][n]`). */
+export function column(W: number[][], i: number): number[] {
+  return W.map((row) => row[i]);
+}
+
+/** Norm, angle and bias of every feature. */
+export function featureRows(W: number[][], b: number[]): FeatureRow[] {
+  const m = W.length;
+  const n = W[0].length;
+  return Array.from({ length: n }, (_, i) => {
+    const v = column(W, i);
+    const norm = Math.hypot(...v);
+    const planar = m === 2;
+    let angle = planar ? (Math.atan2(v[1], v[0]) * 180) / Math.PI : NaN;
+    if (angle < 0) angle += 360;
+    return {
+      feature: i + 1,
+      norm,
+      angle,
+      bias: b[i],
+      x: planar ? v[0] : NaN,
+      y: planar ? v[1] : NaN,
+    };
+  });
+}
+
+/** The Gram matrix WᵀW (`[n][n]`): entry (i, j) is Wᵢ·Wⱼ. */
+export function gram(W: number[][]): number[][] {
+  const n = W[0].length;
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      Array.from({ length: n }, (_, j) => W.reduce((s, row) => s + row[i] * row[j], 0)),
+  );
+}
+
+/**
+ * Vertices of the latent polygon (m = 2): the columns of W in order of angle,
+ * counter-clockwise from the positive x axis. Returns feature numbers too.
+ */
+export function latentPolygon(W: number[][]): { feature: number; point: Point }[] {
+  if (W.length !== 2) throw new RangeError(`the latent polygon needs m = 2, got m = ${W.length}`);
+  return featureRows(W, new Array(W[0].length).fill(0))
+    .map((r) => ({ feature: r.feature, angle: r.angle, point: [r.x, r.y] as Point }))
+    .sort((a, b) => a.angle - b.angle || a.feature - b.feature)
+    .map(({ feature, point }) => ({ feature, point }));
+}
+
+/**
+ * Clips a polygon to the half-plane {h : a·h + c > 0} (Sutherland–Hodgman
+ * against one edge). Works for non-convex polygons; the result may contain
+ * zero-width bridges, which draw and measure correctly.
+ */
+export function clipHalfPlane(polygon: Point[], a: Point, c: number): Point[] {
+  const out: Point[] = [];
+  const value = (p: Point) => a[0] * p[0] + a[1] * p[1] + c;
+  for (let k = 0; k < polygon.length; k++) {
+    const p = polygon[k];
+    const q = polygon[(k + 1) % polygon.length];
+    const vp = value(p);
+    const vq = value(q);
+    if (vp > 0) out.push(p);
+    if ((vp > 0) !== (vq > 0)) {
+      const t = vp / (vp - vq);
+      out.push([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])]);
+    }
+  }
+  return out;
+}
+
+/** Signed area of a polygon (shoelace formula; positive when counter-clockwise). */
+export function polygonArea(polygon: Point[]): number {
+  let s = 0;
+  for (let k = 0; k < polygon.length; k++) {
+    const [x0, y0] = polygon[k];
+    const [x1, y1] = polygon[(k + 1) % polygon.length];
+    s += x0 * y1 - x1 * y0;
+  }
+  return s / 2;
+}
+
+/** Feature i's latent zone: the part of the latent polygon where Wᵢᵀh + bᵢ > 0. */
+export interface LatentZone {
+  feature: number;
+  polygon: Point[];
+  /** Area of the zone over the area of the latent polygon. */
+  fraction: number;
+}
+
+/** Latent zones of every feature (m = 2). */
+export function latentZones(W: number[][], b: number[]): LatentZone[] {
+  const polygon = latentPolygon(W).map((v) => v.point);
+  const total = Math.abs(polygonArea(polygon));
+  return Array.from({ length: W[0].length }, (_, i) => {
+    const zone = clipHalfPlane(polygon, [W[0][i], W[1][i]], b[i]);
+    const area = zone.length >= 3 ? Math.abs(polygonArea(zone)) : 0;
+    return { feature: i + 1, polygon: zone, fraction: total > 0 ? area / total : 0 };
+  });
+}
+
+/**
+ * Reconstruction of every one-hot example: entry (k, i) is
+ * ReLU(Wᵢ·Wₖ + bᵢ), the output for feature i when feature k is on.
+ */
+export function identityReconstruction(W: number[][], b: number[]): number[][] {
+  const G = gram(W);
+  return G.map((row) => row.map((g, i) => Math.max(0, g + b[i])));
+}
+
+/**
+ * Angular gaps (degrees) between angle-adjacent feature vectors (m = 2),
+ * over the features in `features` (numbered from 1; default all). The gaps
+ * sum to 360; a regular k-gon has every gap 360/k.
+ */
+export function adjacentGaps(W: number[][], features?: number[]): number[] {
+  const rows = featureRows(W, new Array(W[0].length).fill(0));
+  const chosen = features ? rows.filter((r) => features.includes(r.feature)) : rows;
+  const angles = chosen.map((r) => r.angle).sort((a, b) => a - b);
+  return angles.map((a, k) => k + 1 < angles.length ? angles[k + 1] - a : 360 - a + angles[0]);
+}

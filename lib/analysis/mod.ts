@@ -1,0 +1,8 @@
+/**
+ * Analysis of trained models: geometry, closed forms, outcomes.
+ * @module
+ */
+export * from "./geometry.ts";
+export * from "./closed_forms.ts";
+export * from "./outcomes.ts";
+export * from "./toy_run.ts";

@@ -1,0 +1,8 @@
+/**
+ * Datasets of the lab.
+ * @module
+ */
+export * from "./batch.ts";
+export * from "./identity.ts";
+export * from "./sparse_features.ts";
+export * from "./toy_data.ts";

@@ -1,0 +1,193 @@
+/**
+ * What an experiment is: a flat, typed config with documented defaults and
+ * profiles, a `run` that computes a plain result, and `artefacts` that turn
+ * the result into tables, figures and a summary. `deno task reproduce` and
+ * the notebooks both go through this shape.
+ *
+ * Config values from the command line (`--set key=value`) are parsed and
+ * checked against each field's spec here, so every bad value is reported in
+ * one line naming the key, the value and what is allowed.
+ *
+ * @module
+ */
+import type * as aqNs from "arquero";
+import type { Spec } from "../plots/render.ts";
+
+/** Profiles: `smoke` (seconds, CI), `quick` (default, minutes), `full` (the seeds' lengths). */
+export const PROFILES = ["smoke", "quick", "full"] as const;
+/** One of {@link PROFILES}. */
+export type Profile = typeof PROFILES[number];
+
+/** A config value. */
+export type Value = number | string | boolean | null;
+
+/** How a config field is parsed and checked. */
+export type FieldSpec =
+  | { type: "int"; min?: number; max?: number; doc: string }
+  | {
+    type: "number";
+    min?: number;
+    /** When true, `min` itself is not allowed. */
+    exclusiveMin?: boolean;
+    max?: number;
+    /** Accept the word `default` for null (meaning "derived from other settings"). */
+    nullable?: boolean;
+    doc: string;
+  }
+  | { type: "enum"; values: readonly string[]; doc: string }
+  | { type: "bool"; doc: string };
+
+/** A bad config value or flag: the message is one line, shown as-is. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Progress of an experiment (`fraction` in [0, 1] over the whole experiment). */
+export interface ExperimentProgress {
+  fraction: number;
+  message: string;
+  /** Current loss of every instance when the stage is a training run. */
+  loss?: Float64Array;
+  step?: number;
+  steps?: number;
+}
+
+/** How to run (never changes the numbers, except `engine`-like config fields). */
+export interface RunOptions {
+  onProgress?: (p: ExperimentProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** tfjs backend when an experiment uses tfjs. */
+  backend?: "wasm" | "cpu";
+  /** Worker threads for fused training (default "auto"). */
+  workers?: number | "auto";
+}
+
+/** Facts about how a result was computed, for `config.json`. */
+export interface RunMeta {
+  engine: string;
+  backend: string | null;
+  workers: number;
+  elapsedMs: number;
+}
+
+/** What `artefacts` returns: everything the report and the notebook show. */
+export interface Artefacts {
+  /** Numbers worth reading first; written to summary.json. */
+  summary: Record<string, unknown>;
+  /** Tables written as `<name>.csv`. */
+  tables: Record<string, aqNs.ColumnTable>;
+  /** Figures written as `<name>.svg` and `<name>.png`, in display order. */
+  figures: Record<string, Spec>;
+  /** Short notes shown in the report above the figures (Markdown-free text). */
+  notes: string[];
+}
+
+/** An experiment with config type `C` and result type `R`. */
+export interface Experiment<C extends Record<string, Value>, R> {
+  id: string;
+  title: string;
+  /** One paragraph: what it shows and where it comes from. */
+  description: string;
+  defaults: C;
+  fields: { [K in keyof C]: FieldSpec };
+  /** Overrides of the defaults per profile (`quick` is the defaults). */
+  profiles: Record<Profile, Partial<C>>;
+  /** Cross-field checks; throws ConfigError. */
+  validate?: (config: C) => void;
+  run: (config: C, options: RunOptions) => Promise<R & { meta: RunMeta }>;
+  artefacts: (result: R, config: C) => Artefacts;
+}
+
+/** Any experiment (for registries). */
+// deno-lint-ignore no-explicit-any
+export type AnyExperiment = Experiment<any, any>;
+
+function describeAllowed(spec: FieldSpec): string {
+  switch (spec.type) {
+    case "int": {
+      const lo = spec.min !== undefined ? ` >= ${spec.min}` : "";
+      const hi = spec.max !== undefined ? `${lo ? " and" : ""} <= ${spec.max}` : "";
+      return `an integer${lo}${hi}`;
+    }
+    case "number": {
+      const lo = spec.min !== undefined ? ` ${spec.exclusiveMin ? ">" : ">="} ${spec.min}` : "";
+      const hi = spec.max !== undefined ? `${lo ? " and" : ""} <= ${spec.max}` : "";
+      return `a number${lo}${hi}${spec.nullable ? ' (or "default")' : ""}`;
+    }
+    case "enum":
+      return `one of ${spec.values.join("|")}`;
+    case "bool":
+      return "true or false";
+  }
+}
+
+/** Parses one `--set` value for `key` against its spec. */
+export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
+  const fail = (): never => {
+    throw new ConfigError(`${key}=${raw} is not allowed: ${key} must be ${describeAllowed(spec)}`);
+  };
+  switch (spec.type) {
+    case "int": {
+      if (!/^[+-]?\d+$/.test(raw.trim())) fail();
+      const v = Number(raw);
+      if (!Number.isSafeInteger(v)) fail();
+      if (spec.min !== undefined && v < spec.min) fail();
+      if (spec.max !== undefined && v > spec.max) fail();
+      return v;
+    }
+    case "number": {
+      if (spec.nullable && raw.trim() === "default") return null;
+      if (raw.trim() === "") fail();
+      const v = Number(raw);
+      if (!Number.isFinite(v)) fail();
+      if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();
+      if (spec.max !== undefined && v > spec.max) fail();
+      return v;
+    }
+    case "enum":
+      if (!spec.values.includes(raw)) fail();
+      return raw;
+    case "bool":
+      if (raw !== "true" && raw !== "false") fail();
+      return raw === "true";
+  }
+}
+
+/**
+ * Resolves an experiment's config: defaults, then the profile's overrides,
+ * then the user's `--set` pairs (later pairs win), then cross-field checks.
+ */
+export function resolveConfig<C extends Record<string, Value>>(
+  experiment: Experiment<C, unknown>,
+  profile: Profile,
+  sets: [string, string][] = [],
+): C {
+  const config = { ...experiment.defaults, ...experiment.profiles[profile] } as C;
+  const fields = experiment.fields as Record<string, FieldSpec>;
+  for (const [key, raw] of sets) {
+    const spec = fields[key];
+    if (!spec) {
+      const known = Object.keys(fields).join(", ");
+      throw new ConfigError(`unknown key "${key}" for ${experiment.id}; known keys: ${known}`);
+    }
+    (config as Record<string, Value>)[key] = parseValue(key, raw, spec);
+  }
+  experiment.validate?.(config);
+  return config;
+}
+
+/** Checks a config given as an object (e.g. from a notebook) the same way as `--set` values. */
+export function checkConfig<C extends Record<string, Value>>(
+  experiment: Experiment<C, unknown>,
+  config: C,
+): C {
+  const fields = experiment.fields as Record<string, FieldSpec>;
+  for (const [key, value] of Object.entries(config)) {
+    const spec = fields[key];
+    if (!spec) throw new ConfigError(`unknown key "${key}" for ${experiment.id}`);
+    if (value === null && spec.type === "number" && spec.nullable) continue;
+    parseValue(key, String(value), spec);
+  }
+  experiment.validate?.(config);
+  return config;
+}

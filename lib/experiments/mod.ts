@@ -1,0 +1,8 @@
+/**
+ * Experiments: typed configs, runs and artefacts, and their registry.
+ * @module
+ */
+export * from "./experiment.ts";
+export * from "./registry.ts";
+export { toyGeometry } from "./toy_geometry.ts";
+export { toySeedSweep } from "./toy_seed_sweep.ts";

@@ -1,0 +1,112 @@
+/**
+ * Training history with bounded memory.
+ *
+ * A {@link StridedRecorder} keeps one row of values (e.g. the loss of every
+ * instance, or every instance's parameters) every `stride` steps. When it
+ * holds `capacity` rows it drops every other row and doubles its stride, so
+ * a run of any length keeps between capacity/2 and capacity evenly spaced
+ * rows, plus the final step. The rows kept depend only on the step numbers,
+ * never on the values, so recorders of different workers stay aligned.
+ *
+ * @module
+ */
+
+/** A recorded series: `steps[k]` is the step of row k of `values` (`[rows, width]`). */
+export interface Series {
+  width: number;
+  steps: number[];
+  values: Float32Array;
+}
+
+/** Row recorder with a fixed capacity and a doubling stride. */
+export class StridedRecorder {
+  readonly width: number;
+  readonly capacity: number;
+  #stride: number;
+  #steps: number[] = [];
+  #buf: Float32Array;
+
+  constructor(width: number, options: { stride: number; capacity: number }) {
+    const { stride, capacity } = options;
+    if (!Number.isInteger(stride) || stride < 1) {
+      throw new RangeError(`stride must be an integer >= 1, got ${stride}`);
+    }
+    if (!Number.isInteger(capacity) || capacity < 2) {
+      throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
+    }
+    this.width = width;
+    this.capacity = capacity;
+    this.#stride = stride;
+    this.#buf = new Float32Array(width * capacity);
+  }
+
+  /** Current stride. */
+  get stride(): number {
+    return this.#stride;
+  }
+
+  /** Whether `step` is due for a row at the current stride. */
+  wants(step: number): boolean {
+    return step % this.#stride === 0;
+  }
+
+  /** Appends a row at `step` (use after {@link wants} said yes, or for the final step). */
+  record(step: number, row: ArrayLike<number>): void {
+    if (this.#steps.length === this.capacity) this.#compact();
+    const k = this.#steps.length;
+    this.#steps.push(step);
+    const base = k * this.width;
+    for (let j = 0; j < this.width; j++) this.#buf[base + j] = row[j];
+  }
+
+  /** Records the row of the final step unless that step is already the last row. */
+  finish(step: number, row: ArrayLike<number>): void {
+    if (this.#steps[this.#steps.length - 1] !== step) this.record(step, row);
+  }
+
+  #compact(): void {
+    const next = this.#stride * 2;
+    let kept = 0;
+    for (let k = 0; k < this.#steps.length; k++) {
+      if (this.#steps[k] % next !== 0) continue;
+      if (kept !== k) {
+        this.#buf.copyWithin(kept * this.width, k * this.width, (k + 1) * this.width);
+      }
+      this.#steps[kept++] = this.#steps[k];
+    }
+    this.#steps.length = kept;
+    this.#stride = next;
+  }
+
+  /** The rows kept so far. */
+  series(): Series {
+    return {
+      width: this.width,
+      steps: [...this.#steps],
+      values: this.#buf.slice(0, this.#steps.length * this.width),
+    };
+  }
+}
+
+/**
+ * Joins series recorded for consecutive groups of columns (e.g. instances
+ * split across workers) into one series. All parts must share their steps.
+ */
+export function concatSeriesColumns(parts: Series[]): Series {
+  const steps = parts[0].steps;
+  for (const p of parts) {
+    if (p.steps.length !== steps.length || p.steps.some((s, k) => s !== steps[k])) {
+      throw new Error("concatSeriesColumns: parts were recorded at different steps");
+    }
+  }
+  const width = parts.reduce((s, p) => s + p.width, 0);
+  const values = new Float32Array(steps.length * width);
+  for (let k = 0; k < steps.length; k++) {
+    let col = 0;
+    for (const p of parts) {
+      values.set(p.values.subarray(k * p.width, (k + 1) * p.width), k * width + col);
+      col += p.width;
+    }
+  }
+  return { width, steps: [...steps], values };
+}
