@@ -19,10 +19,10 @@ import {
   type AnyExperiment,
   ConfigError,
   EXPERIMENTS,
-  findExperiment,
   type FieldSpec,
-  PROFILES,
+  findExperiment,
   type Profile,
+  PROFILES,
   resolveConfig,
   type Value,
 } from "../lib/experiments/mod.ts";
@@ -242,7 +242,9 @@ async function main(): Promise<number> {
       );
       bar.done(
         `done in ${(meta.elapsedMs / 1000).toFixed(1)} s (${meta.engine}` +
-          `${meta.backend ? `/${meta.backend}` : ""}, ${meta.workers} worker${meta.workers > 1 ? "s" : ""}) → ` +
+          `${meta.backend ? `/${meta.backend}` : ""}, ${meta.workers} worker${
+            meta.workers > 1 ? "s" : ""
+          }) → ` +
           join(p.out, experiment.id),
       );
     }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { optimizerDefaults, type OptimizerName } from "../lib/optim/mod.ts";
 import { TOY_MODEL_DEFAULTS, toyParamCount } from "../lib/models/toy_relu.ts";
-import { type ToyEngine, trainToy, type ToyTrainConfig } from "../lib/train/mod.ts";
+import { type ToyEngine, type ToyTrainConfig, trainToy } from "../lib/train/mod.ts";
 
 interface Fixture {
   n: number;

@@ -60,8 +60,7 @@ export function gram(W: number[][]): number[][] {
   const n = W[0].length;
   return Array.from(
     { length: n },
-    (_, i) =>
-      Array.from({ length: n }, (_, j) => W.reduce((s, row) => s + row[i] * row[j], 0)),
+    (_, i) => Array.from({ length: n }, (_, j) => W.reduce((s, row) => s + row[i] * row[j], 0)),
   );
 }
 

@@ -100,7 +100,10 @@ export interface OutcomeTimeline {
  * recomputed from its parameters (identity data) so that it matches the
  * state exactly; for other data only the norms decide (`oneHot: false`).
  */
-export function outcomeTimeline(result: ToyTrainResult, options: { oneHot: boolean }): OutcomeTimeline {
+export function outcomeTimeline(
+  result: ToyTrainResult,
+  options: { oneHot: boolean },
+): OutcomeTimeline {
   const { n, m, bias, instances } = result.final;
   const shape = { n, m, bias };
   const p = toyParamCount(shape);

@@ -10,7 +10,7 @@ import { featureRows, gram, latentPolygon, latentZones } from "../analysis/geome
 import type { ProgressRow } from "../analysis/toy_run.ts";
 import type { ToyDataConfig } from "../data/toy_data.ts";
 import { TOY_MODEL_DEFAULTS } from "../models/toy_relu.ts";
-import { OPTIMIZER_NAMES, type OptimizerName, optimizerDefaults } from "../optim/config.ts";
+import { OPTIMIZER_NAMES, optimizerDefaults, type OptimizerName } from "../optim/config.ts";
 import {
   biasesSpec,
   featureVectorsSpec,
@@ -20,8 +20,18 @@ import {
 } from "../plots/toy.ts";
 import type { Spec } from "../plots/render.ts";
 import { MAX_SEED } from "../random.ts";
-import { RECORD_DEFAULTS, TOY_ENGINES, type ToyProgress, type ToyTrainConfig } from "../train/mod.ts";
-import { ConfigError, type ExperimentProgress, type FieldSpec, type RunOptions } from "./experiment.ts";
+import {
+  RECORD_DEFAULTS,
+  TOY_ENGINES,
+  type ToyProgress,
+  type ToyTrainConfig,
+} from "../train/mod.ts";
+import {
+  ConfigError,
+  type ExperimentProgress,
+  type FieldSpec,
+  type RunOptions,
+} from "./experiment.ts";
 
 /** Training settings every toy experiment accepts with `--set`. */
 export interface ToyTrainFields {
@@ -137,7 +147,8 @@ export function stageProgress(
     if (!options.onProgress) return;
     const event: ExperimentProgress = {
       fraction: from + ((to - from) * p.step) / p.steps,
-      message: `${label}: step ${p.step}/${p.steps}` + (p.diverged ? `, ${p.diverged} diverged` : ""),
+      message: `${label}: step ${p.step}/${p.steps}` +
+        (p.diverged ? `, ${p.diverged} diverged` : ""),
       loss: p.loss,
       step: p.step,
       steps: p.steps,

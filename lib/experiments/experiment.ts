@@ -157,8 +157,8 @@ export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
  * Resolves an experiment's config: defaults, then the profile's overrides,
  * then the user's `--set` pairs (later pairs win), then cross-field checks.
  */
-export function resolveConfig<C extends Record<string, Value>>(
-  experiment: Experiment<C, unknown>,
+export function resolveConfig<C extends Record<string, Value>, R>(
+  experiment: Experiment<C, R>,
   profile: Profile,
   sets: [string, string][] = [],
 ): C {
@@ -177,8 +177,8 @@ export function resolveConfig<C extends Record<string, Value>>(
 }
 
 /** Checks a config given as an object (e.g. from a notebook) the same way as `--set` values. */
-export function checkConfig<C extends Record<string, Value>>(
-  experiment: Experiment<C, unknown>,
+export function checkConfig<C extends Record<string, Value>, R>(
+  experiment: Experiment<C, R>,
   config: C,
 ): C {
   const fields = experiment.fields as Record<string, FieldSpec>;
@@ -190,4 +190,23 @@ export function checkConfig<C extends Record<string, Value>>(
   }
   experiment.validate?.(config);
   return config;
+}
+
+/**
+ * A checked config for use in code and notebooks: the defaults, then the
+ * profile's overrides, then `overrides`.
+ *
+ * @example
+ * ```ts
+ * import { configure, toySeedSweep } from "../mod.ts";
+ * const config = configure(toySeedSweep, { seeds: 128, optimizer: "sgd", lr: 0.1 });
+ * ```
+ */
+export function configure<C extends Record<string, Value>, R>(
+  experiment: Experiment<C, R>,
+  overrides: Partial<C> = {},
+  profile: Profile = "quick",
+): C {
+  const config = { ...experiment.defaults, ...experiment.profiles[profile], ...overrides } as C;
+  return checkConfig(experiment, config);
 }

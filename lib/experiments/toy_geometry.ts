@@ -27,7 +27,7 @@ import {
   symmetricFailure,
   symmetricFailureLoss,
 } from "../analysis/mod.ts";
-import { trainToy, type ToyTrainResult } from "../train/mod.ts";
+import { type ToyTrainResult, trainToy } from "../train/mod.ts";
 import { MAX_SEED } from "../random.ts";
 import type { Spec } from "../plots/render.ts";
 import { ConfigError, type Experiment } from "./experiment.ts";
@@ -150,7 +150,9 @@ function pickFailure(run: ToyTrainResult, seeds: number[]): GeometryExample & { 
     step: t.steps[row],
     rule: `the candidate (of ${seeds.length}) in Symmetric Failure at the most snapshots ` +
       `(${bestCount} of ${rows}); ` +
-      (endsThere ? "it is still there at the end" : `shown at step ${t.steps[row]}, after which it left`),
+      (endsThere
+        ? "it is still there at the end"
+        : `shown at step ${t.steps[row]}, after which it left`),
     found: true,
     state,
     loss: endsThere ? run.finalLoss[best] : identityLoss(state.W, state.b),
@@ -182,7 +184,9 @@ function describe(e: GeometryExample) {
     learnt_norm_mean: normMean,
     learnt_norm_cv: Math.sqrt(mean(learntNorms.map((v) => (v - normMean) ** 2))) / normMean,
     adjacent_gap_deg_mean: gapMean,
-    adjacent_gap_deg_max_dev: gaps.length ? Math.max(...gaps.map((g) => Math.abs(g - gapMean))) : NaN,
+    adjacent_gap_deg_max_dev: gaps.length
+      ? Math.max(...gaps.map((g) => Math.abs(g - gapMean)))
+      : NaN,
   };
 }
 
@@ -302,8 +306,12 @@ export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
         `Perfect example (n=${c.nPerfect}): ${r.perfect.rule}.`,
         `Failure example (n=${c.nFailure}): ${r.failure.rule}. ` +
         `${r.failureAtEnd} of ${c.candidates} candidates are in Symmetric Failure at the end of the run.`,
-        `Closed forms: the regular ${c.nPerfect}-gon has loss ${identityLoss(ngon.W, ngon.b).toExponential(2)}; ` +
-        `the exact Symmetric Failure state has loss ${identityLoss(sf.W, sf.b).toPrecision(6)} = (n−1)/n³.`,
+        `Closed forms: the regular ${c.nPerfect}-gon has loss ${
+          identityLoss(ngon.W, ngon.b).toExponential(2)
+        }; ` +
+        `the exact Symmetric Failure state has loss ${
+          identityLoss(sf.W, sf.b).toPrecision(6)
+        } = (n−1)/n³.`,
       ],
     };
   },

@@ -14,15 +14,15 @@ import {
   OUTCOME_LABELS,
   outcomeFractions,
   outcomeLabel,
-  outcomeTimeline,
   type OutcomeTimeline,
+  outcomeTimeline,
   symmetricFailureLoss,
   type ToyOutcome,
 } from "../analysis/mod.ts";
 import type { ToyDataConfig } from "../data/toy_data.ts";
 import { finalLossHistogramSpec, lossCurvesSpec, outcomeFractionsSpec } from "../plots/toy.ts";
 import { MAX_SEED } from "../random.ts";
-import { trainToy, type ToyTrainResult } from "../train/mod.ts";
+import { type ToyTrainResult, trainToy } from "../train/mod.ts";
 import { ConfigError, type Experiment } from "./experiment.ts";
 import {
   seedRange,
@@ -104,10 +104,24 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
     n: { type: "int", min: 2, max: 64, doc: "features (input dimension)" },
     m: { type: "int", min: 1, max: 63, doc: "latent dimension" },
     seeds: { type: "int", min: 1, max: 100_000, doc: "number of seeds (instances)" },
-    data: { type: "enum", values: ["identity", "sparse"], doc: "one-hot examples or sparse features" },
+    data: {
+      type: "enum",
+      values: ["identity", "sparse"],
+      doc: "one-hot examples or sparse features",
+    },
     sparsity: { type: "number", min: 0, max: 0.999999, doc: "sparse data: P(feature off)" },
-    examples: { type: "int", min: 0, max: 1_000_000, doc: "sparse data: fixed set size T (0: fresh)" },
-    batchSize: { type: "int", min: 1, max: 65_536, doc: "sparse data: batch size of fresh batches" },
+    examples: {
+      type: "int",
+      min: 0,
+      max: 1_000_000,
+      doc: "sparse data: fixed set size T (0: fresh)",
+    },
+    batchSize: {
+      type: "int",
+      min: 1,
+      max: 65_536,
+      doc: "sparse data: batch size of fresh batches",
+    },
     importance: {
       type: "number",
       min: 0,
@@ -201,12 +215,18 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
     );
     const setting = `n=${n}, m=${c.m}, ${c.optimizer}(lr=${c.lr}), ${c.steps} steps`;
     const notes = [
-      `${seeds.length} seeds (${seeds[0]}–${seeds[seeds.length - 1]}), ${setting}, ${c.data} data, ` +
+      `${seeds.length} seeds (${seeds[0]}–${
+        seeds[seeds.length - 1]
+      }), ${setting}, ${c.data} data, ` +
       `${train.engine} engine${train.backend ? ` on ${train.backend}` : ""}.`,
       `A feature counts as unlearnt when ‖Wᵢ‖ < 0.1; "all learnt" means loss < 1% of (n−1)/n³ = ` +
-      `${sfLoss.toPrecision(4)}, the cost of one unlearnt feature. At step 0 (W ~ N(0, ${c.initStd}²)) ` +
+      `${
+        sfLoss.toPrecision(4)
+      }, the cost of one unlearnt feature. At step 0 (W ~ N(0, ${c.initStd}²)) ` +
       `most columns are below 0.1, so early snapshots read as "unlearnt".`,
-      `At the end: ${OUTCOME_LABELS.filter((l) => counts[l]).map((l) => `${l} ${counts[l]}`).join(", ")}; ` +
+      `At the end: ${
+        OUTCOME_LABELS.filter((l) => counts[l]).map((l) => `${l} ${counts[l]}`).join(", ")
+      }; ` +
       `${sfCount} in Symmetric Failure (one unlearnt feature, bias within 10% of 1/n, loss within 10% of (n−1)/n³).`,
     ];
     return {

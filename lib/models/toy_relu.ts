@@ -288,7 +288,11 @@ export function toyLossGradIdentity(
 }
 
 /** Loss of every instance on one shared batch (float64, no gradient). */
-export function toyLosses(params: ToyParams, batch: CsrBatch, importance?: Float64Array): Float64Array {
+export function toyLosses(
+  params: ToyParams,
+  batch: CsrBatch,
+  importance?: Float64Array,
+): Float64Array {
   const imp = importance ?? new Float64Array(params.n).fill(1);
   const p = toyParamCount(params);
   const scratch = toyScratch(params.n, params.m);

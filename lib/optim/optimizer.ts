@@ -57,10 +57,12 @@ export function perInstanceHyper(
 ): PerInstanceHyper {
   const lr = new Float64Array(instances).fill(cfg.lr);
   const weightDecay = new Float64Array(instances).fill(cfg.weightDecay);
-  for (const [name, src, dst] of [
-    ["lr", overrides.lr, lr],
-    ["weightDecay", overrides.weightDecay, weightDecay],
-  ] as const) {
+  for (
+    const [name, src, dst] of [
+      ["lr", overrides.lr, lr],
+      ["weightDecay", overrides.weightDecay, weightDecay],
+    ] as const
+  ) {
     if (src === undefined) continue;
     if (src.length !== instances) {
       throw new RangeError(`per-instance ${name} needs ${instances} values, got ${src.length}`);
@@ -139,8 +141,9 @@ export class TensorOptimizer {
     this.#rule = TENSOR_RULES[config.name];
     const slots = stateSlots(config);
     const anyDecay = hyper.weightDecay.some((w) => w !== 0);
+    // tf.variable() shares its initial tensor's data; tidy frees the initial tensor itself.
     this.#state = vars.map((v) =>
-      slots.map((used) => tf.variable(used ? tf.zerosLike(v) : tf.zeros([]), false))
+      slots.map((used) => tf.tidy(() => tf.variable(used ? tf.zerosLike(v) : tf.zeros([]), false)))
     );
     const broadcastShape = (v: tfNs.Variable) => [v.shape[0], ...v.shape.slice(1).map(() => 1)];
     this.#lr = vars.map((v) =>

@@ -6,7 +6,7 @@
  * specs avoid v6-only features), plus SVG and PNG fallbacks for viewers
  * without it. Every call awaits the kernel and then yields once, which works
  * around Deno 2.9's race where a display can arrive after the cell reports
- * idle. Outside a kernel these functions do nothing and return false.
+ * idle. Outside a kernel these functions do nothing.
  *
  * @module
  */
@@ -52,16 +52,15 @@ export function inNotebook(): boolean {
 async function emit(
   bundle: Record<string, unknown>,
   options: { id?: string; update?: boolean },
-): Promise<boolean> {
+): Promise<void> {
   const j = jupyter();
-  if (!j) return false;
+  if (!j) return;
   await j.display(bundle, {
     raw: true,
     ...(options.id ? { display_id: options.id } : {}),
     ...(options.update ? { update: true } : {}),
   });
   await new Promise((r) => setTimeout(r, 0));
-  return true;
 }
 
 /**
@@ -71,17 +70,17 @@ async function emit(
 export async function showFigure(
   spec: Spec,
   options: { id?: string; update?: boolean } = {},
-): Promise<boolean> {
-  if (!inNotebook()) return false;
-  return await emit(await figureBundle(spec), options);
+): Promise<void> {
+  if (!inNotebook()) return;
+  await emit(await figureBundle(spec), options);
 }
 
 /** Displays an Arquero table. */
-export async function showTable(table: aqNs.ColumnTable, limit = 20): Promise<boolean> {
-  return await emit(tableBundle(table, limit), {});
+export async function showTable(table: aqNs.ColumnTable, limit = 20): Promise<void> {
+  await emit(tableBundle(table, limit), {});
 }
 
 /** Displays Markdown text. */
-export async function showMarkdown(text: string): Promise<boolean> {
-  return await emit({ "text/markdown": text, "text/plain": text }, {});
+export async function showMarkdown(text: string): Promise<void> {
+  await emit({ "text/markdown": text, "text/plain": text }, {});
 }

@@ -10,8 +10,9 @@ import type { Manifest } from "./write.ts";
 import { writeFileAtomic } from "./files.ts";
 
 function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) =>
-    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
   );
 }
 
@@ -37,7 +38,11 @@ async function tablePreview(outDir: string, m: Manifest, name: string): Promise<
   const cells = lines.map((l) => l.split(","));
   const head = cells[0].map((c) => `<th>${esc(c)}</th>`).join("");
   const body = cells.slice(1).map((r) =>
-    `<tr>${r.map((c) => `<td>${esc(c.length > 14 && !Number.isNaN(Number(c)) ? Number(c).toPrecision(6) : c)}</td>`).join("")}</tr>`
+    `<tr>${
+      r.map((c) =>
+        `<td>${esc(c.length > 14 && !Number.isNaN(Number(c)) ? Number(c).toPrecision(6) : c)}</td>`
+      ).join("")
+    }</tr>`
   ).join("\n");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -51,7 +56,9 @@ export async function writeIndex(
   const sections: string[] = [];
   for (const m of manifests) {
     const figures = m.figures.map((f) =>
-      `<figure><a href="${m.id}/${f.name}.svg"><img src="${m.id}/${f.name}.svg" alt="${esc(f.title)}"></a>` +
+      `<figure><a href="${m.id}/${f.name}.svg"><img src="${m.id}/${f.name}.svg" alt="${
+        esc(f.title)
+      }"></a>` +
       `<figcaption>${esc(f.title)} · <a href="${m.id}/${f.name}.png">PNG</a> · ` +
       `<a href="${m.id}/${f.name}.vl.json">Vega-Lite</a></figcaption></figure>`
     ).join("\n");
@@ -59,7 +66,11 @@ export async function writeIndex(
     for (const t of m.tables) {
       tables.push(
         `<details><summary><a href="${m.id}/${t.name}.csv">${t.name}.csv</a> (${t.rows} rows: ` +
-          `${esc(t.columns.join(", "))})</summary>${await tablePreview(outDir, m, t.name)}</details>`,
+          `${esc(t.columns.join(", "))})</summary>${await tablePreview(
+            outDir,
+            m,
+            t.name,
+          )}</details>`,
       );
     }
     sections.push(`<section id="${m.id}">

@@ -34,8 +34,8 @@ export async function runToyTfjs(
     w0.set(init.data.subarray(i * p, i * p + m * n), i * m * n);
     if (bias) b0.set(init.data.subarray(i * p + m * n, (i + 1) * p), i * n);
   }
-  const W = tf.variable(tf.tensor3d(w0, [instances, m, n]));
-  const b = bias ? tf.variable(tf.tensor2d(b0, [instances, n])) : null;
+  const W = tf.tidy(() => tf.variable(tf.tensor3d(w0, [instances, m, n])));
+  const b = bias ? tf.tidy(() => tf.variable(tf.tensor2d(b0, [instances, n]))) : null;
   const vars = b ? [W, b] : [W];
   const opt = new TensorOptimizer(
     tf,
@@ -75,7 +75,7 @@ export async function runToyTfjs(
     const bv = b?.dataSync();
     for (let i = 0; i < instances; i++) {
       for (let k = 0; k < m * n; k++) out[i * p + k] = wv[i * m * n + k];
-      if (bv) for (let k = 0; k < n; k++) out[i * p + m * n + k] = bv[i * n + k];
+      if (bv) { for (let k = 0; k < n; k++) out[i * p + m * n + k] = bv[i * n + k]; }
     }
     return out;
   };

@@ -26,13 +26,14 @@ self.onmessage = async (event: MessageEvent<Job>) => {
         await new Promise((r) => setTimeout(r, 0));
       },
     });
-    self.postMessage({ type: "done", result }, [
+    const buffers = [
       result.params.buffer,
       result.finalLoss.buffer,
       result.divergedAt.buffer,
       result.loss.values.buffer,
       result.snapshots.values.buffer,
-    ]);
+    ] as ArrayBuffer[];
+    self.postMessage({ type: "done", result }, buffers);
   } catch (err) {
     self.postMessage({ type: "error", message: err instanceof Error ? err.message : String(err) });
   }

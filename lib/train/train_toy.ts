@@ -46,9 +46,13 @@ export function validateToyTrain(config: ToyTrainConfig): void {
       throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${s}`);
     }
   }
-  for (const [name, list] of [["lrs", config.lrs], ["weightDecays", config.weightDecays]] as const) {
+  for (
+    const [name, list] of [["lrs", config.lrs], ["weightDecays", config.weightDecays]] as const
+  ) {
     if (list && list.length !== seeds.length) {
-      throw new RangeError(`${name} needs one value per seed (${seeds.length}), got ${list.length}`);
+      throw new RangeError(
+        `${name} needs one value per seed (${seeds.length}), got ${list.length}`,
+      );
     }
   }
   if (config.lrs?.some((v) => !(v > 0 && Number.isFinite(v)))) {
@@ -70,7 +74,9 @@ export function validateToyTrain(config: ToyTrainConfig): void {
       throw new RangeError(`sparsity must be in [0, 1), got ${d.sparsity}`);
     }
     if (!Number.isInteger(d.examples) || d.examples < 0) {
-      throw new RangeError(`examples must be an integer >= 0 (0: fresh batches), got ${d.examples}`);
+      throw new RangeError(
+        `examples must be an integer >= 0 (0: fresh batches), got ${d.examples}`,
+      );
     }
     if (d.examples === 0 && (!Number.isInteger(d.batchSize) || d.batchSize < 1)) {
       throw new RangeError(`batchSize must be an integer >= 1, got ${d.batchSize}`);
@@ -200,7 +206,10 @@ async function runInWorkers(
   signal: AbortSignal | undefined,
 ): Promise<RangeResult[]> {
   const instances = config.seeds.length;
-  const bounds = Array.from({ length: workers + 1 }, (_, k) => Math.round((k * instances) / workers));
+  const bounds = Array.from(
+    { length: workers + 1 },
+    (_, k) => Math.round((k * instances) / workers),
+  );
   const latest = new Float64Array(instances).fill(NaN);
   const steps = new Array<number>(workers).fill(0);
   let lastEmitted = 0;
@@ -239,8 +248,7 @@ async function runInWorkers(
             reject(new Error(`worker ${k} crashed: ${e.message}`));
           };
           worker.postMessage({ config, from: bounds[k], to: bounds[k + 1], progressEvery: every });
-        })
-      ),
+        })),
     );
     await chain;
     return results;

@@ -1,0 +1,9 @@
+/**
+ * Figures: spec builders, rendering and notebook display.
+ * @module
+ */
+export * from "./colors.ts";
+export * from "./render.ts";
+export * from "./display.ts";
+export * from "./live.ts";
+export * from "./toy.ts";

@@ -1,0 +1,123 @@
+/** Geometry, latent zones and outcome classification. */
+import assert from "node:assert/strict";
+import {
+  adjacentGaps,
+  classifyToy,
+  clipHalfPlane,
+  finalOutcomes,
+  gram,
+  latentPolygon,
+  latentZones,
+  outcomeLabel,
+  type Point,
+  polygonArea,
+  regularPolygon,
+  symmetricFailure,
+  symmetricFailureLoss,
+  UNLEARNT_NORM,
+} from "../lib/analysis/mod.ts";
+import { trainToy } from "../lib/train/mod.ts";
+import { toyRun } from "./helpers.ts";
+
+Deno.test("clipHalfPlane() clips a square exactly", () => {
+  const square: Point[] = [[0, 0], [2, 0], [2, 2], [0, 2]];
+  const left = clipHalfPlane(square, [-1, 0], 0.5); // x < 0.5
+  assert.ok(Math.abs(polygonArea(left) - 1) < 1e-15);
+  assert.equal(clipHalfPlane(square, [1, 0], -5).length, 0);
+  assert.ok(Math.abs(polygonArea(clipHalfPlane(square, [1, 1], 10)) - 4) < 1e-15);
+  // A diagonal cut keeps a triangle of area 2.
+  assert.ok(Math.abs(polygonArea(clipHalfPlane(square, [1, 1], -2)) - 2) < 1e-15);
+});
+
+Deno.test("latentZones() of the regular n-gon: the triangle of each vertex and its neighbours", () => {
+  // Wᵢ·Wᵢ₊₁ + bᵢ = 0 exactly, so feature i's zone is cut off by the line through
+  // its two neighbouring vertices.
+  for (const n of [5, 6, 9]) {
+    const { W, b } = regularPolygon(n, 0.2);
+    const zones = latentZones(W, b);
+    const v = (i: number): Point => [W[0][(i + n) % n], W[1][(i + n) % n]];
+    const hull = Math.abs(polygonArea(Array.from({ length: n }, (_, i) => v(i))));
+    const triangle = Math.abs(polygonArea([v(-1), v(0), v(1)])) / hull;
+    for (const z of zones) {
+      assert.ok(Math.abs(z.fraction - triangle) < 1e-12, `n=${n}: ${z.fraction} vs ${triangle}`);
+    }
+    // Each zone touches its own vertex, where the feature's output is exactly 1.
+    zones.forEach((z, i) => {
+      const [x, y] = [W[0][i], W[1][i]];
+      assert.ok(z.polygon.some(([px, py]) => Math.hypot(px - x, py - y) < 1e-12));
+    });
+    const gaps = adjacentGaps(W);
+    for (const g of gaps) assert.ok(Math.abs(g - 360 / n) < 1e-9);
+  }
+});
+
+Deno.test("latentZones() of Symmetric Failure: the unlearnt feature is active everywhere", () => {
+  const { W, b } = symmetricFailure(7);
+  const zones = latentZones(W, b);
+  assert.ok(Math.abs(zones[6].fraction - 1) < 1e-12);
+  // The polygon is the hexagon plus the origin (the pac-man's mouth).
+  assert.equal(latentPolygon(W).length, 7);
+  for (const z of zones.slice(0, 6)) assert.ok(z.fraction > 0 && z.fraction < 0.2);
+});
+
+Deno.test("gram() is WᵀW", () => {
+  const G = gram([[1, 2, 0], [0, 1, 3]]);
+  assert.deepEqual(G, [[1, 2, 0], [2, 5, 3], [0, 3, 9]]);
+});
+
+Deno.test("classifyToy(): thresholds for unlearnt features, learnt loss and Symmetric Failure", () => {
+  const n = 7;
+  const ngon = regularPolygon(n);
+  assert.equal(classifyToy(ngon.W, ngon.b, 0).outcome, "all_learnt");
+
+  const sf = symmetricFailure(n, { unlearnt: 2 });
+  const o = classifyToy(sf.W, sf.b, symmetricFailureLoss(n));
+  assert.equal(o.outcome, "unlearnt");
+  assert.deepEqual(o.unlearnt, [3]);
+  assert.ok(o.biasAtMean && o.symmetricFailure);
+  assert.equal(outcomeLabel(o), "1 unlearnt");
+
+  // The norm threshold sits at 0.1: just below counts as unlearnt, just above does not.
+  const at = (norm: number) => {
+    const W = sf.W.map((row) => [...row]);
+    W[0][2] = norm;
+    return classifyToy(W, sf.b, symmetricFailureLoss(n)).unlearnt.length;
+  };
+  assert.equal(at(UNLEARNT_NORM * 0.99), 1);
+  assert.equal(at(UNLEARNT_NORM * 1.01), 0);
+
+  // A bias 20% away from 1/n is not "at 1/n", so not Symmetric Failure either.
+  const b = [...sf.b];
+  b[2] = 1.2 / n;
+  const off = classifyToy(sf.W, b, symmetricFailureLoss(n));
+  assert.ok(!off.biasAtMean && !off.symmetricFailure);
+  // A loss far from (n−1)/n³ is not Symmetric Failure.
+  assert.ok(!classifyToy(sf.W, sf.b, 3 * symmetricFailureLoss(n)).symmetricFailure);
+  assert.equal(classifyToy(sf.W, sf.b, NaN).outcome, "diverged");
+  assert.equal(classifyToy(sf.W, sf.b, 1, { oneHot: false }).outcome, "unlearnt");
+});
+
+Deno.test("outcomes of a trained sweep are consistent with the cost of unlearnt features", async () => {
+  // Each unlearnt feature (‖Wᵢ‖ < 0.1) outputs about a constant, which costs at least
+  // about (n−1)/n³; an instance called "all learnt" has less than 1% of that.
+  const n = 7;
+  const run = await trainToy(toyRun({
+    seeds: Array.from({ length: 48 }, (_, i) => i),
+    optimizerName: "sgd",
+    lr: 0.1,
+    steps: 3000,
+  }));
+  const outcomes = finalOutcomes(run, { oneHot: true });
+  const unlearntCount = outcomes.filter((o) => o.unlearnt.length > 0).length;
+  assert.ok(unlearntCount > 10, "SGD at lr 0.1 leaves features unlearnt in many seeds");
+  outcomes.forEach((o, i) => {
+    const k = o.unlearnt.length;
+    assert.ok(
+      run.finalLoss[i] >= 0.9 * k * symmetricFailureLoss(n),
+      `seed ${i}: ${k} unlearnt but loss ${run.finalLoss[i]}`,
+    );
+    if (o.unlearnt.length === 1 && o.symmetricFailure) {
+      assert.ok(Math.abs(o.unlearntBias - 1 / n) < 0.1 / n);
+    }
+  });
+});

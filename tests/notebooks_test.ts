@@ -1,0 +1,146 @@
+/**
+ * Every notebook runs top to bottom. With Jupyter installed (CI installs
+ * Debian's jupyter-nbconvert and python3-nbclient) each notebook is executed
+ * by the real Deno kernel through nbconvert, and every code cell tagged
+ * `expect-figure`, `expect-table` or `expect-output` must have produced that
+ * output. Without Jupyter (a machine with only Node and npm) the notebooks'
+ * code cells run as one Deno module instead, which checks the code but not
+ * the kernel; set LAB_REQUIRE_JUPYTER=1 to make a missing Jupyter a failure.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const notebooksDir = new URL("../notebooks/", import.meta.url).pathname;
+
+interface Cell {
+  id?: string;
+  cell_type: string;
+  source: string[] | string;
+  metadata?: { tags?: string[] };
+  outputs?: {
+    output_type: string;
+    data?: Record<string, unknown>;
+    ename?: string;
+    evalue?: string;
+  }[];
+}
+
+async function notebooks(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(notebooksDir)) {
+    if (e.isFile && e.name.endsWith(".ipynb")) names.push(e.name);
+  }
+  return names.sort();
+}
+
+async function hasJupyter(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("jupyter", {
+      args: ["nbconvert", "--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+const jupyter = await hasJupyter();
+const required = Deno.env.get("LAB_REQUIRE_JUPYTER") === "1";
+const source = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+
+Deno.test({
+  name: "notebooks run in Deno's Jupyter kernel with every expected output",
+  ignore: !jupyter && !required,
+  async fn() {
+    assert.ok(jupyter, "LAB_REQUIRE_JUPYTER=1 but `jupyter nbconvert` is not installed");
+    const tmp = await Deno.makeTempDir();
+    // A kernelspec for this very deno binary, found first through JUPYTER_PATH.
+    await Deno.mkdir(join(tmp, "kernels/deno"), { recursive: true });
+    await Deno.writeTextFile(
+      join(tmp, "kernels/deno/kernel.json"),
+      JSON.stringify({
+        argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+        display_name: "Deno",
+        language: "typescript",
+      }),
+    );
+    for (const name of await notebooks()) {
+      const out = await new Deno.Command("jupyter", {
+        args: [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=deno",
+          "--ExecutePreprocessor.timeout=900",
+          "--output-dir",
+          tmp,
+          join(notebooksDir, name),
+        ],
+        env: { JUPYTER_PATH: tmp, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.ok(out.success, `${name} failed to execute:\n${stderr.slice(-3000)}`);
+      const executed = JSON.parse(await Deno.readTextFile(join(tmp, name))) as { cells: Cell[] };
+      for (const cell of executed.cells) {
+        if (cell.cell_type !== "code") continue;
+        const outputs = cell.outputs ?? [];
+        const where = `${name} cell ${cell.id ?? "?"}`;
+        for (const o of outputs) {
+          assert.notEqual(o.output_type, "error", `${where}: ${o.ename}: ${o.evalue}`);
+        }
+        const tags = cell.metadata?.tags ?? [];
+        const has = (mime: string) => outputs.some((o) => o.data && mime in o.data);
+        if (tags.includes("expect-figure")) {
+          assert.ok(has("application/vnd.vegalite.v5+json"), `${where}: no Vega-Lite figure`);
+          assert.ok(has("image/svg+xml") && has("image/png"), `${where}: no SVG/PNG fallback`);
+        }
+        if (tags.includes("expect-table")) assert.ok(has("text/html"), `${where}: no table`);
+        if (tags.includes("expect-output")) assert.ok(outputs.length > 0, `${where}: no output`);
+      }
+    }
+    await Deno.remove(tmp, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "notebook code runs as a plain Deno module (Jupyter is not installed here)",
+  ignore: jupyter || required,
+  async fn() {
+    for (const name of await notebooks()) {
+      const nb = JSON.parse(await Deno.readTextFile(join(notebooksDir, name))) as { cells: Cell[] };
+      const code = nb.cells.filter((c) => c.cell_type === "code").map(source).join("\n;\n");
+      // Written next to the notebook so that its relative imports resolve the same way.
+      const module = join(notebooksDir, `.check-${crypto.randomUUID()}.ts`);
+      await Deno.writeTextFile(module, code);
+      try {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--no-check", module],
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stderr = new TextDecoder().decode(out.stderr);
+        assert.ok(out.success, `${name}: ${stderr.slice(-3000)}`);
+      } finally {
+        await Deno.remove(module);
+      }
+    }
+  },
+});
+
+Deno.test("every notebook uses the Deno kernel, has no stored outputs and no jsr: imports", async () => {
+  const names = await notebooks();
+  assert.ok(names.includes("01_toy_relu_autoencoder.ipynb"));
+  for (const name of names) {
+    const text = await Deno.readTextFile(join(notebooksDir, name));
+    const nb = JSON.parse(text) as { cells: Cell[]; metadata: { kernelspec: { name: string } } };
+    assert.equal(nb.metadata.kernelspec.name, "deno");
+    assert.ok(!text.includes('"jsr:'), `${name} imports from jsr:`);
+    for (const c of nb.cells) assert.equal((c.outputs ?? []).length, 0, `${name}: stored outputs`);
+  }
+});

@@ -1,0 +1,166 @@
+/**
+ * `deno task reproduce` end to end: bad input is refused in one line with exit
+ * code 2 and nothing written; the same config and seed give byte-identical
+ * tables; the report links every figure.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { resolveConfig, toySeedSweep } from "../lib/experiments/mod.ts";
+
+const script = new URL("../scripts/reproduce.ts", import.meta.url).pathname;
+
+async function reproduce(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("resolveConfig() names the key, the value and what is allowed", () => {
+  const bad: [string, string, RegExp][] = [
+    ["n", "1", /^ConfigError: n=1 is not allowed: n must be an integer >= 2 and <= 64$/],
+    ["m", "0", /^ConfigError: m=0 is not allowed: m must be an integer >= 1/],
+    ["lr", "0", /^ConfigError: lr=0 is not allowed: lr must be a number > 0$/],
+    ["lr", "fast", /^ConfigError: lr=fast is not allowed/],
+    ["steps", "0", /^ConfigError: steps=0 is not allowed: steps must be an integer >= 1/],
+    ["steps", "2.5", /^ConfigError: steps=2.5 is not allowed/],
+    [
+      "optimizer",
+      "lbfgs",
+      /^ConfigError: optimizer=lbfgs is not allowed: optimizer must be one of sgd\|adam\|adamw\|rmsprop$/,
+    ],
+    ["colour", "red", /^ConfigError: unknown key "colour" for toy-seed-sweep; known keys: /],
+  ];
+  for (const [key, value, pattern] of bad) {
+    assert.throws(() => resolveConfig(toySeedSweep, "quick", [[key, value]]), pattern);
+  }
+  assert.throws(
+    () => resolveConfig(toySeedSweep, "quick", [["m", "7"]]),
+    /^ConfigError: m=7 is not allowed with n=7: the toy model squeezes n features into m < n dimensions$/,
+  );
+  assert.throws(
+    () => resolveConfig(toySeedSweep, "quick", [["optimizer", "adam"], ["momentum", "0.9"]]),
+    /momentum=0.9 is not allowed with optimizer=adam/,
+  );
+  const ok = resolveConfig(toySeedSweep, "smoke", [["n", "8"], ["weightDecay", "default"]]);
+  assert.equal(ok.n, 8);
+  assert.equal(ok.weightDecay, null);
+  assert.equal(ok.seeds, 32);
+});
+
+Deno.test("reproduce refuses bad input in one line, exit code 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir();
+  const cases: [string[], RegExp][] = [
+    [
+      ["--only", "toy-nope"],
+      /unknown experiment id "toy-nope"; known ids: toy-geometry, toy-seed-sweep/,
+    ],
+    [["--only", "toy-seed-sweep", "--set", "n=1"], /n=1 is not allowed: n must be an integer >= 2/],
+    [["--only", "toy-seed-sweep", "--set", "lr=-3"], /lr=-3 is not allowed/],
+    [["--only", "toy-seed-sweep", "--set", "m=9"], /m=9 is not allowed with n=7/],
+    [["--only", "toy-seed-sweep", "--set", "wat=1"], /unknown key "wat" for toy-seed-sweep/],
+    [["--set", "n=8"], /unknown key "n" for toy-geometry/],
+    [["--profile", "huge"], /--profile huge is not allowed: use one of smoke\|quick\|full/],
+    [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--set", "steps"], /--set steps is not allowed: use --set key=value/],
+  ];
+  for (const [args, pattern] of cases) {
+    const out = join(dir, "out");
+    const r = await reproduce([...args, "--out", out]);
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(lines[0], pattern);
+    assert.ok(!(await exists(out)), `${args.join(" ")} wrote ${out}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reproduce: same config and seed give byte-identical runs.csv; the report shows every figure", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = [
+    "--profile",
+    "smoke",
+    "--only",
+    "toy-seed-sweep",
+    "--set",
+    "n=8",
+    "--set",
+    "optimizer=adamw",
+    "--set",
+    "lr=0.003",
+    "--set",
+    "seeds=40",
+    "--set",
+    "seed=11",
+  ];
+  const a = await reproduce([...args, "--out", join(dir, "a")]);
+  assert.equal(a.code, 0, a.stderr);
+  const b = await reproduce([...args, "--out", join(dir, "b"), "--workers", "2"]);
+  assert.equal(b.code, 0, b.stderr);
+  const runsA = await Deno.readTextFile(join(dir, "a/toy-seed-sweep/runs.csv"));
+  const runsB = await Deno.readTextFile(join(dir, "b/toy-seed-sweep/runs.csv"));
+  assert.equal(runsA, runsB);
+  const lines = runsA.trim().split("\n");
+  assert.equal(lines.length, 41);
+  assert.match(lines[0], /^seed,outcome,n_unlearnt,.*final_loss/);
+  assert.match(lines[1], /^11,/);
+
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "a/toy-seed-sweep/config.json")));
+  assert.equal(config.config.n, 8);
+  assert.equal(config.config.lr, 0.003);
+  assert.equal(config.engine, "fused");
+  assert.ok("versions" in config && "backend" in config);
+
+  const html = await Deno.readTextFile(join(dir, "a/index.html"));
+  const manifest = JSON.parse(await Deno.readTextFile(join(dir, "a/toy-seed-sweep/manifest.json")));
+  assert.ok(manifest.figures.length >= 3);
+  for (const f of manifest.figures) {
+    assert.ok(html.includes(`toy-seed-sweep/${f.name}.svg`), `index.html misses ${f.name}`);
+    const png = await Deno.readFile(join(dir, `a/toy-seed-sweep/${f.name}.png`));
+    assert.deepEqual([...png.subarray(1, 4)], [80, 78, 71]); // "PNG"
+  }
+  assert.ok(html.includes("toy-seed-sweep/runs.csv"));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reproduce runs the tfjs engine on the cpu backend and records it", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await reproduce([
+    "--profile",
+    "smoke",
+    "--only",
+    "toy-seed-sweep",
+    "--set",
+    "engine=tfjs",
+    "--set",
+    "seeds=4",
+    "--set",
+    "steps=30",
+    "--backend",
+    "cpu",
+    "--out",
+    dir,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "toy-seed-sweep/config.json")));
+  assert.equal(config.engine, "tfjs");
+  assert.equal(config.backend, "cpu");
+  await Deno.remove(dir, { recursive: true });
+});
