@@ -92,7 +92,8 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
     ...TOY_TRAIN_DEFAULTS,
     n: 7,
     m: 2,
-    seeds: 256,
+    steps: 25_000,
+    seeds: 512,
     data: "identity",
     sparsity: 0.9,
     examples: 0,
@@ -133,7 +134,7 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
   profiles: {
     smoke: { seeds: 32, steps: 400 },
     quick: {},
-    full: { seeds: 1000, steps: 25_000 },
+    full: { seeds: 4000, steps: 25_000 },
   },
   validate(c) {
     validateShape(c.n, c.m);
