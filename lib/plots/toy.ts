@@ -389,7 +389,7 @@ export function finalLossHistogramSpec(
       },
       {
         data: { values: ref },
-        mark: { type: "text", align: "left", dx: 4, y: 8, fontSize: 10 },
+        mark: { type: "text", align: "right", dx: -4, y: 8, fontSize: 10 },
         encoding: { x: { field: "x", type: "quantitative" }, text: { field: "label" } },
       },
     );

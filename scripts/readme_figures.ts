@@ -1,0 +1,28 @@
+/**
+ * Copies the figures the README shows from a reproduce run into data/figures/.
+ *
+ *   deno task reproduce && deno run -A scripts/readme_figures.ts [--from out]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+
+const FIGURES = [
+  "toy-geometry/perfect_zones.png",
+  "toy-geometry/failure_zones.png",
+  "toy-geometry/failure_progress.png",
+  "toy-seed-sweep/outcome_fractions.png",
+];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { from: { type: "string", default: "out" } },
+});
+const target = new URL("../data/figures/", import.meta.url).pathname;
+await Deno.mkdir(target, { recursive: true });
+for (const f of FIGURES) {
+  const name = f.replace("/", "__");
+  await Deno.copyFile(join(values.from!, f), join(target, name));
+  console.log(`data/figures/${name}`);
+}
