@@ -13,14 +13,28 @@ import type * as tf from "@tensorflow/tfjs";
 import type { OptimizerConfig } from "./config.ts";
 import type { ArrayRule, TensorRule } from "./_rule.ts";
 
+// Every instance of a run shares the step count, so the two powers are
+// computed once per step rather than once per instance.
+const corr = { b1: NaN, b2: NaN, t: NaN, bc1: NaN, bc2Sqrt: NaN };
+function biasCorrection(b1: number, b2: number, t: number) {
+  if (corr.t !== t || corr.b1 !== b1 || corr.b2 !== b2) {
+    corr.b1 = b1;
+    corr.b2 = b2;
+    corr.t = t;
+    corr.bc1 = 1 - b1 ** t;
+    corr.bc2Sqrt = Math.sqrt(1 - b2 ** t);
+  }
+  return corr;
+}
+
 /** Plain-array Adam/AdamW over one instance's slice. State: [m, v]. */
 export const adamArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off, len, lr, wd, t) => {
   const decoupled = cfg.name === "adamw";
   const b1 = cfg.beta1;
   const b2 = cfg.beta2;
   const eps = cfg.eps;
-  const stepSize = lr / (1 - b1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+  const { bc1, bc2Sqrt } = biasCorrection(b1, b2, t);
+  const stepSize = lr / bc1;
   const decay = 1 - lr * wd;
   const m = state[0];
   const v = state[1];
