@@ -222,20 +222,16 @@ export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
   },
   async run(c, options) {
     const seeds = seedRange(c.seed, c.candidates);
-    const perfectRun = await trainToy(toyTrainConfig(c, { n: c.nPerfect, m: c.m, seeds }), {
-      engine: c.engine,
-      backend: options.backend,
-      workers: options.workers,
-      signal: options.signal,
-      onProgress: stageProgress(options, `n=${c.nPerfect}`, 0, 0.45),
-    });
-    const failureRun = await trainToy(toyTrainConfig(c, { n: c.nFailure, m: c.m, seeds }), {
-      engine: c.engine,
-      backend: options.backend,
-      workers: options.workers,
-      signal: options.signal,
-      onProgress: stageProgress(options, `n=${c.nFailure}`, 0.45, 0.9),
-    });
+    const train = (n: number, from: number, to: number) =>
+      trainToy(toyTrainConfig(c, { n, m: c.m, seeds }), {
+        engine: c.engine,
+        backend: options.backend,
+        workers: options.workers,
+        signal: options.signal,
+        onProgress: stageProgress(options, `n=${n}`, from, to),
+      });
+    const perfectRun = await train(c.nPerfect, 0, 0.45);
+    const failureRun = await train(c.nFailure, 0.45, 0.9);
     const perfect = pickPerfect(perfectRun, seeds);
     const { atEnd, ...failure } = pickFailure(failureRun, seeds);
     await options.onProgress?.({ fraction: 1, message: "picked the examples" });

@@ -228,6 +228,45 @@ export function toyLossGrad(
 }
 
 /**
+ * The part of the identity-data kernels after WᵀW is in `scratch.gram`:
+ * residuals of pre = G + b against the targets, the loss (returned, already
+ * divided by n²), ∂L/∂pre into `scratch.dpre` and ∂L/∂b into `grad`.
+ */
+function identityResiduals(
+  n: number,
+  bias: boolean,
+  params: Float64Array,
+  bOff: number,
+  importance: Float64Array,
+  grad: Float64Array | null,
+  scratch: ToyScratch,
+): number {
+  const { gram, dpre } = scratch;
+  const scale = 2 / (n * n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const bi = bias ? params[bOff + i] : 0;
+    const wi = importance[i];
+    let gb = 0;
+    for (let k = 0; k < n; k++) {
+      const pre = gram[i * n + k] + bi;
+      if (pre > 0) {
+        const res = i === k ? pre - 1 : pre;
+        loss += wi * res * res;
+        const d = scale * wi * res;
+        dpre[i * n + k] = d;
+        gb += d;
+      } else {
+        if (i === k) loss += wi;
+        dpre[i * n + k] = 0;
+      }
+    }
+    if (grad !== null && bias) grad[bOff + i] = gb;
+  }
+  return loss / (n * n);
+}
+
+/**
  * {@link toyLossGrad} specialised to the identity dataset (X = Iₙ), about
  * twice as fast. Example k is eₖ, so pre = G + b with G = WᵀW (symmetric);
  * with D[i][k] = ∂L/∂pre of feature i on example k, ∂L/∂b = D·1 and
@@ -253,27 +292,7 @@ export function toyLossGradIdentity(
       gram[k * n + i] = s;
     }
   }
-  const scale = 2 / (n * n);
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const bi = bias ? params[bOff + i] : 0;
-    const wi = importance[i];
-    let gb = 0;
-    for (let k = 0; k < n; k++) {
-      const pre = gram[i * n + k] + bi;
-      if (pre > 0) {
-        const res = i === k ? pre - 1 : pre;
-        loss += wi * res * res;
-        const d = scale * wi * res;
-        dpre[i * n + k] = d;
-        gb += d;
-      } else {
-        if (i === k) loss += wi;
-        dpre[i * n + k] = 0;
-      }
-    }
-    if (grad !== null && bias) grad[bOff + i] = gb;
-  }
+  const loss = identityResiduals(n, bias, params, bOff, importance, grad, scratch);
   if (grad !== null) {
     for (let j = 0; j < n; j++) {
       for (let a = 0; a < m; a++) {
@@ -285,7 +304,7 @@ export function toyLossGradIdentity(
       }
     }
   }
-  return loss / (n * n);
+  return loss;
 }
 
 /**
@@ -314,27 +333,7 @@ function identityPlanar(
       gram[k * n + i] = s;
     }
   }
-  const scale = 2 / (n * n);
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const bi = bias ? params[bOff + i] : 0;
-    const wi = importance[i];
-    let gb = 0;
-    for (let k = 0; k < n; k++) {
-      const pre = gram[i * n + k] + bi;
-      if (pre > 0) {
-        const res = i === k ? pre - 1 : pre;
-        loss += wi * res * res;
-        const d = scale * wi * res;
-        dpre[i * n + k] = d;
-        gb += d;
-      } else {
-        if (i === k) loss += wi;
-        dpre[i * n + k] = 0;
-      }
-    }
-    if (grad !== null && bias) grad[bOff + i] = gb;
-  }
+  const loss = identityResiduals(n, bias, params, bOff, importance, grad, scratch);
   if (grad !== null) {
     for (let j = 0; j < n; j++) {
       let s0 = 0;
@@ -348,7 +347,7 @@ function identityPlanar(
       grad[y1 + j] = s1;
     }
   }
-  return loss / (n * n);
+  return loss;
 }
 
 /** Loss of every instance on one shared batch (float64, no gradient). */
