@@ -241,11 +241,8 @@ async function main(): Promise<number> {
         artefacts,
       );
       bar.done(
-        `done in ${(meta.elapsedMs / 1000).toFixed(1)} s (${meta.engine}` +
-          `${meta.backend ? `/${meta.backend}` : ""}, ${meta.workers} worker${
-            meta.workers > 1 ? "s" : ""
-          }) → ` +
-          join(p.out, experiment.id),
+        `done in ${(meta.elapsedMs / 1000).toFixed(1)} s (${meta.engine} on ${meta.backend}, ` +
+          `${meta.workers} worker${meta.workers > 1 ? "s" : ""}) → ${join(p.out, experiment.id)}`,
       );
     }
   } catch (err) {

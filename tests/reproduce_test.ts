@@ -126,7 +126,8 @@ Deno.test("reproduce: same config and seed give byte-identical runs.csv; the rep
   assert.equal(config.config.n, 8);
   assert.equal(config.config.lr, 0.003);
   assert.equal(config.engine, "fused");
-  assert.ok("versions" in config && "backend" in config);
+  assert.equal(config.backend, "js-float64");
+  assert.ok("versions" in config);
 
   const html = await Deno.readTextFile(join(dir, "a/index.html"));
   const manifest = JSON.parse(await Deno.readTextFile(join(dir, "a/toy-seed-sweep/manifest.json")));

@@ -65,7 +65,8 @@ export interface RunOptions {
 /** Facts about how a result was computed, for `config.json`. */
 export interface RunMeta {
   engine: string;
-  backend: string | null;
+  /** The compute backend (see ToyTrainResult.backend). */
+  backend: string;
   workers: number;
   elapsedMs: number;
 }

@@ -219,7 +219,7 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
       `${seeds.length} seeds (${seeds[0]}–${
         seeds[seeds.length - 1]
       }), ${setting}, ${c.data} data, ` +
-      `${train.engine} engine${train.backend ? ` on ${train.backend}` : ""}.`,
+      `${train.engine} engine on ${train.backend}.`,
       `A feature counts as unlearnt when ‖Wᵢ‖ < 0.1; "all learnt" means loss < 1% of (n−1)/n³ = ` +
       `${
         sfLoss.toPrecision(4)

@@ -76,8 +76,8 @@ export interface ToyTrainResult {
   /** Parameters of every instance over steps (`[rows, instances × paramCount]`). */
   snapshots: Series;
   engine: ToyEngine;
-  /** tfjs backend used, or null when tfjs was not involved. */
-  backend: string | null;
+  /** Where the numbers were computed: the tfjs backend (`wasm`, `cpu`), or `js-float64` for the fused engine. */
+  backend: string;
   workers: number;
   elapsedMs: number;
 }

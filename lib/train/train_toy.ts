@@ -97,6 +97,9 @@ export function validateToyTrain(config: ToyTrainConfig): void {
   }
 }
 
+/** What `backend` says for the fused engine: plain JavaScript in float64, no tfjs. */
+export const FUSED_BACKEND = "js-float64";
+
 const AUTO_WORKER_WORK = 4e6; // instance-steps above which a second thread pays off
 
 function chooseWorkers(config: ToyTrainConfig, workers: number | "auto"): number {
@@ -143,7 +146,7 @@ export async function trainToy(
 
   let parts: RangeResult[];
   let workers = 1;
-  let backend: string | null = null;
+  let backend = FUSED_BACKEND;
   if (engine === "tfjs") {
     const tf = await loadTf(options.backend ?? "wasm");
     backend = tf.getBackend();
