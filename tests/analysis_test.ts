@@ -4,6 +4,7 @@ import {
   adjacentGaps,
   classifyToy,
   clipHalfPlane,
+  failureHistory,
   finalOutcomes,
   gram,
   latentPolygon,
@@ -11,7 +12,9 @@ import {
   outcomeLabel,
   type Point,
   polygonArea,
+  recoveryStats,
   regularPolygon,
+  STATES,
   symmetricFailure,
   symmetricFailureLoss,
   UNLEARNT_NORM,
@@ -75,7 +78,8 @@ Deno.test("classifyToy(): thresholds for unlearnt features, learnt loss and Symm
   assert.equal(o.outcome, "unlearnt");
   assert.deepEqual(o.unlearnt, [3]);
   assert.ok(o.biasAtMean && o.symmetricFailure);
-  assert.equal(outcomeLabel(o), "1 unlearnt");
+  assert.equal(outcomeLabel(o), "symmetric failure");
+  assert.ok(o.settled && o.regular);
 
   // The norm threshold sits at 0.1: just below counts as unlearnt, just above does not.
   const at = (norm: number) => {
@@ -120,4 +124,60 @@ Deno.test("outcomes of a trained sweep are consistent with the cost of unlearnt 
       assert.ok(Math.abs(o.unlearntBias - 1 / n) < 0.1 / n);
     }
   });
+});
+
+Deno.test("classifyToy(): a settled failure with an irregular polygon is a skewed failure", () => {
+  const n = 7;
+  const sf = symmetricFailure(n);
+  // Stretch two learnt columns by 20%: still one unlearnt feature and (we pretend) the
+  // loss of a settled failure, but the polygon is no longer regular.
+  const W = sf.W.map((row) => row.map((v, i) => (i < 2 ? 1.2 * v : v)));
+  const o = classifyToy(W, sf.b, symmetricFailureLoss(n));
+  assert.equal(o.state, "skewed failure");
+  assert.ok(o.settled && !o.regular && !o.symmetricFailure);
+  // Not settled (the other features are not learnt yet): just "1 unlearnt".
+  assert.equal(classifyToy(sf.W, sf.b, 4 * symmetricFailureLoss(n)).state, "1 unlearnt");
+  // Two unlearnt features with the loss of two: settled.
+  const two = symmetricFailure(n);
+  two.W[0][0] = two.W[1][0] = 0;
+  const o2 = classifyToy(two.W, two.b, 2 * symmetricFailureLoss(n));
+  assert.equal(o2.state, "2 unlearnt");
+  assert.ok(o2.settled);
+});
+
+Deno.test("failureHistory() finds when a failure starts, whether it recovers, and how", () => {
+  const code = (s: string) => STATES.indexOf(s as typeof STATES[number]);
+  // One instance over six snapshots: unlearnt at init, settles into Symmetric
+  // Failure, skews, recovers.
+  const states = [
+    "3+ unlearnt",
+    "1 unlearnt",
+    "symmetric failure",
+    "skewed failure",
+    "other",
+    "all learnt",
+  ];
+  const settled = [0, 0, 1, 1, 0, 0];
+  const t = {
+    steps: [0, 100, 200, 300, 400, 500],
+    instances: 1,
+    codes: Uint8Array.from(states.map(code)),
+    symmetricFailure: Uint8Array.from(states.map((s) => (s === "symmetric failure" ? 1 : 0))),
+    settled: Uint8Array.from(settled),
+  };
+  const h = failureHistory(t, 0);
+  assert.deepEqual(h, {
+    failedAt: 200,
+    failureKind: "symmetric failure",
+    failureUnlearnt: 1,
+    symmetricAt: 200,
+    recoveredAt: 500,
+    skewed: true,
+    episodes: 1,
+  });
+  const stats = recoveryStats([h, failureHistory({ ...t, settled: new Uint8Array(6) }, 0)]);
+  assert.equal(stats.failed, 1);
+  assert.equal(stats.recovered, 1);
+  assert.equal(stats.duration.median, 300);
+  assert.equal(stats.recoveredViaSkew, 1);
 });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { concatSeriesColumns, StridedRecorder, trainToy } from "../lib/train/mod.ts";
 import { toyParamCount } from "../lib/models/toy_relu.ts";
+import { identityBatch } from "../lib/data/mod.ts";
 import { loadTf } from "../lib/tf.ts";
 import { toyRun } from "./helpers.ts";
 
@@ -114,4 +115,36 @@ Deno.test("trainToy() rejects bad settings with a message naming the field", asy
     () => trainToy(toyRun({ model: { ...toyRun().model, n: 1 } })),
     /n must be an integer >= 2, got 1/,
   );
+});
+
+Deno.test("frozen parameters never move and omitted examples are left out, in both engines", async () => {
+  const n = 7;
+  const frozen = Array.from({ length: 2 * n + n }, (_, k) => k).filter((k) => k % n !== n - 1 // everything but feature 7's column and bias
+  );
+  const config = toyRun({
+    seeds: [1, 2],
+    steps: 150,
+    frozen,
+    data: { kind: "identity", omit: [2] },
+  });
+  const fused = await trainToy(config);
+  const tfjs = await trainToy(config, { engine: "tfjs" });
+  const init = (await trainToy({ ...config, steps: 1 })).snapshots; // row 0 is the initial state
+  const p = toyParamCount(fused.final);
+  for (let i = 0; i < 2; i++) {
+    for (const k of frozen) {
+      assert.ok(Math.abs(fused.final.data[i * p + k] - init.values[i * p + k]) < 1e-7);
+      assert.ok(Math.abs(tfjs.final.data[i * p + k] - init.values[i * p + k]) < 1e-7);
+    }
+  }
+  let moved = 0;
+  for (let i = 0; i < 2; i++) {
+    moved += Math.abs(fused.final.data[i * p + n - 1] - init.values[i * p + n - 1]);
+  }
+  assert.ok(moved > 1e-4, "the free parameters should move");
+  let worst = 0;
+  fused.final.data.forEach((v, k) => worst = Math.max(worst, Math.abs(v - tfjs.final.data[k])));
+  assert.ok(worst < 1e-5, `engines differ by ${worst}`);
+  // Six of seven one-hot rows: the loss is a mean over 6 × 7 entries.
+  assert.equal(identityBatch(n, [2]).rows, 6);
 });

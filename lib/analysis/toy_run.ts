@@ -13,7 +13,7 @@ import {
 } from "../models/toy_relu.ts";
 import { identityBatch } from "../data/identity.ts";
 import type { ToyTrainResult } from "../train/toy_config.ts";
-import { classifyToy, outcomeLabel, type ToyOutcome } from "./outcomes.ts";
+import { classifyToy, outcomeLabel, type State, STATES, type ToyOutcome } from "./outcomes.ts";
 
 /** One row of a run's progress: feature i's norm and bias at a step. */
 export interface ProgressRow {
@@ -23,15 +23,8 @@ export interface ProgressRow {
   bias: number;
 }
 
-/** Outcome labels in display order (see {@link outcomeLabel}). */
-export const OUTCOME_LABELS = [
-  "all learnt",
-  "1 unlearnt",
-  "2 unlearnt",
-  "3+ unlearnt",
-  "other",
-  "diverged",
-] as const;
+/** State labels in display order (see {@link STATES}). */
+export const OUTCOME_LABELS = STATES;
 
 /** W (`[m][n]`) and b of instance `i` from a flat parameter row. */
 export function unpackInstance(
@@ -93,6 +86,8 @@ export interface OutcomeTimeline {
   codes: Uint8Array;
   /** 1 where the instance is in Symmetric Failure, `[snapshots, instances]`. */
   symmetricFailure: Uint8Array;
+  /** 1 where the instance is in a settled failure (k ≥ 1 unlearnt, the rest learnt). */
+  settled: Uint8Array;
 }
 
 /**
@@ -112,6 +107,7 @@ export function outcomeTimeline(
   const rows = result.snapshots.steps.length;
   const codes = new Uint8Array(rows * instances);
   const sf = new Uint8Array(rows * instances);
+  const settled = new Uint8Array(rows * instances);
   const row = new Float64Array(p);
   const loss = (k: number, i: number) => {
     if (!options.oneHot) return 0;
@@ -122,13 +118,90 @@ export function outcomeTimeline(
     for (let i = 0; i < instances; i++) {
       const { W, b } = snapshotState(result, k, i);
       const o = classifyToy(W, b, loss(k, i), options);
-      codes[k * instances + i] = OUTCOME_LABELS.indexOf(
-        outcomeLabel(o) as typeof OUTCOME_LABELS[number],
-      );
+      codes[k * instances + i] = STATES.indexOf(outcomeLabel(o));
       sf[k * instances + i] = o.symmetricFailure ? 1 : 0;
+      settled[k * instances + i] = o.settled ? 1 : 0;
     }
   }
-  return { steps: [...result.snapshots.steps], instances, codes, symmetricFailure: sf };
+  return { steps: [...result.snapshots.steps], instances, codes, symmetricFailure: sf, settled };
+}
+
+/**
+ * One instance's failure history, read off its snapshots (so every step is
+ * known to the snapshot stride). A failure begins at the first snapshot in a
+ * settled failure (k ≥ 1 unlearnt features, all others learnt); it has
+ * recovered at the first later snapshot where every feature is learnt.
+ */
+export interface FailureHistory {
+  /** Step of the first settled failure, or null if the instance never failed. */
+  failedAt: number | null;
+  /** State at that step ("symmetric failure", "skewed failure", "2 unlearnt", …). */
+  failureKind: State | null;
+  /** Unlearnt features at that step. */
+  failureUnlearnt: number;
+  /** First step in Symmetric Failure, or null. */
+  symmetricAt: number | null;
+  /** First step after failedAt with every feature learnt, or null. */
+  recoveredAt: number | null;
+  /** Whether a skewed failure was seen between failing and recovering (or the end). */
+  skewed: boolean;
+  /** Number of separate stretches of settled failure. */
+  episodes: number;
+}
+
+/** The failure history of instance `i` (see {@link FailureHistory}). */
+export function failureHistory(t: OutcomeTimeline, i: number): FailureHistory {
+  const rows = t.steps.length;
+  const at = (k: number) => k * t.instances + i;
+  const allLearnt = STATES.indexOf("all learnt");
+  const skewedCode = STATES.indexOf("skewed failure");
+  let first = -1;
+  let episodes = 0;
+  let symmetricAt: number | null = null;
+  for (let k = 0; k < rows; k++) {
+    if (t.settled[at(k)]) {
+      if (first < 0) first = k;
+      if (k === 0 || !t.settled[at(k - 1)]) episodes++;
+    }
+    if (symmetricAt === null && t.symmetricFailure[at(k)]) symmetricAt = t.steps[k];
+  }
+  if (first < 0) {
+    return {
+      failedAt: null,
+      failureKind: null,
+      failureUnlearnt: 0,
+      symmetricAt,
+      recoveredAt: null,
+      skewed: false,
+      episodes: 0,
+    };
+  }
+  let recovered = -1;
+  let skewed = false;
+  for (let k = first; k < rows; k++) {
+    if (t.codes[at(k)] === skewedCode) skewed = true;
+    if (t.codes[at(k)] === allLearnt) {
+      recovered = k;
+      break;
+    }
+  }
+  const kind = STATES[t.codes[at(first)]];
+  const failureUnlearnt = kind === "2 unlearnt"
+    ? 2
+    : kind === "3+ unlearnt"
+    ? 3
+    : kind === "symmetric failure" || kind === "skewed failure" || kind === "1 unlearnt"
+    ? 1
+    : 0;
+  return {
+    failedAt: t.steps[first],
+    failureKind: kind,
+    failureUnlearnt,
+    symmetricAt,
+    recoveredAt: recovered >= 0 ? t.steps[recovered] : null,
+    skewed,
+    episodes,
+  };
 }
 
 /** Fraction of instances with each label at each snapshot (labels that never occur are left out). */
@@ -172,4 +245,58 @@ export function identityLoss(W: number[][], b: number[]): number {
     null,
     toyScratch(n, m),
   );
+}
+
+/** Quantile of sorted numbers (linear interpolation); NaN when empty. */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** How often and how fast a set of instances left their failures. */
+export interface RecoveryStats {
+  instances: number;
+  /** Instances that reached a settled failure at some snapshot. */
+  failed: number;
+  /** Of those, instances that later had every feature learnt. */
+  recovered: number;
+  /** Failed instances still not all learnt at the end. */
+  stillFailing: number;
+  /** Instances in Symmetric Failure at some snapshot, and how many of them recovered. */
+  symmetric: number;
+  recoveredFromSymmetric: number;
+  /** Steps from failing to recovering (recovered instances): 10%, 50% and 90% quantiles. */
+  duration: { p10: number; median: number; p90: number };
+  /** Steps from first Symmetric Failure to recovering. */
+  durationFromSymmetric: { p10: number; median: number; p90: number };
+  /** Recovered instances that passed through a skewed failure first. */
+  recoveredViaSkew: number;
+}
+
+/** Summarises failure histories (see {@link failureHistory}). */
+export function recoveryStats(histories: FailureHistory[]): RecoveryStats {
+  const failed = histories.filter((h) => h.failedAt !== null);
+  const recovered = failed.filter((h) => h.recoveredAt !== null);
+  const symmetric = histories.filter((h) => h.symmetricAt !== null);
+  const fromSym = symmetric.filter((h) => h.recoveredAt !== null && h.recoveredAt > h.symmetricAt!);
+  // Steps are integers: report quantiles rounded to whole steps.
+  const q3 = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const q = (p: number) => Math.round(quantile(s, p));
+    return { p10: q(0.1), median: q(0.5), p90: q(0.9) };
+  };
+  return {
+    instances: histories.length,
+    failed: failed.length,
+    recovered: recovered.length,
+    stillFailing: failed.length - recovered.length,
+    symmetric: symmetric.length,
+    recoveredFromSymmetric: fromSym.length,
+    duration: q3(recovered.map((h) => h.recoveredAt! - h.failedAt!)),
+    durationFromSymmetric: q3(fromSym.map((h) => h.recoveredAt! - h.symmetricAt!)),
+    recoveredViaSkew: recovered.filter((h) => h.skewed).length,
+  };
 }

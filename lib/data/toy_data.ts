@@ -14,6 +14,8 @@ import { sparseFeatureBatch } from "./sparse_features.ts";
 /** The identity dataset (seed 001's setting). */
 export interface IdentityDataConfig {
   kind: "identity";
+  /** Features (0-based) whose examples are left out of the data. */
+  omit?: number[];
 }
 
 /** Anthropic's sparse synthetic features. */
@@ -47,7 +49,7 @@ export function featureImportance(n: number, decay: number): Float64Array {
 /** Opens the data stream of one instance. */
 export function openToyData(config: ToyDataConfig, n: number, instanceSeed: number): ToyDataStream {
   if (config.kind === "identity") {
-    const batch = identityBatch(n);
+    const batch = identityBatch(n, config.omit);
     return { fixed: true, next: () => batch };
   }
   const rng = new Rng(deriveSeed(instanceSeed, "toy-data"));

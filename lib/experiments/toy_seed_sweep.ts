@@ -9,13 +9,15 @@
  */
 import * as aq from "arquero";
 import {
+  failureHistory,
   finalOutcomes,
   lossRows,
-  OUTCOME_LABELS,
   outcomeFractions,
   outcomeLabel,
   type OutcomeTimeline,
   outcomeTimeline,
+  recoveryStats,
+  STATES,
   symmetricFailureLoss,
   type ToyOutcome,
 } from "../analysis/mod.ts";
@@ -182,9 +184,10 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
     const { train, outcomes, timeline, seeds } = r;
     const n = c.n;
     const sfLoss = symmetricFailureLoss(n);
+    const histories = seeds.map((_, i) => failureHistory(timeline, i));
     const runs = aq.from(seeds.map((seed, i) => {
       const o = outcomes[i];
-      const code = OUTCOME_LABELS.indexOf(outcomeLabel(o) as typeof OUTCOME_LABELS[number]);
+      const h = histories[i];
       return {
         seed,
         outcome: outcomeLabel(o),
@@ -193,7 +196,16 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
         unlearnt_bias: Number.isNaN(o.unlearntBias) ? null : o.unlearntBias,
         bias_at_1_over_n: o.unlearnt.length ? o.biasAtMean : null,
         symmetric_failure: o.symmetricFailure,
-        outcome_since_step: settledAt(timeline, i, code),
+        outcome_since_step: settledAt(timeline, i, STATES.indexOf(outcomeLabel(o))),
+        failed_at_step: h.failedAt,
+        failure_kind: h.failureKind,
+        symmetric_at_step: h.symmetricAt,
+        recovered_at_step: h.recoveredAt,
+        failure_steps: h.failedAt === null
+          ? null
+          : (h.recoveredAt ?? timeline.steps[timeline.steps.length - 1]) - h.failedAt,
+        skewed_before_recovery: h.failedAt === null ? null : h.skewed,
+        failure_episodes: h.episodes,
         final_loss: Number.isNaN(train.finalLoss[i]) ? null : train.finalLoss[i],
         diverged_at_step: train.divergedAt[i] >= 0 ? train.divergedAt[i] : null,
       };
@@ -201,10 +213,10 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
     const fractions = outcomeFractions(timeline);
     const counts: Record<string, number> = {};
     for (const o of outcomes) counts[outcomeLabel(o)] = (counts[outcomeLabel(o)] ?? 0) + 1;
-    const unlearntBiases = outcomes.flatMap((o) => o.unlearnt.length === 1 ? [o.unlearntBias] : []);
-    const sfCount = outcomes.filter((o) => o.symmetricFailure).length;
+    const sfBiases = outcomes.flatMap((o) => (o.symmetricFailure ? [o.unlearntBias] : []));
     const finite = [...train.finalLoss].filter(Number.isFinite).sort((a, b) => a - b);
-    const fraction = (label: string) => (counts[label] ?? 0) / seeds.length;
+    const recovery = recoveryStats(histories);
+    const stride = timeline.steps.length > 1 ? timeline.steps[1] - timeline.steps[0] : c.steps;
 
     const curveSeeds = seeds.slice(0, Math.min(64, seeds.length));
     const curves = curveSeeds.flatMap((seed, i) =>
@@ -215,20 +227,20 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
       }))
     );
     const setting = `n=${n}, m=${c.m}, ${c.optimizer}(lr=${c.lr}), ${c.steps} steps`;
+    const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : "–");
     const notes = [
-      `${seeds.length} seeds (${seeds[0]}–${
-        seeds[seeds.length - 1]
-      }), ${setting}, ${c.data} data, ` +
-      `${train.engine} engine on ${train.backend}.`,
-      `A feature counts as unlearnt when ‖Wᵢ‖ < 0.1; "all learnt" means loss < 1% of (n−1)/n³ = ` +
-      `${
-        sfLoss.toPrecision(4)
-      }, the cost of one unlearnt feature. At step 0 (W ~ N(0, ${c.initStd}²)) ` +
-      `most columns are below 0.1, so early snapshots read as "unlearnt".`,
-      `At the end: ${
-        OUTCOME_LABELS.filter((l) => counts[l]).map((l) => `${l} ${counts[l]}`).join(", ")
-      }; ` +
-      `${sfCount} in Symmetric Failure (one unlearnt feature, bias within 10% of 1/n, loss within 10% of (n−1)/n³).`,
+      `${seeds.length} seeds (${seeds[0]}–${seeds[seeds.length - 1]}), ${setting}, ${c.data} ` +
+      `data, ${train.engine} engine on ${train.backend}; states read every ${stride} steps.`,
+      `A feature counts as unlearnt when ‖Wᵢ‖ < 0.1; "all learnt" means loss < 1% of ` +
+      `(n−1)/n³ = ${sfLoss.toPrecision(4)}, the cost of one unlearnt feature. A failure is ` +
+      `"settled" when k features are unlearnt and the loss is within 10% of k·(n−1)/n³. At step 0 ` +
+      `(W ~ N(0, ${c.initStd}²)) most columns are shorter than 0.1, so early snapshots read as unlearnt.`,
+      `At the end: ${STATES.filter((l) => counts[l]).map((l) => `${l} ${counts[l]}`).join(", ")}.`,
+      `${recovery.failed} seeds reached a settled failure; ${recovery.recovered} of them ` +
+      `(${pct(recovery.recovered, recovery.failed)}) recovered to all learnt, after a median of ` +
+      `${recovery.duration.median} steps (10–90%: ${recovery.duration.p10}–${recovery.duration.p90}). ` +
+      `${recovery.symmetric} were in Symmetric Failure at some point; ${recovery.recoveredFromSymmetric} ` +
+      `of those recovered (${pct(recovery.recoveredFromSymmetric, recovery.symmetric)}).`,
     ];
     return {
       summary: {
@@ -239,23 +251,24 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
         lr: c.lr,
         steps: c.steps,
         data: c.data,
+        snapshot_stride: stride,
         counts,
-        fraction_all_learnt: fraction("all learnt"),
-        fraction_1_unlearnt: fraction("1 unlearnt"),
-        fraction_2_unlearnt: fraction("2 unlearnt"),
-        fraction_symmetric_failure: sfCount / seeds.length,
+        fractions: Object.fromEntries(
+          STATES.filter((l) => counts[l]).map((l) => [l, counts[l] / seeds.length]),
+        ),
+        recovery,
         diverged: counts["diverged"] ?? 0,
         symmetric_failure_loss: sfLoss,
         median_final_loss: finite.length ? finite[Math.floor(finite.length / 2)] : null,
-        mean_unlearnt_bias_single: unlearntBiases.length
-          ? unlearntBiases.reduce((s, v) => s + v, 0) / unlearntBiases.length
+        mean_symmetric_failure_bias: sfBiases.length
+          ? sfBiases.reduce((s, v) => s + v, 0) / sfBiases.length
           : null,
         one_over_n: 1 / n,
       },
       tables: { runs, outcome_fractions: aq.from(fractions) },
       figures: {
         outcome_fractions: outcomeFractionsSpec(fractions, {
-          title: `Outcome of ${seeds.length} seeds over training (${setting})`,
+          title: `State of ${seeds.length} seeds over training (${setting})`,
         }),
         final_loss: finalLossHistogramSpec(
           seeds.map((_, i) => ({
@@ -263,7 +276,7 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
             outcome: outcomeLabel(outcomes[i]),
           })),
           {
-            title: `Final loss by outcome (${setting})`,
+            title: `Final loss by state (${setting})`,
             reference: { value: sfLoss, label: "(n−1)/n³" },
           },
         ),

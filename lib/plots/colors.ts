@@ -40,10 +40,12 @@ export function featureScale(n: number): { domain: number[]; range: string[] } {
   return { domain, range: domain.map(featureColor) };
 }
 
-/** Colours of the outcome labels of a seed sweep. */
+/** Colours of the state labels of a seed sweep (see analysis/outcomes.ts STATES). */
 export const OUTCOME_COLORS: Record<string, string> = {
   "all learnt": "#4c9a2a",
-  "1 unlearnt": "#e08a1e",
+  "symmetric failure": "#e08a1e",
+  "skewed failure": "#f2c14e",
+  "1 unlearnt": "#f4a582",
   "2 unlearnt": "#c4472b",
   "3+ unlearnt": "#7f1d1d",
   other: "#9aa5b1",

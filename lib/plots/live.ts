@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { quantile } from "../analysis/toy_run.ts";
 import { showFigure } from "./display.ts";
 import type { Spec } from "./render.ts";
 
@@ -35,14 +36,6 @@ export function lossBandSpec(rows: LossBandRow[], options: { title: string }): S
       },
     ],
   } as Spec;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
 /**

@@ -81,8 +81,11 @@ export async function runToyRange(
   });
   const loss = new Float64Array(count);
   const divergedAt = new Int32Array(count).fill(-1);
+  const frozen = config.frozen ?? [];
+  const held = new Float64Array(frozen.length);
   const limit = config.divergeAbove;
-  const identity = config.data.kind === "identity";
+  // The specialised kernel needs the complete identity dataset.
+  const identity = config.data.kind === "identity" && !config.data.omit?.length;
   const lossGrad = (off: number, i: number, g: Float64Array | null) =>
     identity
       ? toyLossGradIdentity(shape, params, off, importance, g, scratch)
@@ -101,7 +104,9 @@ export async function runToyRange(
         continue;
       }
       loss[i] = L;
+      for (let k = 0; k < frozen.length; k++) held[k] = params[off + frozen[k]];
       opt.stepInstance(params, grad, i);
+      for (let k = 0; k < frozen.length; k++) params[off + frozen[k]] = held[k];
     }
     if (lossRec.wants(t)) lossRec.record(t, loss);
     if (progress && (t + 1) % progress.every === 0 && t + 1 < steps) {

@@ -36,7 +36,23 @@ export async function runToyTfjs(
   }
   const W = tf.tidy(() => tf.variable(tf.tensor3d(w0, [instances, m, n])));
   const b = bias ? tf.tidy(() => tf.variable(tf.tensor2d(b0, [instances, n]))) : null;
-  const vars = b ? [W, b] : [W];
+  const vars: tfNs.Variable[] = b ? [W, b] : [W];
+  // Frozen coordinates as boolean masks over each variable (null: none frozen there).
+  const frozenMasks = config.frozen?.length
+    ? (() => {
+      const wMask = new Uint8Array(instances * m * n);
+      const bMask = new Uint8Array(instances * n);
+      for (const k of config.frozen!) {
+        for (let i = 0; i < instances; i++) {
+          if (k < m * n) wMask[i * m * n + k] = 1;
+          else bMask[i * n + (k - m * n)] = 1;
+        }
+      }
+      const masks: (tfNs.Tensor | null)[] = [tf.tensor3d(wMask, [instances, m, n], "bool")];
+      if (b) masks.push(tf.tensor2d(bMask, [instances, n], "bool"));
+      return masks;
+    })()
+    : null;
   const opt = new TensorOptimizer(
     tf,
     config.optimizer,
@@ -127,7 +143,14 @@ export async function runToyTfjs(
       active.dispose();
       active = tf.tensor1d(activeMask, "bool");
     }
+    const before = frozenMasks ? vars.map((v) => v.clone()) : null;
     opt.apply(vars.map((v) => grads[v.name]), active);
+    if (before && frozenMasks) {
+      vars.forEach((v, j) => {
+        if (frozenMasks[j]) v.assign(tf.tidy(() => tf.where(frozenMasks[j]!, before[j], v)));
+      });
+      tf.dispose(before);
+    }
     tf.dispose([lossVec!, value, ...Object.values(grads)]);
     if (x !== fixedX) x.dispose();
     if (lossRec.wants(t)) lossRec.record(t, loss);
@@ -142,6 +165,7 @@ export async function runToyTfjs(
   const finalLoss = loss.slice();
   const params = readParams();
   tf.dispose([finalVec, active, importance, W, ...(b ? [b] : []), x]);
+  if (frozenMasks) tf.dispose(frozenMasks.filter((t): t is tfNs.Tensor => t !== null));
   opt.dispose();
   lossRec.finish(steps, finalLoss);
   snapRec.finish(steps, params);

@@ -41,6 +41,11 @@ export interface ToyTrainConfig {
   weightDecays?: number[];
   /** Start from these parameters instead of a seeded initialisation. */
   init?: ToyParams;
+  /**
+   * Parameters that never change, as indices into one instance's parameter
+   * vector (`[W row-major, b]`, the same for every instance).
+   */
+  frozen?: number[];
   record: RecordConfig;
   /** An instance whose loss is non-finite or above this is marked diverged and stops. */
   divergeAbove: number;

@@ -68,7 +68,21 @@ export function validateToyTrain(config: ToyTrainConfig): void {
     }
     if (init.bias !== model.bias) throw new RangeError("init and model disagree about the bias");
   }
+  const p = toyParamCount(config.model);
+  for (const k of config.frozen ?? []) {
+    if (!Number.isInteger(k) || k < 0 || k >= p) {
+      throw new RangeError(`frozen parameter index must be an integer in [0, ${p - 1}], got ${k}`);
+    }
+  }
   const d = config.data;
+  if (d.kind === "identity" && d.omit) {
+    for (const f of d.omit) {
+      if (!Number.isInteger(f) || f < 0 || f >= config.model.n) {
+        throw new RangeError(`omit must list features in [0, ${config.model.n - 1}], got ${f}`);
+      }
+    }
+    if (d.omit.length >= config.model.n) throw new RangeError("omit leaves no example to train on");
+  }
   if (d.kind === "sparse") {
     if (!(d.sparsity >= 0 && d.sparsity < 1)) {
       throw new RangeError(`sparsity must be in [0, 1), got ${d.sparsity}`);
