@@ -7,8 +7,10 @@ import {
   failureHistory,
   finalOutcomes,
   gram,
+  identityLoss,
   latentPolygon,
   latentZones,
+  mergedPair,
   outcomeLabel,
   type Point,
   polygonArea,
@@ -180,4 +182,19 @@ Deno.test("failureHistory() finds when a failure starts, whether it recovers, an
   assert.equal(stats.recovered, 1);
   assert.equal(stats.duration.median, 300);
   assert.equal(stats.recoveredViaSkew, 1);
+});
+
+Deno.test("a merged pair costs 1/n² and is classified as merged features", () => {
+  for (const n of [5, 7, 10]) {
+    const { W, b } = mergedPair(n, 0.4);
+    const loss = identityLoss(W, b);
+    assert.ok(Math.abs(loss - 1 / n ** 2) < 1e-15, `n=${n}: ${loss}`);
+    const o = classifyToy(W, b, loss);
+    assert.equal(o.state, "merged features");
+    assert.equal(o.mergedPairs, 1);
+    assert.ok(o.settled && o.unlearnt.length === 0);
+  }
+  // The regular polygon has no merged pair.
+  const ngon = regularPolygon(12);
+  assert.equal(classifyToy(ngon.W, ngon.b, 0).mergedPairs, 0);
 });

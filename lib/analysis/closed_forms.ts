@@ -65,3 +65,19 @@ export function symmetricFailure(
 export function symmetricFailureLoss(n: number): number {
   return (n - 1) / n ** 3;
 }
+
+/**
+ * A merged pair: the regular (n−1)-gon with feature n sharing feature 1's
+ * column, both biases lowered by ½ so that the pair outputs ½ on each of their
+ * two examples. Its loss is 1/n² (four errors of ½ over n² entries), higher
+ * than Symmetric Failure's (n−1)/n³; trained models with plain SGD often end
+ * here.
+ */
+export function mergedPair(n: number, rotation = 0): { W: number[][]; b: number[] } {
+  if (!Number.isInteger(n) || n < 5) throw new RangeError(`n must be an integer >= 5, got ${n}`);
+  const ring = regularPolygon(n - 1, rotation);
+  const W = [[...ring.W[0], ring.W[0][0]], [...ring.W[1], ring.W[1][0]]];
+  const b = [...ring.b, ring.b[0] - 0.5];
+  b[0] -= 0.5;
+  return { W, b };
+}

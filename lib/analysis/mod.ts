@@ -6,3 +6,4 @@ export * from "./geometry.ts";
 export * from "./closed_forms.ts";
 export * from "./outcomes.ts";
 export * from "./toy_run.ts";
+export * from "./failure_states.ts";

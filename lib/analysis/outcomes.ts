@@ -44,6 +44,14 @@ export const SETTLED_LOSS_TOLERANCE = 0.1;
 export const REGULAR_NORM_CV = 0.05;
 /** See {@link REGULAR_NORM_CV}. */
 export const REGULAR_GAP_DEVIATION = 0.1;
+/**
+ * Two learnt columns whose cosine exceeds this (8°) share a latent direction:
+ * a merged pair. Both features then fire together on each other's example;
+ * the best they can do is output ½ on both, which costs 1/n² per pair (more
+ * than an unlearnt feature's (n−1)/n³). A regular arrangement has cosines
+ * cos(2π/n) < 0.99 up to n = 44, so it is never flagged.
+ */
+export const MERGED_COSINE = 0.99;
 
 /** The coarse outcome of an instance. */
 export const OUTCOMES = ["all_learnt", "unlearnt", "other", "diverged"] as const;
@@ -57,6 +65,8 @@ export type Outcome = typeof OUTCOMES[number];
  *   the others a near-regular polygon;
  * - `skewed failure`: one unlearnt feature, settled, but the learnt polygon is
  *   irregular or the bias is away from 1/n (the seed's skew stage);
+ * - `merged features`: no unlearnt feature, but p ≥ 1 pairs of columns share a
+ *   direction, settled at a loss of p/n²;
  * - `1 unlearnt`: one unlearnt feature, not settled (others still learning);
  * - `2 unlearnt`, `3+ unlearnt`; `other`; `diverged`.
  */
@@ -64,6 +74,7 @@ export const STATES = [
   "all learnt",
   "symmetric failure",
   "skewed failure",
+  "merged features",
   "1 unlearnt",
   "2 unlearnt",
   "3+ unlearnt",
@@ -83,7 +94,13 @@ export interface ToyOutcome {
   unlearntBias: number;
   /** Whether every unlearnt feature's bias is within 10% of 1/n (false when there are none). */
   biasAtMean: boolean;
-  /** k ≥ 1 unlearnt features and a loss within 10% of k·(n−1)/n³ (one-hot data only). */
+  /** Pairs of learnt columns that share a direction (cosine > 0.99). */
+  mergedPairs: number;
+  /**
+   * A settled failure (one-hot data only): k unlearnt features and p merged
+   * pairs, k + p ≥ 1, and a loss within 10% of k·(n−1)/n³ + p/n², i.e.
+   * everything else reconstructed exactly.
+   */
   settled: boolean;
   /** Whether the learnt features form a near-regular polygon (m = 2 only, else false). */
   regular: boolean;
@@ -113,6 +130,7 @@ const DIVERGED: ToyOutcome = {
   unlearnt: [],
   unlearntBias: NaN,
   biasAtMean: false,
+  mergedPairs: 0,
   settled: false,
   regular: false,
   symmetricFailure: false,
@@ -145,25 +163,47 @@ export function classifyToy(
   const oneHot = options.oneHot ?? true;
   const sfLoss = symmetricFailureLoss(n);
   const allLearnt = oneHot && loss < LEARNT_LOSS_FRACTION * sfLoss;
-  const settled = oneHot && k > 0 &&
-    Math.abs(loss - k * sfLoss) <= SETTLED_LOSS_TOLERANCE * k * sfLoss;
+  const learnt = Array.from({ length: n }, (_, i) => i + 1).filter((f) => !unlearnt.includes(f));
+  let mergedPairs = 0;
+  for (let x = 0; x < learnt.length; x++) {
+    const u = column(W, learnt[x] - 1);
+    for (let y = x + 1; y < learnt.length; y++) {
+      const v = column(W, learnt[y] - 1);
+      let dot = 0;
+      for (let a = 0; a < u.length; a++) dot += u[a] * v[a];
+      if (dot / (Math.hypot(...u) * Math.hypot(...v)) > MERGED_COSINE) mergedPairs++;
+    }
+  }
+  const expected = k * sfLoss + mergedPairs / (n * n);
+  const settled = oneHot && k + mergedPairs > 0 &&
+    Math.abs(loss - expected) <= SETTLED_LOSS_TOLERANCE * expected;
   let regular = false;
   if (W.length === 2 && n - k >= 3) {
-    const learnt = Array.from({ length: n }, (_, i) => i + 1).filter((f) => !unlearnt.includes(f));
     const { normCv, gapDeviation } = polygonIrregularity(W, learnt);
     regular = normCv < REGULAR_NORM_CV && gapDeviation < REGULAR_GAP_DEVIATION;
   }
-  const symmetricFailure = settled && k === 1 && biasAtMean && regular;
+  const symmetricFailure = settled && k === 1 && mergedPairs === 0 && biasAtMean && regular;
   const outcome: Outcome = allLearnt ? "all_learnt" : k > 0 ? "unlearnt" : "other";
   let state: State;
   if (allLearnt) state = "all learnt";
   else if (symmetricFailure) state = "symmetric failure";
   else if (settled && k === 1) state = "skewed failure";
+  else if (settled && k === 0) state = "merged features";
   else if (k === 1) state = "1 unlearnt";
   else if (k === 2) state = "2 unlearnt";
   else if (k >= 3) state = "3+ unlearnt";
   else state = "other";
-  return { outcome, state, unlearnt, unlearntBias, biasAtMean, settled, regular, symmetricFailure };
+  return {
+    outcome,
+    state,
+    unlearnt,
+    unlearntBias,
+    biasAtMean,
+    mergedPairs,
+    settled,
+    regular,
+    symmetricFailure,
+  };
 }
 
 /** The display label of an instance's state (one of {@link STATES}). */

@@ -186,7 +186,9 @@ export function failureHistory(t: OutcomeTimeline, i: number): FailureHistory {
     }
   }
   const kind = STATES[t.codes[at(first)]];
-  const failureUnlearnt = kind === "2 unlearnt"
+  const failureUnlearnt = kind === "merged features"
+    ? 0
+    : kind === "2 unlearnt"
     ? 2
     : kind === "3+ unlearnt"
     ? 3

@@ -6,3 +6,5 @@ export * from "./experiment.ts";
 export * from "./registry.ts";
 export { toyGeometry } from "./toy_geometry.ts";
 export { toySeedSweep } from "./toy_seed_sweep.ts";
+export { toyTilt } from "./toy_tilt.ts";
+export { toyFrozenOptimum } from "./toy_frozen_optimum.ts";

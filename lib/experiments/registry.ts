@@ -5,9 +5,11 @@
 import type { AnyExperiment } from "./experiment.ts";
 import { toyGeometry } from "./toy_geometry.ts";
 import { toySeedSweep } from "./toy_seed_sweep.ts";
+import { toyTilt } from "./toy_tilt.ts";
+import { toyFrozenOptimum } from "./toy_frozen_optimum.ts";
 
 /** The experiments, by id. */
-export const EXPERIMENTS: AnyExperiment[] = [toyGeometry, toySeedSweep];
+export const EXPERIMENTS: AnyExperiment[] = [toyGeometry, toySeedSweep, toyTilt, toyFrozenOptimum];
 
 /** Looks an experiment up by id (undefined when unknown). */
 export function findExperiment(id: string): AnyExperiment | undefined {

@@ -45,6 +45,7 @@ export const OUTCOME_COLORS: Record<string, string> = {
   "all learnt": "#4c9a2a",
   "symmetric failure": "#e08a1e",
   "skewed failure": "#f2c14e",
+  "merged features": "#8e6bb5",
   "1 unlearnt": "#f4a582",
   "2 unlearnt": "#c4472b",
   "3+ unlearnt": "#7f1d1d",
