@@ -35,7 +35,15 @@ export type FieldSpec =
     doc: string;
   }
   | { type: "enum"; values: readonly string[]; doc: string }
-  | { type: "bool"; doc: string };
+  | { type: "bool"; doc: string }
+  | {
+    /** A comma-separated list, kept as a string; items are numbers or from `values`. */
+    type: "list";
+    values?: readonly string[];
+    min?: number;
+    exclusiveMin?: boolean;
+    doc: string;
+  };
 
 /** A bad config value or flag: the message is one line, shown as-is. */
 export class ConfigError extends Error {
@@ -119,7 +127,17 @@ function describeAllowed(spec: FieldSpec): string {
       return `one of ${spec.values.join("|")}`;
     case "bool":
       return "true or false";
+    case "list": {
+      if (spec.values) return `a comma-separated list of ${spec.values.join("|")}`;
+      const lo = spec.min !== undefined ? ` ${spec.exclusiveMin ? ">" : ">="} ${spec.min}` : "";
+      return `a comma-separated list of numbers${lo}`;
+    }
   }
+}
+
+/** The items of a list value ("0.3,1,3" → ["0.3", "1", "3"]). */
+export function listItems(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 /** Parses one `--set` value for `key` against its spec. */
@@ -151,6 +169,20 @@ export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
     case "bool":
       if (raw !== "true" && raw !== "false") fail();
       return raw === "true";
+    case "list": {
+      const items = listItems(raw);
+      if (items.length === 0) fail();
+      for (const item of items) {
+        if (spec.values) {
+          if (!spec.values.includes(item)) fail();
+          continue;
+        }
+        const v = Number(item);
+        if (!Number.isFinite(v)) fail();
+        if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();
+      }
+      return items.join(",");
+    }
   }
 }
 

@@ -8,3 +8,6 @@ export { toyGeometry } from "./toy_geometry.ts";
 export { toySeedSweep } from "./toy_seed_sweep.ts";
 export { toyTilt } from "./toy_tilt.ts";
 export { toyFrozenOptimum } from "./toy_frozen_optimum.ts";
+export { toyUpdateField } from "./toy_update_field.ts";
+export { toyChaos } from "./toy_chaos.ts";
+export { toyBiasOptimum } from "./toy_bias_optimum.ts";

@@ -7,9 +7,20 @@ import { toyGeometry } from "./toy_geometry.ts";
 import { toySeedSweep } from "./toy_seed_sweep.ts";
 import { toyTilt } from "./toy_tilt.ts";
 import { toyFrozenOptimum } from "./toy_frozen_optimum.ts";
+import { toyUpdateField } from "./toy_update_field.ts";
+import { toyChaos } from "./toy_chaos.ts";
+import { toyBiasOptimum } from "./toy_bias_optimum.ts";
 
 /** The experiments, by id. */
-export const EXPERIMENTS: AnyExperiment[] = [toyGeometry, toySeedSweep, toyTilt, toyFrozenOptimum];
+export const EXPERIMENTS: AnyExperiment[] = [
+  toyGeometry,
+  toySeedSweep,
+  toyBiasOptimum,
+  toyTilt,
+  toyFrozenOptimum,
+  toyUpdateField,
+  toyChaos,
+];
 
 /** Looks an experiment up by id (undefined when unknown). */
 export function findExperiment(id: string): AnyExperiment | undefined {

@@ -27,13 +27,10 @@ import {
   stateLossGrad,
   type ToyState,
 } from "../analysis/failure_states.ts";
-import { finalState, polygonIrregularity } from "../analysis/mod.ts";
-import { concatToyParams, toyParamsFrom } from "../models/toy_relu.ts";
-import { optimizerDefaults } from "../optim/config.ts";
+import { polygonIrregularity } from "../analysis/mod.ts";
 import { frozenOptimumSpec } from "../plots/failure.ts";
-import { RECORD_DEFAULTS, type ToyTrainConfig, trainToy } from "../train/mod.ts";
-import { ConfigError, type Experiment, type RunOptions } from "./experiment.ts";
-import { stageProgress } from "./_toy_common.ts";
+import { ConfigError, type Experiment } from "./experiment.ts";
+import { frozenOptimumStates } from "./_failure_common.ts";
 
 /** Config of `toy-frozen-optimum`. */
 export interface FrozenConfig {
@@ -90,38 +87,6 @@ function pairOf(n: number): [number, number] {
   return [0, n - 2];
 }
 
-async function stage(
-  states: ToyState[],
-  options: { frozen: number[]; omit?: number[]; lr: number; steps: number },
-  run: RunOptions,
-  progress: [number, number, string],
-): Promise<ToyState[]> {
-  const n = states[0].W[0].length;
-  const init = concatToyParams(states.map((s) => toyParamsFrom(s.W, s.b)));
-  const config: ToyTrainConfig = {
-    model: { n, m: 2, bias: true, init: "normal", initStd: 0, biasInit: 0 },
-    data: { kind: "identity", omit: options.omit },
-    importanceDecay: 1,
-    optimizer: optimizerDefaults("sgd", options.lr),
-    steps: options.steps,
-    seeds: states.map((_, i) => i),
-    init,
-    frozen: options.frozen,
-    record: {
-      ...RECORD_DEFAULTS,
-      lossEvery: Math.max(1, Math.floor(options.steps / 100)),
-      snapshotEvery: options.steps,
-    },
-    divergeAbove: 1e6,
-  };
-  const result = await trainToy(config, {
-    workers: run.workers,
-    signal: run.signal,
-    onProgress: stageProgress(run, progress[2], progress[0], progress[1]),
-  });
-  return states.map((_, i) => finalState(result.final, i));
-}
-
 export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
   id: "toy-frozen-optimum",
   title: "Toy autoencoder: the resting point of the unlearnt column next to an asymmetric polygon",
@@ -172,22 +137,12 @@ export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
     const deltas = logSpace(c.deltaMin, c.deltaMax, c.deltas);
     const cases = modes.flatMap((mode) => deltas.map((delta) => ({ mode, delta })));
     const pair = pairOf(n);
-    const start = cases.map(({ mode, delta }) => perturbedFailure(n, delta, { mode, pair }));
-    // Parameter indices: W[a][j] is a·n + j, b_j is 2n + j.
-    const unlearntW = [n - 1, 2 * n - 1];
-    const unlearntB = 3 * n - 1;
-    const all = Array.from({ length: 3 * n }, (_, k) => k);
-    const settled = await stage(
-      start,
-      { frozen: [...unlearntW, unlearntB], omit: [n - 1], lr: c.settleLr, steps: c.settleSteps },
+    const { settled, freed } = await frozenOptimumStates(
+      cases,
+      c,
       options,
-      [0, 0.6, "re-settling"],
-    );
-    const freed = await stage(
-      settled,
-      { frozen: all.filter((k) => !unlearntW.includes(k)), lr: c.freeLr, steps: c.freeSteps },
-      options,
-      [0.6, 1, "freeing Wₙ"],
+      [0, 1],
+      (mode, delta) => perturbedFailure(n, delta, { mode, pair }),
     );
     const learnt = Array.from({ length: n - 1 }, (_, i) => i + 1);
     const rows: FrozenRow[] = cases.map(({ mode, delta }, i) => {

@@ -157,6 +157,8 @@ export interface UpdateArrow {
   x2: number;
   y2: number;
   update_norm: number;
+  /** The arrow factor of this step, printed once per panel. */
+  label: string;
 }
 
 function arrowLayers(n: number, extent: number) {
@@ -164,10 +166,11 @@ function arrowLayers(n: number, extent: number) {
   const color = { field: "feature", type: "nominal", scale: featureScale(n), title: "feature" };
   return [
     {
+      transform: [{ calculate: "0", as: "ox" }, { calculate: "0", as: "oy" }],
       mark: { type: "rule", strokeWidth: 1, opacity: 0.35 },
       encoding: {
-        x: { datum: 0, type: "quantitative", scale },
-        y: { datum: 0, type: "quantitative", scale },
+        x: { field: "ox", type: "quantitative", scale },
+        y: { field: "oy", type: "quantitative", scale },
         x2: { field: "x" },
         y2: { field: "y" },
         color,
@@ -195,6 +198,11 @@ function arrowLayers(n: number, extent: number) {
         y: { field: "y2", type: "quantitative", scale },
         color,
       },
+    },
+    {
+      transform: [{ filter: "datum.feature == 1" }],
+      mark: { type: "text", align: "left", baseline: "top", x: 4, y: 4, fontSize: 10 },
+      encoding: { text: { field: "label" } },
     },
   ];
 }
@@ -267,7 +275,7 @@ export function updateNormsSpec(
 
 /** A heatmap over perturbation × learning rate (`toy-chaos`). */
 export function chaosHeatmapSpec(
-  cells: { delta: number; lr: number; value: number | null }[],
+  cells: { delta: number; lr: number; value: number | string | null }[],
   options: {
     title: string;
     value: string;
@@ -282,6 +290,10 @@ export function chaosHeatmapSpec(
     delta2: c.delta + options.deltaStep,
     lr2: c.lr * options.lrRatio,
   }));
+  const xMin = Math.min(...rows.map((r) => r.delta));
+  const xMax = Math.max(...rows.map((r) => r.delta2));
+  const yMin = Math.min(...rows.map((r) => r.lr));
+  const yMax = Math.max(...rows.map((r) => r.lr2));
   const color = options.nominal
     ? { field: "value", type: "nominal", title: options.value, scale: options.nominal }
     : {
@@ -297,9 +309,19 @@ export function chaosHeatmapSpec(
     height: 380,
     mark: { type: "rect" },
     encoding: {
-      x: { field: "delta", type: "quantitative", title: "perturbation δ of two adjacent biases" },
+      x: {
+        field: "delta",
+        type: "quantitative",
+        scale: { domain: [xMin, xMax], nice: false, zero: false },
+        title: "perturbation δ of two adjacent biases",
+      },
       x2: { field: "delta2" },
-      y: { field: "lr", type: "quantitative", scale: { type: "log" }, title: "learning rate" },
+      y: {
+        field: "lr",
+        type: "quantitative",
+        scale: { type: "log", domain: [yMin, yMax], nice: false },
+        title: "learning rate",
+      },
       y2: { field: "lr2" },
       color,
       tooltip: [
@@ -313,7 +335,13 @@ export function chaosHeatmapSpec(
 
 /** Measured bias and loss of Symmetric Failure against 1/n and (n−1)/n³ (`toy-bias-optimum`). */
 export function biasOptimumSpec(
-  rows: { n: number; bias_mean: number; bias_min: number; bias_max: number; loss_mean: number }[],
+  rows: {
+    n: number;
+    bias_mean: number;
+    bias_min: number;
+    bias_max: number;
+    loss_mean: number | null;
+  }[],
 ): Spec {
   const ns = rows.map((r) => r.n);
   const curve = [];
@@ -322,7 +350,10 @@ export function biasOptimumSpec(
   }
   const x = { field: "n", type: "quantitative", title: "n", scale: { zero: false } };
   return {
-    title: "Symmetric Failure: the unlearnt bias against 1/n and the loss against (n−1)/n³",
+    title: {
+      text: "The unlearnt bias against 1/n and the Symmetric Failure loss against (n−1)/n³",
+      subtitle: "points: measured means (bars: range over instances); dashed: 1/n and (n−1)/n³",
+    },
     hconcat: [
       {
         width: 300,
@@ -362,13 +393,34 @@ export function biasOptimumSpec(
             },
           },
           {
-            data: { values: rows },
+            data: { values: rows.filter((r) => r.loss_mean !== null) },
             mark: { type: "point", filled: true, color: "#c4472b" },
             encoding: { x, y: { field: "loss_mean", type: "quantitative" } },
           },
         ],
       },
     ],
+  } as unknown as Spec;
+}
+
+/** Each unlearnt feature's distance from 1/n against the norm of its column (log-log). */
+export function biasVsNormSpec(rows: { n: number; norm: number; rel_error: number }[]): Spec {
+  return {
+    title: {
+      text: "Unlearnt features: how far the bias is from 1/n, against the column's norm",
+      subtitle: "every unlearnt feature of a settled failure; |bᵢ·n − 1| on a log axis",
+    },
+    data: {
+      values: rows.map((r) => ({ ...r, abs_error: Math.max(Math.abs(r.rel_error), 1e-16) })),
+    },
+    width: 420,
+    height: 260,
+    mark: { type: "point", filled: true, size: 12, opacity: 0.5 },
+    encoding: {
+      x: { field: "norm", type: "quantitative", scale: { type: "log" }, title: "‖Wᵢ‖" },
+      y: { field: "abs_error", type: "quantitative", scale: { type: "log" }, title: "|bᵢ·n − 1|" },
+      color: { field: "n", type: "ordinal", scale: { scheme: "viridis" } },
+    },
   } as unknown as Spec;
 }
 

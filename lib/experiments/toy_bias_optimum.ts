@@ -1,0 +1,261 @@
+/**
+ * `toy-bias-optimum`: the bias of the unlearnt feature in Symmetric Failure
+ * (seed 001, "What is b₇? Why can't it decrease?").
+ *
+ * With Wᵢ = 0 the unlearnt feature outputs the constant ReLU(bᵢ) on every
+ * example; under squared error the best constant is the mean of its targets,
+ * 1/n, and the loss that remains is (n−1)/n³. For n = nMin … nMax this trains
+ * seeds (plain SGD by default, whose Symmetric Failures persist), keeps the
+ * instances that end with one unlearnt column and the other n − 1 on a
+ * regular polygon (selected on geometry only, not on bias or loss), and
+ * compares their unlearnt bias with 1/n and their loss with (n−1)/n³. Each n
+ * is one batched run.
+ *
+ * @module
+ */
+import * as aq from "arquero";
+import { finalOutcomes, finalState, quantile, symmetricFailureLoss } from "../analysis/mod.ts";
+import { biasOptimumSpec, biasVsNormSpec } from "../plots/failure.ts";
+import { trainToy } from "../train/mod.ts";
+import { ConfigError, type Experiment } from "./experiment.ts";
+import {
+  seedRange,
+  stageProgress,
+  TOY_TRAIN_DEFAULTS,
+  TOY_TRAIN_SPECS,
+  toyTrainConfig,
+  type ToyTrainFields,
+  validateToyTrainFields,
+} from "./_toy_common.ts";
+
+/** Config of `toy-bias-optimum`. */
+export interface BiasOptimumConfig extends ToyTrainFields {
+  nMin: number;
+  nMax: number;
+  seeds: number;
+}
+
+/** One n. */
+export interface BiasRow {
+  n: number;
+  seeds: number;
+  /** Instances ending with one unlearnt column and the others a regular polygon. */
+  in_symmetric_failure: number;
+  bias_mean: number | null;
+  bias_min: number | null;
+  bias_max: number | null;
+  one_over_n: number;
+  /** Largest |bᵢ − 1/n| / (1/n) over the instances. */
+  bias_max_rel_error: number | null;
+  loss_mean: number | null;
+  symmetric_failure_loss: number;
+  /** Largest |loss − (n−1)/n³| / ((n−1)/n³). */
+  loss_max_rel_error: number | null;
+  /** Unlearnt features in any settled failure (k ≥ 1 unlearnt, the rest exact). */
+  settled_unlearnt_features: number;
+  settled_bias_mean: number | null;
+  settled_bias_min: number | null;
+  settled_bias_max: number | null;
+  settled_bias_max_rel_error: number | null;
+}
+
+/** One unlearnt feature of a settled failure. */
+export interface UnlearntFeatureRow {
+  n: number;
+  seed: number;
+  feature: number;
+  /** Unlearnt features in its instance. */
+  k: number;
+  norm: number;
+  bias: number;
+  /** bᵢ·n − 1: the relative distance from 1/n. */
+  rel_error: number;
+}
+
+/** What `toy-bias-optimum` returns. */
+export interface BiasOptimumResult {
+  rows: BiasRow[];
+  features: UnlearntFeatureRow[];
+}
+
+export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = {
+  id: "toy-bias-optimum",
+  title: "Toy autoencoder: the unlearnt feature's bias sits at 1/n",
+  description:
+    "For n = 5 … 12, trains seeds, keeps those that end in Symmetric Failure and compares the " +
+    "unlearnt feature's bias with 1/n (the mean of its targets, the best constant output under " +
+    "squared error) and the loss with (n−1)/n³.",
+  defaults: {
+    ...TOY_TRAIN_DEFAULTS,
+    optimizer: "sgd",
+    lr: 0.05,
+    steps: 40_000,
+    nMin: 5,
+    nMax: 12,
+    seeds: 256,
+  },
+  fields: {
+    ...TOY_TRAIN_SPECS,
+    nMin: { type: "int", min: 5, max: 32, doc: "smallest n" },
+    nMax: { type: "int", min: 5, max: 32, doc: "largest n" },
+    seeds: { type: "int", min: 1, max: 100_000, doc: "seeds per n" },
+  },
+  profiles: {
+    smoke: { nMax: 6, seeds: 24, steps: 3000 },
+    quick: {},
+    full: { seeds: 2048, steps: 50_000 },
+  },
+  validate(c) {
+    validateToyTrainFields(c);
+    if (c.nMin > c.nMax) {
+      throw new ConfigError(`nMin=${c.nMin} is not allowed: it must be <= nMax=${c.nMax}`);
+    }
+  },
+  async run(c, options) {
+    const started = performance.now();
+    const ns = Array.from({ length: c.nMax - c.nMin + 1 }, (_, k) => c.nMin + k);
+    const rows: BiasRow[] = [];
+    const features: UnlearntFeatureRow[] = [];
+    let workers = 1;
+    for (const [k, n] of ns.entries()) {
+      const run = await trainToy(
+        toyTrainConfig(c, { n, m: 2, seeds: seedRange(c.seed, c.seeds) }),
+        {
+          engine: c.engine,
+          backend: options.backend,
+          workers: options.workers,
+          signal: options.signal,
+          onProgress: stageProgress(options, `n=${n}`, k / ns.length, (k + 1) / ns.length),
+        },
+      );
+      workers = Math.max(workers, run.workers);
+      const outcomes = finalOutcomes(run, { oneHot: true });
+      // Selected on geometry alone (one unlearnt column, the rest a regular polygon, no
+      // merged pair), not on the bias or the loss, so that both can be compared freely.
+      const sf = outcomes.flatMap((o, i) =>
+        o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular
+          ? [{ o, loss: run.finalLoss[i] }]
+          : []
+      );
+      const biases = sf.map((x) => x.o.unlearntBias);
+      // Every unlearnt feature of a settled failure, whatever k: each outputs a constant.
+      const settledFeatures = outcomes.flatMap((o, i) => {
+        if (!o.settled || o.unlearnt.length === 0) return [];
+        const { W, b } = finalState(run.final, i);
+        return o.unlearnt.map((f) => ({
+          n,
+          seed: c.seed + i,
+          feature: f,
+          k: o.unlearnt.length,
+          norm: Math.hypot(W[0][f - 1], W[1][f - 1]),
+          bias: b[f - 1],
+          rel_error: b[f - 1] * n - 1,
+        }));
+      });
+      features.push(...settledFeatures);
+      const settledBiases = settledFeatures.map((x) => x.bias);
+      const losses = sf.map((x) => x.loss);
+      const ref = symmetricFailureLoss(n);
+      const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : null);
+      rows.push({
+        n,
+        seeds: c.seeds,
+        in_symmetric_failure: sf.length,
+        bias_mean: mean(biases),
+        bias_min: biases.length ? Math.min(...biases) : null,
+        bias_max: biases.length ? Math.max(...biases) : null,
+        one_over_n: 1 / n,
+        bias_max_rel_error: biases.length
+          ? Math.max(...biases.map((b) => Math.abs(b * n - 1)))
+          : null,
+        loss_mean: mean(losses),
+        symmetric_failure_loss: ref,
+        loss_max_rel_error: losses.length
+          ? Math.max(...losses.map((l) => Math.abs(l - ref) / ref))
+          : null,
+        settled_unlearnt_features: settledBiases.length,
+        settled_bias_mean: mean(settledBiases),
+        settled_bias_min: settledBiases.length ? Math.min(...settledBiases) : null,
+        settled_bias_max: settledBiases.length ? Math.max(...settledBiases) : null,
+        settled_bias_max_rel_error: settledBiases.length
+          ? Math.max(...settledBiases.map((b) => Math.abs(b * n - 1)))
+          : null,
+      });
+    }
+    return {
+      rows,
+      features,
+      meta: {
+        engine: c.engine,
+        backend: c.engine === "tfjs" ? options.backend ?? "wasm" : "js-float64",
+        workers,
+        elapsedMs: performance.now() - started,
+      },
+    };
+  },
+  artefacts(r, c) {
+    const measured = r.rows.filter((x) => x.in_symmetric_failure > 0);
+    const worstBias = Math.max(0, ...measured.map((x) => x.bias_max_rel_error ?? 0));
+    const worstLoss = Math.max(0, ...measured.map((x) => x.loss_max_rel_error ?? 0));
+    const missing = r.rows.filter((x) => x.in_symmetric_failure === 0).map((x) => x.n);
+    // How close the bias sits to 1/n, against how close the column is to zero.
+    const byNorm = [1e-3, 1e-2, 0.1].map((limit) => {
+      const errs = r.features.filter((x) => x.norm < limit).map((x) => Math.abs(x.rel_error))
+        .sort((a, b) => a - b);
+      return {
+        norm_below: limit,
+        features: errs.length,
+        median_abs_rel_error: errs.length ? quantile(errs, 0.5) : null,
+        p90_abs_rel_error: errs.length ? quantile(errs, 0.9) : null,
+      };
+    });
+    return {
+      summary: {
+        setting: `${c.optimizer}(lr=${c.lr}), ${c.steps} steps, ${c.seeds} seeds per n`,
+        rows: r.rows,
+        unlearnt_bias_by_norm: byNorm,
+        worst_bias_rel_error: worstBias,
+        worst_loss_rel_error: worstLoss,
+        n_without_symmetric_failure: missing,
+      },
+      tables: { bias_optimum: aq.from(r.rows), unlearnt_features: aq.from(r.features) },
+      figures: {
+        unlearnt_bias_vs_norm: biasVsNormSpec(r.features),
+        bias_optimum: biasOptimumSpec(
+          r.rows.filter((x) => x.settled_unlearnt_features > 0).map((x) => ({
+            n: x.n,
+            bias_mean: x.settled_bias_mean!,
+            bias_min: x.settled_bias_min!,
+            bias_max: x.settled_bias_max!,
+            loss_mean: x.loss_mean,
+          })),
+        ),
+      },
+      notes: [
+        `${c.optimizer}(lr=${c.lr}), ${c.steps} steps, ${c.seeds} seeds for each n in ` +
+        `${c.nMin}…${c.nMax}; instances in Symmetric Failure at the end: ` +
+        `${r.rows.map((x) => `n=${x.n}: ${x.in_symmetric_failure}`).join(", ")}.`,
+        `Symmetric Failure (selected on geometry only): largest relative distance of the unlearnt ` +
+        `bias from 1/n ${worstBias.toExponential(2)}, of the loss from (n−1)/n³ ` +
+        `${worstLoss.toExponential(2)}.` +
+        (missing.length ? ` No Symmetric Failure at n = ${missing.join(", ")}.` : ""),
+        `Every unlearnt feature of a settled failure (k ≥ 1 unlearnt): ` +
+        r.rows.map((x) =>
+          `n=${x.n}: ${x.settled_unlearnt_features} features, worst |b·n − 1| ` +
+          `${
+            x.settled_bias_max_rel_error === null
+              ? "–"
+              : x.settled_bias_max_rel_error.toExponential(1)
+          }`
+        ).join("; ") + ".",
+        `The closer an unlearnt column is to zero, the closer its bias is to 1/n: ` +
+        byNorm.map((x) =>
+          `‖Wᵢ‖ < ${x.norm_below}: ${x.features} features, median |b·n − 1| ${
+            x.median_abs_rel_error === null ? "–" : x.median_abs_rel_error.toExponential(1)
+          }`
+        ).join("; ") +
+        ". A nonzero column shifts the best constant by the mean of Wᵢ·Wₖ over examples.",
+      ],
+    };
+  },
+};
