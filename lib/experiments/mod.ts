@@ -11,3 +11,4 @@ export { toyFrozenOptimum } from "./toy_frozen_optimum.ts";
 export { toyUpdateField } from "./toy_update_field.ts";
 export { toyChaos } from "./toy_chaos.ts";
 export { toyBiasOptimum } from "./toy_bias_optimum.ts";
+export { toyFailureSurvey } from "./toy_failure_survey.ts";

@@ -10,11 +10,13 @@ import { toyFrozenOptimum } from "./toy_frozen_optimum.ts";
 import { toyUpdateField } from "./toy_update_field.ts";
 import { toyChaos } from "./toy_chaos.ts";
 import { toyBiasOptimum } from "./toy_bias_optimum.ts";
+import { toyFailureSurvey } from "./toy_failure_survey.ts";
 
 /** The experiments, by id. */
 export const EXPERIMENTS: AnyExperiment[] = [
   toyGeometry,
   toySeedSweep,
+  toyFailureSurvey,
   toyBiasOptimum,
   toyTilt,
   toyFrozenOptimum,
