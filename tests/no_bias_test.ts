@@ -17,13 +17,12 @@ import {
   noBiasLossParts,
   noBiasPolygonLoss,
   noBiasState,
-  pickRepresentative,
   polygonOverlap,
   positiveOffDiagonal,
   regularPolygonNoBias,
   sharedPairs,
-  toyNoBias,
-} from "../lib/experiments/toy_no_bias.ts";
+} from "../lib/analysis/no_bias.ts";
+import { pickRepresentative, toyNoBias } from "../lib/experiments/toy_no_bias.ts";
 import { toyLossGradIdentity, toyParamsFrom, toyScratch } from "../lib/models/toy_relu.ts";
 import { CollectingLogger, compileSpec, renderFigure } from "../lib/plots/render.ts";
 

@@ -46,6 +46,52 @@ async function hasJupyter(): Promise<boolean> {
   }
 }
 
+/** Executes one notebook with nbconvert; returns what is wrong with it (empty when fine). */
+async function executeAndCheck(name: string, tmp: string): Promise<string[]> {
+  const out = await new Deno.Command("jupyter", {
+    args: [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--ExecutePreprocessor.kernel_name=deno",
+      "--ExecutePreprocessor.timeout=900",
+      "--output-dir",
+      tmp,
+      join(notebooksDir, name),
+    ],
+    env: { JUPYTER_PATH: tmp, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    return [`error: nbconvert failed: ${new TextDecoder().decode(out.stderr).slice(-3000)}`];
+  }
+  const executed = JSON.parse(await Deno.readTextFile(join(tmp, name))) as { cells: Cell[] };
+  const problems: string[] = [];
+  for (const cell of executed.cells) {
+    if (cell.cell_type !== "code") continue;
+    const outputs = cell.outputs ?? [];
+    const where = `cell ${cell.id ?? "?"}`;
+    for (const o of outputs) {
+      if (o.output_type === "error") problems.push(`error: ${where}: ${o.ename}: ${o.evalue}`);
+    }
+    const tags = cell.metadata?.tags ?? [];
+    const has = (mime: string) => outputs.some((o) => o.data && mime in o.data);
+    if (tags.includes("expect-figure")) {
+      if (!has("application/vnd.vegalite.v5+json")) problems.push(`${where}: no Vega-Lite figure`);
+      if (!has("image/svg+xml") || !has("image/png")) {
+        problems.push(`${where}: no SVG/PNG fallback`);
+      }
+    }
+    if (tags.includes("expect-table") && !has("text/html")) problems.push(`${where}: no table`);
+    if (tags.includes("expect-output") && outputs.length === 0) {
+      problems.push(`${where}: no output`);
+    }
+  }
+  return problems;
+}
+
 const jupyter = await hasJupyter();
 const required = Deno.env.get("LAB_REQUIRE_JUPYTER") === "1";
 const source = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
@@ -67,41 +113,21 @@ Deno.test({
       }),
     );
     for (const name of await notebooks()) {
-      const out = await new Deno.Command("jupyter", {
-        args: [
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--ExecutePreprocessor.kernel_name=deno",
-          "--ExecutePreprocessor.timeout=900",
-          "--output-dir",
-          tmp,
-          join(notebooksDir, name),
-        ],
-        env: { JUPYTER_PATH: tmp, NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.ok(out.success, `${name} failed to execute:\n${stderr.slice(-3000)}`);
-      const executed = JSON.parse(await Deno.readTextFile(join(tmp, name))) as { cells: Cell[] };
-      for (const cell of executed.cells) {
-        if (cell.cell_type !== "code") continue;
-        const outputs = cell.outputs ?? [];
-        const where = `${name} cell ${cell.id ?? "?"}`;
-        for (const o of outputs) {
-          assert.notEqual(o.output_type, "error", `${where}: ${o.ename}: ${o.evalue}`);
-        }
-        const tags = cell.metadata?.tags ?? [];
-        const has = (mime: string) => outputs.some((o) => o.data && mime in o.data);
-        if (tags.includes("expect-figure")) {
-          assert.ok(has("application/vnd.vegalite.v5+json"), `${where}: no Vega-Lite figure`);
-          assert.ok(has("image/svg+xml") && has("image/png"), `${where}: no SVG/PNG fallback`);
-        }
-        if (tags.includes("expect-table")) assert.ok(has("text/html"), `${where}: no table`);
-        if (tags.includes("expect-output")) assert.ok(outputs.length > 0, `${where}: no output`);
+      // Deno 2.9's kernel can deliver a display after the cell reports idle, and
+      // headless runners then drop it (ENVIRONMENT.md). A notebook whose only
+      // problem is a missing expected output is run once more; an error, or a
+      // missing output on the second run, fails the test. The executed notebook
+      // of a failed attempt is kept for inspection.
+      let problems: string[] = [];
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        problems = await executeAndCheck(name, tmp);
+        if (problems.length === 0) break;
+        const kept = join(tmp, `failed-${attempt}-${name}`);
+        await Deno.rename(join(tmp, name), kept).catch(() => {});
+        if (problems.some((p) => p.startsWith("error:"))) break;
+        console.warn(`${name}: attempt ${attempt} missed ${problems.join("; ")}; kept ${kept}`);
       }
+      assert.deepEqual(problems, [], `${name}: ${problems.join("; ")}`);
     }
     await Deno.remove(tmp, { recursive: true });
   },

@@ -7,10 +7,11 @@ import { featureColor } from "../lib/plots/colors.ts";
 
 Deno.test("the experiments' figures compile without Vega-Lite warnings and render", async () => {
   for (const experiment of EXPERIMENTS) {
-    const config = resolveConfig(experiment, "smoke", [["steps", "300"]]);
+    const sets: [string, string][] = "steps" in experiment.fields ? [["steps", "300"]] : [];
+    const config = resolveConfig(experiment, "smoke", sets);
     const result = await experiment.run(config, {});
     const { figures } = experiment.artefacts(result, config);
-    assert.ok(Object.keys(figures).length >= 3, experiment.id);
+    assert.ok(Object.keys(figures).length >= 1, experiment.id);
     for (const [name, spec] of Object.entries(figures)) {
       const logger = new CollectingLogger();
       compileSpec(spec, logger);

@@ -7,3 +7,5 @@ export * from "./closed_forms.ts";
 export * from "./outcomes.ts";
 export * from "./toy_run.ts";
 export * from "./failure_states.ts";
+export * from "./stats.ts";
+export * from "./no_bias.ts";

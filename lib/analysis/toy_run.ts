@@ -13,6 +13,7 @@ import {
 } from "../models/toy_relu.ts";
 import { identityBatch } from "../data/identity.ts";
 import type { ToyTrainResult } from "../train/toy_config.ts";
+import { quantile } from "./stats.ts";
 import { classifyToy, outcomeLabel, type State, STATES, type ToyOutcome } from "./outcomes.ts";
 
 /** One row of a run's progress: feature i's norm and bias at a step. */
@@ -247,15 +248,6 @@ export function identityLoss(W: number[][], b: number[]): number {
     null,
     toyScratch(n, m),
   );
-}
-
-/** Quantile of sorted numbers (linear interpolation); NaN when empty. */
-export function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
 /** How often and how fast a set of instances left their failures. */

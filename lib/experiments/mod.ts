@@ -12,3 +12,4 @@ export { toyUpdateField } from "./toy_update_field.ts";
 export { toyChaos } from "./toy_chaos.ts";
 export { toyBiasOptimum } from "./toy_bias_optimum.ts";
 export { toyFailureSurvey } from "./toy_failure_survey.ts";
+export { toyNoBias } from "./toy_no_bias.ts";

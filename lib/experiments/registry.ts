@@ -11,6 +11,7 @@ import { toyUpdateField } from "./toy_update_field.ts";
 import { toyChaos } from "./toy_chaos.ts";
 import { toyBiasOptimum } from "./toy_bias_optimum.ts";
 import { toyFailureSurvey } from "./toy_failure_survey.ts";
+import { toyNoBias } from "./toy_no_bias.ts";
 
 /** The experiments, by id. */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -22,6 +23,7 @@ export const EXPERIMENTS: AnyExperiment[] = [
   toyFrozenOptimum,
   toyUpdateField,
   toyChaos,
+  toyNoBias,
 ];
 
 /** Looks an experiment up by id (undefined when unknown). */

@@ -14,13 +14,13 @@
  */
 import * as aq from "arquero";
 import {
-  failureHistory,
   type FailureHistory,
+  failureHistory,
   finalOutcomes,
   outcomeFractions,
   outcomeTimeline,
-  recoveryStats,
   type RecoveryStats,
+  recoveryStats,
 } from "../analysis/mod.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../optim/config.ts";
 import { surveyFractionsSpec, surveyGridSpec } from "../plots/failure.ts";
@@ -250,7 +250,9 @@ export const toyFailureSurvey: Experiment<SurveyConfig, SurveyResult> = {
       symmetric_still_at_end: x.symmetricStillAtEnd,
       symmetric_verdict: verdict(x),
       failure_steps_median: x.recovered ? x.duration.median : null,
-      symmetric_to_recovery_median: x.recoveredFromSymmetric ? x.durationFromSymmetric.median : null,
+      symmetric_to_recovery_median: x.recoveredFromSymmetric
+        ? x.durationFromSymmetric.median
+        : null,
       recovered_via_skew: x.recoveredViaSkew,
     })));
     const midN = Math.min(c.nMax, Math.max(c.nMin, 7));
@@ -265,7 +267,9 @@ export const toyFailureSurvey: Experiment<SurveyConfig, SurveyResult> = {
           recovered: sum((x) => x.recovered),
           ever_symmetric: sum((x) => x.symmetric),
           recovered_from_symmetric: sum((x) => x.recoveredFromSymmetric),
-          symmetric_still_at_end: sum((x) => Math.round((x.symmetricStillAtEnd ?? 0) * x.symmetric)),
+          symmetric_still_at_end: sum((x) =>
+            Math.round((x.symmetricStillAtEnd ?? 0) * x.symmetric)
+          ),
           verdicts: Object.fromEntries(mine.map((x) => [`n=${x.n} lr=${x.lr}`, verdict(x)])),
         }];
       }),

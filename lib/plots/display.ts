@@ -4,7 +4,7 @@
  * A figure goes out as one MIME bundle: the Vega-Lite spec (JupyterLab draws
  * it interactively; it has a v5 renderer, so the bundle says v5 and the
  * specs avoid v6-only features), plus SVG and PNG fallbacks for viewers
- * without it. Every call awaits the kernel and then yields once, which works
+ * without it. Every call awaits the kernel and then pauses 10 ms, which works
  * around Deno 2.9's race where a display can arrive after the cell reports
  * idle. Outside a kernel these functions do nothing.
  *
@@ -60,7 +60,8 @@ async function emit(
     ...(options.id ? { display_id: options.id } : {}),
     ...(options.update ? { update: true } : {}),
   });
-  await new Promise((r) => setTimeout(r, 0));
+  // A short pause lets the kernel send the display before the cell can finish.
+  await new Promise((r) => setTimeout(r, 10));
 }
 
 /**

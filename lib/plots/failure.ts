@@ -488,6 +488,7 @@ export function surveyGridSpec(
         },
       },
       {
+        transform: [{ filter: "isValid(datum.value)" }],
         mark: { type: "text", fontSize: 9 },
         encoding: {
           text: { field: "value", type: "quantitative", format: options.format ?? ".2f" },

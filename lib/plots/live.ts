@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { quantile } from "../analysis/toy_run.ts";
+import { quantile } from "../analysis/stats.ts";
 import { showFigure } from "./display.ts";
 import type { Spec } from "./render.ts";
 

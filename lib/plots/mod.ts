@@ -7,3 +7,5 @@ export * from "./render.ts";
 export * from "./display.ts";
 export * from "./live.ts";
 export * from "./toy.ts";
+export * from "./no_bias.ts";
+export * from "./failure.ts";

@@ -8,32 +8,9 @@
  *
  * @module
  */
+import type { CubeEdgeRow, CubeVertexRow } from "../analysis/no_bias.ts";
 import { featureScale } from "./colors.ts";
 import type { Spec } from "./render.ts";
-
-/** One vertex of the projected hypercube: W·v for a corner v ∈ {0,1}ⁿ. */
-export interface CubeVertexRow {
-  /** The corner as a bit mask (bit i set: feature i + 1 is on). */
-  index: number;
-  /** The corner as a string of 0s and 1s, feature 1 first. */
-  bits: string;
-  /** How many features are on. */
-  weight: number;
-  x: number;
-  y: number;
-}
-
-/** One edge of the projected hypercube: two corners that differ in one feature. */
-export interface CubeEdgeRow {
-  from: number;
-  to: number;
-  /** The feature (numbered from 1) the edge moves along; the edge is parallel to its column. */
-  feature: number;
-  x: number;
-  y: number;
-  x2: number;
-  y2: number;
-}
 
 /** State colours of the no-bias study (shared with the toy study's palette). */
 export const NO_BIAS_STATE_COLORS: Record<string, string> = {
