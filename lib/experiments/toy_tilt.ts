@@ -12,7 +12,9 @@
  * for the regular polygon (Σₖ Wₖ = 0) gives the quadratic coefficient
  *   c₂ = (Σ_{k active} (d·Wₖ)² − 2(1 − bₙ)‖d‖²) / n²,
  * where "active" is every learnt k for bₙ > 0 and the half with a·d·Wₖ > 0 for
- * bₙ = 0; the experiment reports c₂ from this formula next to the measured curve.
+ * bₙ = 0 (plus, at n = 5 where the learnt square's biases are exactly 0, the
+ * learnt outputs that switch on for the tilted example); the experiment
+ * reports c₂ from this formula next to the measured curve.
  *
  * @module
  */
@@ -60,7 +62,11 @@ function quadraticCoefficient(n: number, d: number[], bias: number, sign: number
   let sum = 0;
   for (let k = 0; k < n - 1; k++) {
     const g = d[0] * s.W[0][k] + d[1] * s.W[1][k];
+    // Output n on learnt example k: active throughout for bₙ > 0, on one side for bₙ = 0.
     if (bias > 0 || sign * g > 0) sum += g * g;
+    // Learnt output k on the tilted example n: silent while bₖ < 0, but the square's
+    // biases (n = 5) are exactly 0, so those facing the tilt switch on as well.
+    if (Math.abs(s.b[k]) < 1e-12 && sign * g > 0) sum += g * g;
   }
   return (sum - 2 * (1 - bias) * (d[0] * d[0] + d[1] * d[1])) / (n * n);
 }
