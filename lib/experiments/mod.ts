@@ -13,3 +13,4 @@ export { toyChaos } from "./toy_chaos.ts";
 export { toyBiasOptimum } from "./toy_bias_optimum.ts";
 export { toyFailureSurvey } from "./toy_failure_survey.ts";
 export { toyNoBias } from "./toy_no_bias.ts";
+export { fromStates, trainFrom } from "./_failure_common.ts";
