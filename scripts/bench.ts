@@ -15,7 +15,11 @@
  * - the 1,024-instance sweep with AdamW (weight decay 0.01) on 2 workers,
  *   against PyTorch's AdamW;
  * - 1,024 instances for a few hundred steps on the tfjs engine (wasm), as a
- *   reference point.
+ *   reference point;
+ * - toy-chaos's full grid (128 × 128 cells, 10,000 SGD steps) and a
+ *   10,000-seed toy-seed-sweep (10,000 AdamW steps), run through the
+ *   experiments themselves (training and analysis) on 2 workers, next to
+ *   PyTorch's time for the training alone.
  *
  * Every time is wall-clock (`performance.now()`) around a whole `trainToy`
  * call, so it includes initialisation, worker start-up and recording; each
@@ -40,6 +44,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedRange, TOY_TRAIN_DEFAULTS, toyTrainConfig } from "../lib/experiments/_toy_common.ts";
+import { configure, toyChaos, toySeedSweep } from "../lib/experiments/mod.ts";
 import type { OptimizerName } from "../lib/optim/config.ts";
 import { type ToyEngine, trainToy } from "../lib/train/mod.ts";
 
@@ -343,6 +348,54 @@ async function main(): Promise<void> {
     workers: 1,
   });
 
+  // Issue 3's workloads, run through the experiments themselves (2 workers).
+  const analysisSeconds = new Map<string, number>();
+  const experimentRun = async (
+    label: string,
+    run: () => Promise<{ meta: { workers: number; backend: string; elapsedMs: number } }>,
+    spec: { instances: number; steps: number; optimizer: OptimizerName },
+  ) => {
+    const started = performance.now();
+    const { meta } = await run();
+    const allSeconds = (performance.now() - started) / 1000;
+    // The table compares training with PyTorch's training; the analysis time is printed apart.
+    const seconds = meta.elapsedMs / 1000;
+    const result: BenchRun = {
+      label,
+      engine: "fused",
+      backend: meta.backend,
+      workers: meta.workers,
+      optimizer: spec.optimizer,
+      instances: spec.instances,
+      steps: spec.steps,
+      totalSeconds: seconds,
+      msPerStep: (seconds * 1000) / spec.steps,
+      repeatsSeconds: [seconds],
+    };
+    console.log(
+      `  ${label}: ${allSeconds.toFixed(2)} s in all, ${seconds.toFixed(2)} s of it training`,
+    );
+    analysisSeconds.set(label, allSeconds);
+    runs.push(result);
+    return result;
+  };
+  const grid = quick ? 32 : 128;
+  const chaosSteps = quick ? 2_000 : 10_000;
+  const chaosConfig = configure(toyChaos, { deltas: grid, lrs: grid, steps: chaosSteps });
+  const chaos = await experimentRun(
+    `chaos grid ${grid}x${grid}, 2 workers`,
+    () => toyChaos.run(chaosConfig, { workers: 2 }),
+    { instances: grid * grid, steps: chaosSteps, optimizer: "sgd" },
+  );
+  const manySeeds = 10_000;
+  const manySteps = quick ? 1_000 : 10_000;
+  const sweepConfig = configure(toySeedSweep, { seeds: manySeeds, steps: manySteps });
+  const many = await experimentRun(
+    "10,000-seed sweep, 2 workers",
+    () => toySeedSweep.run(sweepConfig, { workers: 2 }),
+    { instances: manySeeds, steps: manySteps, optimizer: "adamw" },
+  );
+
   const torchSweep = torchMsPerStep(torch, 1024, "adam");
   const rows = runs.map((r) => {
     const ref = torchMsPerStep(torch, r.instances, r.optimizer);
@@ -419,6 +472,25 @@ async function main(): Promise<void> {
     };
   }
 
+  const issue3 = [chaos, many].map((r) => {
+    const ref = torchMsPerStep(torch, r.instances, r.optimizer);
+    return {
+      label: r.label,
+      trainingSeconds: r.totalSeconds,
+      experimentSeconds: analysisSeconds.get(r.label)!,
+      torchSeconds: ref === null ? null : (ref * r.steps) / 1000,
+    };
+  });
+  for (const x of issue3) {
+    console.log(
+      `${x.label}: ${x.experimentSeconds.toFixed(1)} s with analysis, ` +
+        `${x.trainingSeconds.toFixed(1)} s training` +
+        (x.torchSeconds === null
+          ? " (no PyTorch timing for this size)"
+          : `; PyTorch's training of the same size: ${x.torchSeconds.toFixed(1)} s`),
+    );
+  }
+
   const outPath = join(ROOT, OUT_FILE);
   await mkdir(dirname(outPath), { recursive: true });
   const report = {
@@ -431,6 +503,7 @@ async function main(): Promise<void> {
     workload: { n: N, m: M, data: "identity", optimizers: ["adam", "adamw"], lr: LR },
     runs,
     workerSpeedup,
+    experiments: issue3,
     torchReference: { source: torchSource, ...torch },
     target,
     benchSeconds: (performance.now() - benchStarted) / 1000,

@@ -102,7 +102,10 @@ export interface ToyOutcome {
    * everything else reconstructed exactly.
    */
   settled: boolean;
-  /** Whether the learnt features form a near-regular polygon (m = 2 only, else false). */
+  /**
+   * Whether the learnt features form a near-regular polygon (m = 2, and
+   * judged only when at least one feature is unlearnt; false otherwise).
+   */
   regular: boolean;
   /** Symmetric Failure: settled, one unlearnt feature, bias at 1/n, regular polygon. */
   symmetricFailure: boolean;
@@ -148,37 +151,71 @@ export function classifyToy(
   loss: number,
   options: { oneHot?: boolean } = {},
 ): ToyOutcome {
+  const m = W.length;
   const n = W[0].length;
-  const finite = Number.isFinite(loss) && W.every((row) => row.every(Number.isFinite));
-  if (!finite) return { ...DIVERGED, unlearnt: [] };
-  const unlearnt: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (Math.hypot(...column(W, i)) < UNLEARNT_NORM) unlearnt.push(i + 1);
+  const data = new Float64Array(m * n + n);
+  W.forEach((row, a) => data.set(row, a * n));
+  data.set(b, m * n);
+  return classifyParams({ n, m, bias: true }, data, 0, loss, options);
+}
+
+/**
+ * {@link classifyToy} reading W and b straight from a flat parameter row
+ * (`[W row-major, b]` at `offset`, the layout of `models/toy_relu.ts`), so
+ * that classifying every instance at every snapshot allocates little.
+ */
+export function classifyParams(
+  shape: { n: number; m: number; bias: boolean },
+  data: ArrayLike<number>,
+  offset: number,
+  loss: number,
+  options: { oneHot?: boolean } = {},
+): ToyOutcome {
+  const { n, m } = shape;
+  const w = (a: number, j: number) => data[offset + a * n + j];
+  const bias = (j: number) => (shape.bias ? data[offset + m * n + j] : 0);
+  if (!Number.isFinite(loss)) return { ...DIVERGED, unlearnt: [] };
+  const norms = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let a = 0; a < m; a++) s += w(a, j) * w(a, j);
+    if (!Number.isFinite(s)) return { ...DIVERGED, unlearnt: [] };
+    norms[j] = Math.sqrt(s);
   }
+  const unlearnt: number[] = [];
+  for (let j = 0; j < n; j++) if (norms[j] < UNLEARNT_NORM) unlearnt.push(j + 1);
   const k = unlearnt.length;
-  const biases = unlearnt.map((f) => b[f - 1]);
-  const unlearntBias = k ? biases.reduce((s, v) => s + v, 0) / k : NaN;
-  const biasAtMean = k > 0 &&
-    biases.every((v) => Math.abs(v - 1 / n) <= BIAS_AT_MEAN_TOLERANCE / n);
+  let biasSum = 0;
+  let biasAtMean = k > 0;
+  for (const f of unlearnt) {
+    const v = bias(f - 1);
+    biasSum += v;
+    if (Math.abs(v - 1 / n) > BIAS_AT_MEAN_TOLERANCE / n) biasAtMean = false;
+  }
+  const unlearntBias = k ? biasSum / k : NaN;
   const oneHot = options.oneHot ?? true;
   const sfLoss = symmetricFailureLoss(n);
   const allLearnt = oneHot && loss < LEARNT_LOSS_FRACTION * sfLoss;
-  const learnt = Array.from({ length: n }, (_, i) => i + 1).filter((f) => !unlearnt.includes(f));
   let mergedPairs = 0;
-  for (let x = 0; x < learnt.length; x++) {
-    const u = column(W, learnt[x] - 1);
-    for (let y = x + 1; y < learnt.length; y++) {
-      const v = column(W, learnt[y] - 1);
+  for (let x = 0; x < n; x++) {
+    if (norms[x] < UNLEARNT_NORM) continue;
+    for (let y = x + 1; y < n; y++) {
+      if (norms[y] < UNLEARNT_NORM) continue;
       let dot = 0;
-      for (let a = 0; a < u.length; a++) dot += u[a] * v[a];
-      if (dot / (Math.hypot(...u) * Math.hypot(...v)) > MERGED_COSINE) mergedPairs++;
+      for (let a = 0; a < m; a++) dot += w(a, x) * w(a, y);
+      if (dot / (norms[x] * norms[y]) > MERGED_COSINE) mergedPairs++;
     }
   }
   const expected = k * sfLoss + mergedPairs / (n * n);
   const settled = oneHot && k + mergedPairs > 0 &&
     Math.abs(loss - expected) <= SETTLED_LOSS_TOLERANCE * expected;
+  // Regularity matters only next to an unlearnt feature; it needs the angles.
   let regular = false;
-  if (W.length === 2 && n - k >= 3) {
+  if (m === 2 && k >= 1 && n - k >= 3) {
+    const W = [0, 1].map((a) => Array.from({ length: n }, (_, j) => w(a, j)));
+    const learnt = Array.from({ length: n }, (_, j) => j + 1).filter((f) =>
+      norms[f - 1] >= UNLEARNT_NORM
+    );
     const { normCv, gapDeviation } = polygonIrregularity(W, learnt);
     regular = normCv < REGULAR_NORM_CV && gapDeviation < REGULAR_GAP_DEVIATION;
   }

@@ -14,7 +14,14 @@ import {
 import { identityBatch } from "../data/identity.ts";
 import type { ToyTrainResult } from "../train/toy_config.ts";
 import { quantile } from "./stats.ts";
-import { classifyToy, outcomeLabel, type State, STATES, type ToyOutcome } from "./outcomes.ts";
+import {
+  classifyParams,
+  classifyToy,
+  outcomeLabel,
+  type State,
+  STATES,
+  type ToyOutcome,
+} from "./outcomes.ts";
 
 /** One row of a run's progress: feature i's norm and bias at a step. */
 export interface ProgressRow {
@@ -110,15 +117,16 @@ export function outcomeTimeline(
   const sf = new Uint8Array(rows * instances);
   const settled = new Uint8Array(rows * instances);
   const row = new Float64Array(p);
-  const loss = (k: number, i: number) => {
-    if (!options.oneHot) return 0;
-    row.set(result.snapshots.values.subarray((k * instances + i) * p, (k * instances + i + 1) * p));
-    return toyLossGradIdentity(shape, row, 0, importance, null, scratch);
-  };
+  const values = result.snapshots.values;
   for (let k = 0; k < rows; k++) {
     for (let i = 0; i < instances; i++) {
-      const { W, b } = snapshotState(result, k, i);
-      const o = classifyToy(W, b, loss(k, i), options);
+      const off = (k * instances + i) * p;
+      let loss = 0;
+      if (options.oneHot) {
+        for (let q = 0; q < p; q++) row[q] = values[off + q];
+        loss = toyLossGradIdentity(shape, row, 0, importance, null, scratch);
+      }
+      const o = classifyParams(shape, values, off, loss, options);
       codes[k * instances + i] = STATES.indexOf(outcomeLabel(o));
       sf[k * instances + i] = o.symmetricFailure ? 1 : 0;
       settled[k * instances + i] = o.settled ? 1 : 0;

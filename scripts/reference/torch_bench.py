@@ -8,8 +8,9 @@ with batched tensors, the way one would write the sweep in PyTorch:
 * loss of an instance: mean over examples and features of (y - x)^2;
   the optimised loss is the sum over instances, so every instance gets
   exactly the gradient of its own loss;
-* optimizer: torch.optim.Adam(lr=1e-3) or torch.optim.AdamW(lr=1e-3),
-  PyTorch's defaults otherwise (AdamW: weight decay 0.01);
+* optimizer: torch.optim.Adam(lr=1e-3), torch.optim.AdamW(lr=1e-3) or
+  torch.optim.SGD(lr=1e-3), PyTorch's defaults otherwise (AdamW: weight
+  decay 0.01);
 * float32 (PyTorch's default dtype), torch.set_num_threads(2).
 
 For each configuration it warms up for 200 steps, then times at least 2,000
@@ -41,6 +42,8 @@ CONFIGS = [
     (10000, 7, 2, "adam"),
     (1024, 7, 2, "adamw"),
     (10000, 7, 2, "adamw"),
+    # The chaos map's full grid (toy-chaos: 128 x 128 cells, plain SGD).
+    (16384, 7, 2, "sgd"),
 ]
 
 
@@ -65,6 +68,8 @@ def make_run(instances, n, m, optimizer):
         opt = torch.optim.Adam([W, b], lr=LR)
     elif optimizer == "adamw":
         opt = torch.optim.AdamW([W, b], lr=LR)
+    elif optimizer == "sgd":
+        opt = torch.optim.SGD([W, b], lr=LR)
     else:
         raise ValueError(f"unknown optimizer {optimizer}")
 
