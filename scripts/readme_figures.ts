@@ -13,6 +13,9 @@ const FIGURES = [
   "toy-geometry/failure_zones.png",
   "toy-geometry/failure_progress.png",
   "toy-seed-sweep/outcome_fractions.png",
+  "toy-failure-survey/survey_fractions.png",
+  "toy-update-field/update_directions.png",
+  "toy-chaos/chaos_splay.png",
 ];
 
 const { values } = parseArgs({

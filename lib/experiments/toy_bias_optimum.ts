@@ -4,19 +4,30 @@
  *
  * With Wᵢ = 0 the unlearnt feature outputs the constant ReLU(bᵢ) on every
  * example; under squared error the best constant is the mean of its targets,
- * 1/n, and the loss that remains is (n−1)/n³. For n = nMin … nMax this trains
- * seeds (plain SGD by default, whose Symmetric Failures persist), keeps the
- * instances that end with one unlearnt column and the other n − 1 on a
- * regular polygon (selected on geometry only, not on bias or loss), and
- * compares their unlearnt bias with 1/n and their loss with (n−1)/n³. Each n
- * is one batched run.
+ * 1/n, and the loss that remains is (n−1)/n³. For n = nMin … nMax it trains
+ * (a) seeds from random starts, keeping every unlearnt feature of every
+ * settled failure they fall into, and (b) the same number of starts at the
+ * exact Symmetric Failure state with seeded noise on every parameter, keeping
+ * those back in Symmetric Failure at the end (selected on geometry only: one
+ * unlearnt column, the others a regular polygon; not on bias or loss). (b)
+ * gives Symmetric Failure at every n, which random starts rarely reach for
+ * n ≥ 8. Each part is one batched run per n (plain SGD by default, under
+ * which Symmetric Failure persists).
  *
  * @module
  */
 import * as aq from "arquero";
-import { finalOutcomes, finalState, quantile, symmetricFailureLoss } from "../analysis/mod.ts";
+import {
+  finalOutcomes,
+  finalState,
+  quantile,
+  symmetricFailure,
+  symmetricFailureLoss,
+} from "../analysis/mod.ts";
 import { biasOptimumSpec, biasVsNormSpec } from "../plots/failure.ts";
 import { trainToy } from "../train/mod.ts";
+import { deriveSeed, Rng } from "../random.ts";
+import { trainFrom } from "./_failure_common.ts";
 import { ConfigError, type Experiment } from "./experiment.ts";
 import {
   seedRange,
@@ -33,13 +44,17 @@ export interface BiasOptimumConfig extends ToyTrainFields {
   nMin: number;
   nMax: number;
   seeds: number;
+  /** Std of the seeded noise added to the exact Symmetric Failure starts. */
+  perturbation: number;
 }
 
 /** One n. */
 export interface BiasRow {
   n: number;
   seeds: number;
-  /** Instances ending with one unlearnt column and the others a regular polygon. */
+  /** Random starts that ended with one unlearnt column and the others a regular polygon. */
+  natural_symmetric_failures: number;
+  /** Perturbed Symmetric Failure starts that are back in it at the end (the bias and loss columns). */
   in_symmetric_failure: number;
   bias_mean: number | null;
   bias_min: number | null;
@@ -76,6 +91,8 @@ export interface UnlearntFeatureRow {
 export interface BiasOptimumResult {
   rows: BiasRow[];
   features: UnlearntFeatureRow[];
+  /** Final states of the runs started from perturbed Symmetric Failure, per n. */
+  fromFailure: Record<string, Record<string, number>>;
 }
 
 export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = {
@@ -93,12 +110,19 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
     nMin: 5,
     nMax: 12,
     seeds: 256,
+    perturbation: 0.01,
   },
   fields: {
     ...TOY_TRAIN_SPECS,
     nMin: { type: "int", min: 5, max: 32, doc: "smallest n" },
     nMax: { type: "int", min: 5, max: 32, doc: "largest n" },
     seeds: { type: "int", min: 1, max: 100_000, doc: "seeds per n" },
+    perturbation: {
+      type: "number",
+      min: 0,
+      max: 1,
+      doc: "noise std on the Symmetric Failure starts",
+    },
   },
   profiles: {
     smoke: { nMax: 6, seeds: 24, steps: 3000 },
@@ -116,8 +140,17 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
     const ns = Array.from({ length: c.nMax - c.nMin + 1 }, (_, k) => c.nMin + k);
     const rows: BiasRow[] = [];
     const features: UnlearntFeatureRow[] = [];
+    const fromFailure: BiasOptimumResult["fromFailure"] = {};
     let workers = 1;
     for (const [k, n] of ns.entries()) {
+      const progress = (part: number) =>
+        stageProgress(
+          options,
+          `n=${n}`,
+          (2 * k + part) / (2 * ns.length),
+          (2 * k + part + 1) / (2 * ns.length),
+        );
+      // (a) From random starts: the failures training falls into by itself.
       const run = await trainToy(
         toyTrainConfig(c, { n, m: 2, seeds: seedRange(c.seed, c.seeds) }),
         {
@@ -125,16 +158,40 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
           backend: options.backend,
           workers: options.workers,
           signal: options.signal,
-          onProgress: stageProgress(options, `n=${n}`, k / ns.length, (k + 1) / ns.length),
+          onProgress: progress(0),
         },
       );
       workers = Math.max(workers, run.workers);
       const outcomes = finalOutcomes(run, { oneHot: true });
+      const natural = outcomes.filter((o) =>
+        o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular
+      )
+        .length;
+      // (b) From the exact Symmetric Failure state plus seeded noise of std `perturbation`
+      // on every parameter: does training return to it, and where does the bias settle?
+      const starts = seedRange(c.seed, c.seeds).map((seed) => {
+        const rng = new Rng(deriveSeed(seed, "bias-optimum-start"));
+        const s = symmetricFailure(n);
+        return {
+          W: s.W.map((row) => row.map((v) => v + c.perturbation * rng.normal())),
+          b: s.b.map((v) => v + c.perturbation * rng.normal()),
+        };
+      });
+      const back = await trainFrom(
+        starts,
+        { optimizer: c.optimizer, lr: c.lr, steps: c.steps },
+        options,
+        [(2 * k + 1) / (2 * ns.length), (2 * k + 2) / (2 * ns.length), `n=${n}, from failure`],
+      );
+      const backOutcomes = finalOutcomes(back, { oneHot: true });
+      const tally: Record<string, number> = {};
+      for (const o of backOutcomes) tally[o.state] = (tally[o.state] ?? 0) + 1;
+      fromFailure[`n=${n}`] = tally;
       // Selected on geometry alone (one unlearnt column, the rest a regular polygon, no
       // merged pair), not on the bias or the loss, so that both can be compared freely.
-      const sf = outcomes.flatMap((o, i) =>
+      const sf = backOutcomes.flatMap((o, i) =>
         o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular
-          ? [{ o, loss: run.finalLoss[i] }]
+          ? [{ o, loss: back.finalLoss[i] }]
           : []
       );
       const biases = sf.map((x) => x.o.unlearntBias);
@@ -160,6 +217,7 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
       rows.push({
         n,
         seeds: c.seeds,
+        natural_symmetric_failures: natural,
         in_symmetric_failure: sf.length,
         bias_mean: mean(biases),
         bias_min: biases.length ? Math.min(...biases) : null,
@@ -185,6 +243,7 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
     return {
       rows,
       features,
+      fromFailure,
       meta: {
         engine: c.engine,
         backend: c.engine === "tfjs" ? options.backend ?? "wasm" : "js-float64",
@@ -213,6 +272,7 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
       summary: {
         setting: `${c.optimizer}(lr=${c.lr}), ${c.steps} steps, ${c.seeds} seeds per n`,
         rows: r.rows,
+        final_states_from_failure: r.fromFailure,
         unlearnt_bias_by_norm: byNorm,
         worst_bias_rel_error: worstBias,
         worst_loss_rel_error: worstLoss,
@@ -233,12 +293,25 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
       },
       notes: [
         `${c.optimizer}(lr=${c.lr}), ${c.steps} steps, ${c.seeds} seeds for each n in ` +
-        `${c.nMin}…${c.nMax}; instances in Symmetric Failure at the end: ` +
+        `${c.nMin}…${c.nMax}. From random starts, runs ending in Symmetric Failure: ` +
+        `${r.rows.map((x) => `n=${x.n}: ${x.natural_symmetric_failures}`).join(", ")}. From ` +
+        `Symmetric Failure plus noise of std ${c.perturbation}, runs back in it at the end: ` +
         `${r.rows.map((x) => `n=${x.n}: ${x.in_symmetric_failure}`).join(", ")}.`,
         `Symmetric Failure (selected on geometry only): largest relative distance of the unlearnt ` +
         `bias from 1/n ${worstBias.toExponential(2)}, of the loss from (n−1)/n³ ` +
         `${worstLoss.toExponential(2)}.` +
-        (missing.length ? ` No Symmetric Failure at n = ${missing.join(", ")}.` : ""),
+        (missing.length
+          ? ` No Symmetric Failure at n = ${missing.join(", ")}; from the perturbed start those ` +
+            `runs ended as ${
+              missing.map((n) =>
+                `n=${n}: ${
+                  Object.entries(r.fromFailure[`n=${n}`] ?? {}).map(([k, v]) => `${k} ${v}`).join(
+                    ", ",
+                  )
+                }`
+              ).join("; ")
+            }.`
+          : ""),
         `Every unlearnt feature of a settled failure (k ≥ 1 unlearnt): ` +
         r.rows.map((x) =>
           `n=${x.n}: ${x.settled_unlearnt_features} features, worst |b·n − 1| ` +
