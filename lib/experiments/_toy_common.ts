@@ -128,6 +128,15 @@ export function toyTrainConfig(
   };
 }
 
+/** Checks that `count` consecutive seeds from `seed` stay within the seed range. */
+export function validateSeedRange(seed: number, count: number, countKey = "seeds"): void {
+  if (seed + count - 1 > MAX_SEED) {
+    throw new ConfigError(
+      `seed=${seed} with ${countKey}=${count} runs past the largest seed ${MAX_SEED}`,
+    );
+  }
+}
+
 /** Consecutive seeds `seed, seed+1, …` (one per instance). */
 export function seedRange(seed: number, count: number): number[] {
   return Array.from({ length: count }, (_, k) => seed + k);

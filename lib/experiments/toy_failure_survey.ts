@@ -31,6 +31,7 @@ import {
   stageProgress,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
+  validateSeedRange,
   validateToyTrainFields,
 } from "./_toy_common.ts";
 import { MAX_SEED } from "../random.ts";
@@ -121,9 +122,7 @@ export const toyFailureSurvey: Experiment<SurveyConfig, SurveyResult> = {
     if (c.nMin > c.nMax) {
       throw new ConfigError(`nMin=${c.nMin} is not allowed: it must be <= nMax=${c.nMax}`);
     }
-    if (c.seed + c.seeds - 1 > MAX_SEED) {
-      throw new ConfigError(`seed=${c.seed} with seeds=${c.seeds} runs past ${MAX_SEED}`);
-    }
+    validateSeedRange(c.seed, c.seeds, "seeds");
     for (const opt of listItems(c.optimizers)) {
       validateToyTrainFields({ ...TOY_TRAIN_DEFAULTS, optimizer: opt as OptimizerName });
     }

@@ -28,9 +28,8 @@ import {
   symmetricFailureLoss,
 } from "../analysis/mod.ts";
 import { type ToyTrainResult, trainToy } from "../train/mod.ts";
-import { MAX_SEED } from "../random.ts";
 import type { Spec } from "../plots/render.ts";
-import { ConfigError, type Experiment } from "./experiment.ts";
+import type { Experiment } from "./experiment.ts";
 import {
   featureTable,
   instanceFigures,
@@ -40,6 +39,7 @@ import {
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  validateSeedRange,
   validateShape,
   validateToyTrainFields,
 } from "./_toy_common.ts";
@@ -216,9 +216,7 @@ export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
     validateShape(c.nPerfect, c.m, { n: "nPerfect", m: "m" });
     validateShape(c.nFailure, c.m, { n: "nFailure", m: "m" });
     validateToyTrainFields(c);
-    if (c.seed + c.candidates - 1 > MAX_SEED) {
-      throw new ConfigError(`seed=${c.seed} with candidates=${c.candidates} runs past ${MAX_SEED}`);
-    }
+    validateSeedRange(c.seed, c.candidates, "candidates");
   },
   async run(c, options) {
     const seeds = seedRange(c.seed, c.candidates);

@@ -79,9 +79,8 @@ import {
   spreadSpec,
   stateFractionsSpec,
 } from "../plots/no_bias.ts";
-import { MAX_SEED } from "../random.ts";
 import { type ToyTrainResult, trainToy } from "../train/mod.ts";
-import { ConfigError, type Experiment } from "./experiment.ts";
+import type { Experiment } from "./experiment.ts";
 import {
   seedRange,
   stageProgress,
@@ -89,6 +88,7 @@ import {
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  validateSeedRange,
   validateShape,
   validateToyTrainFields,
 } from "./_toy_common.ts";
@@ -202,11 +202,7 @@ export const toyNoBias: Experiment<NoBiasConfig, NoBiasResult> = {
   validate(c) {
     validateShape(c.n, c.m);
     validateToyTrainFields(c);
-    if (c.seed + c.seeds - 1 > MAX_SEED) {
-      throw new ConfigError(
-        `seed=${c.seed} with seeds=${c.seeds} runs past the largest seed ${MAX_SEED}`,
-      );
-    }
+    validateSeedRange(c.seed, c.seeds, "seeds");
   },
   async run(c, options) {
     const seeds = seedRange(c.seed, c.seeds);

@@ -23,9 +23,8 @@ import {
 } from "../analysis/mod.ts";
 import type { ToyDataConfig } from "../data/toy_data.ts";
 import { finalLossHistogramSpec, lossCurvesSpec, outcomeFractionsSpec } from "../plots/toy.ts";
-import { MAX_SEED } from "../random.ts";
 import { type ToyTrainResult, trainToy } from "../train/mod.ts";
-import { ConfigError, type Experiment } from "./experiment.ts";
+import type { Experiment } from "./experiment.ts";
 import {
   seedRange,
   stageProgress,
@@ -34,6 +33,7 @@ import {
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  validateSeedRange,
   validateShape,
   validateToyTrainFields,
 } from "./_toy_common.ts";
@@ -141,11 +141,7 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
   validate(c) {
     validateShape(c.n, c.m);
     validateToyTrainFields(c);
-    if (c.seed + c.seeds - 1 > MAX_SEED) {
-      throw new ConfigError(
-        `seed=${c.seed} with seeds=${c.seeds} runs past the largest seed ${MAX_SEED}`,
-      );
-    }
+    validateSeedRange(c.seed, c.seeds, "seeds");
   },
   async run(c, options) {
     const seeds = seedRange(c.seed, c.seeds);

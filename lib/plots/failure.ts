@@ -6,6 +6,7 @@
  * @module
  */
 import { featureScale, OUTCOME_COLORS } from "./colors.ts";
+import { rankedStates, stateAreaUnit } from "./toy.ts";
 import type { Spec } from "./render.ts";
 
 const CASE_COLORS = { domain: ["b_n = 1/n", "b_n = 0"], range: ["#c4472b", "#4c78a8"] };
@@ -429,35 +430,16 @@ export function surveyFractionsSpec(
   rows: { setting: string; step: number; outcome: string; fraction: number }[],
   options: { title: string; columns?: number },
 ): Spec {
-  const order = Object.keys(OUTCOME_COLORS);
-  const present = order.filter((o) => rows.some((r) => r.outcome === o));
   return {
     title: options.title,
-    data: { values: rows.map((r) => ({ ...r, rank: order.indexOf(r.outcome) })) },
+    data: { values: rankedStates(rows, OUTCOME_COLORS) },
     facet: { field: "setting", type: "nominal", title: null },
     columns: options.columns ?? 3,
-    spec: {
+    spec: stateAreaUnit(rows.map((r) => r.outcome), OUTCOME_COLORS, {
       width: 220,
       height: 120,
-      mark: { type: "area", interpolate: "step-after" },
-      encoding: {
-        x: { field: "step", type: "quantitative" },
-        y: {
-          field: "fraction",
-          type: "quantitative",
-          stack: "zero",
-          scale: { domain: [0, 1] },
-          title: "fraction",
-        },
-        color: {
-          field: "outcome",
-          type: "nominal",
-          title: "state",
-          scale: { domain: present, range: present.map((o) => OUTCOME_COLORS[o]) },
-        },
-        order: { field: "rank", type: "quantitative" },
-      },
-    },
+      yTitle: "fraction",
+    }),
   } as unknown as Spec;
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import type { CubeEdgeRow, CubeVertexRow } from "../analysis/no_bias.ts";
+import { outcomeFractionsSpec } from "./toy.ts";
 import { featureScale } from "./colors.ts";
 import type { Spec } from "./render.ts";
 
@@ -356,35 +357,13 @@ export function normTradeoffSpec(
   } as Spec;
 }
 
-/** Fraction of seeds in each state over training steps (stacked to 1). */
+/** Fraction of seeds in each no-bias state over training (stacked to 1). */
 export function stateFractionsSpec(
   rows: { step: number; state: string; fraction: number }[],
   options: { title: string },
 ): Spec {
-  const order = Object.keys(NO_BIAS_STATE_COLORS);
-  const scale = stateScale([...new Set(rows.map((r) => r.state))]);
-  return {
-    title: options.title,
-    data: { values: rows.map((r) => ({ ...r, rank: order.indexOf(r.state) })) },
-    width: 480,
-    height: 220,
-    mark: { type: "area", interpolate: "step-after" },
-    encoding: {
-      x: { field: "step", type: "quantitative", title: "step" },
-      y: {
-        field: "fraction",
-        type: "quantitative",
-        stack: "zero",
-        scale: { domain: [0, 1] },
-        title: "fraction of seeds",
-      },
-      color: { field: "state", type: "nominal", title: "state", scale },
-      order: { field: "rank", type: "quantitative" },
-      tooltip: [
-        { field: "step", type: "quantitative" },
-        { field: "state", type: "nominal" },
-        { field: "fraction", type: "quantitative", format: ".3f" },
-      ],
-    },
-  } as Spec;
+  return outcomeFractionsSpec(
+    rows.map((r) => ({ step: r.step, outcome: r.state, fraction: r.fraction })),
+    { title: options.title, colors: NO_BIAS_STATE_COLORS },
+  );
 }

@@ -314,41 +314,67 @@ export function lossCurvesSpec(
   } as Spec;
 }
 
-/** Fraction of instances in each outcome over training steps (stacked to 1). */
-export function outcomeFractionsSpec(
-  rows: { step: number; outcome: string; fraction: number }[],
-  options: { title: string },
-): Spec {
-  const order = Object.keys(OUTCOME_COLORS);
-  const present = order.filter((o) => rows.some((r) => r.outcome === o));
+/**
+ * The stacked-area unit of a state-fractions figure: rows `{step, outcome,
+ * fraction}` with `rank` (the position of `outcome` in `colors`), one colour
+ * per state in the order of `colors`. Shared by every figure of states over
+ * training.
+ */
+export function stateAreaUnit(
+  outcomes: readonly string[],
+  colors: Record<string, string>,
+  size: { width: number; height: number; yTitle?: string },
+) {
+  const order = Object.keys(colors);
+  const present = order.filter((o) => outcomes.includes(o));
   return {
-    title: options.title,
-    data: { values: rows.map((r) => ({ ...r, rank: order.indexOf(r.outcome) })) },
-    width: 480,
-    height: 240,
-    mark: { type: "area", interpolate: "step-after" },
+    width: size.width,
+    height: size.height,
+    mark: { type: "area" as const, interpolate: "step-after" as const },
     encoding: {
-      x: { field: "step", type: "quantitative", title: "step" },
+      x: { field: "step", type: "quantitative" as const, title: "step" },
       y: {
         field: "fraction",
-        type: "quantitative",
-        stack: "zero",
+        type: "quantitative" as const,
+        stack: "zero" as const,
         scale: { domain: [0, 1] },
-        title: "fraction of seeds",
+        title: size.yTitle ?? "fraction of seeds",
       },
       color: {
         field: "outcome",
-        type: "nominal",
-        title: "outcome",
-        scale: { domain: present, range: present.map((o) => OUTCOME_COLORS[o]) },
+        type: "nominal" as const,
+        title: "state",
+        scale: { domain: present, range: present.map((o) => colors[o]) },
       },
-      order: { field: "rank", type: "quantitative" },
+      order: { field: "rank", type: "quantitative" as const },
       tooltip: [
-        { field: "step", type: "quantitative" },
-        { field: "outcome", type: "nominal" },
-        { field: "fraction", type: "quantitative", format: ".3f" },
+        { field: "step", type: "quantitative" as const },
+        { field: "outcome", type: "nominal" as const, title: "state" },
+        { field: "fraction", type: "quantitative" as const, format: ".3f" },
       ],
     },
+  };
+}
+
+/** Adds the `rank` field {@link stateAreaUnit} orders the stack by. */
+export function rankedStates<T extends { outcome: string }>(
+  rows: T[],
+  colors: Record<string, string>,
+): (T & { rank: number })[] {
+  const order = Object.keys(colors);
+  return rows.map((r) => ({ ...r, rank: order.indexOf(r.outcome) }));
+}
+
+/** Fraction of instances in each state over training steps (stacked to 1). */
+export function outcomeFractionsSpec(
+  rows: { step: number; outcome: string; fraction: number }[],
+  options: { title: string; colors?: Record<string, string> },
+): Spec {
+  const colors = options.colors ?? OUTCOME_COLORS;
+  return {
+    title: options.title,
+    data: { values: rankedStates(rows, colors) },
+    ...stateAreaUnit(rows.map((r) => r.outcome), colors, { width: 480, height: 240 }),
   } as Spec;
 }
 
