@@ -166,9 +166,8 @@ export const toyFailureSurvey: Experiment<SurveyConfig, SurveyResult> = {
         const histories: FailureHistory[] = index.map((i) => failureHistory(timeline, i));
         const setting = `${optimizer} lr=${lr}`;
         const final: Record<string, number> = {};
-        for (const i of index) {
-          final[outcomes[i].state] = (final[outcomes[i].state] ?? 0) + 1 / seeds.length;
-        }
+        for (const i of index) final[outcomes[i].state] = (final[outcomes[i].state] ?? 0) + 1;
+        for (const state of Object.keys(final)) final[state] /= seeds.length;
         const everSymmetric = index.filter((_, s) => histories[s].symmetricAt !== null);
         const stillSymmetric = everSymmetric.filter((i) => outcomes[i].symmetricFailure).length;
         cells.push({
