@@ -15,3 +15,4 @@ export * from "./analysis/mod.ts";
 export * from "./plots/mod.ts";
 export * from "./experiments/mod.ts";
 export { loadTf, TF_BACKENDS, type TfBackend } from "./tf.ts";
+export * from "./models/step_ae.ts";

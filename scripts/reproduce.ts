@@ -4,7 +4,7 @@
  *
  *   deno task reproduce [--profile smoke|quick|full] [--only ID[,ID…]]
  *                       [--set key=value]… [--out DIR] [--backend wasm|cpu]
- *                       [--workers N|auto] [--list] [--help]
+ *                       [--workers N|auto] [--resume] [--list] [--help]
  *
  * Every flag and `--set` value is checked before anything runs; a bad one is
  * reported in one line and the exit code is 2, with nothing written. Each
@@ -28,6 +28,7 @@ import {
 } from "../lib/experiments/mod.ts";
 import { readManifests, writeExperiment, writeIndex } from "../lib/report/mod.ts";
 import { TFJS_VERSION } from "../lib/tf.ts";
+import { StepAeInterrupted } from "../lib/train/step_ae_train.ts";
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -41,6 +42,7 @@ Options:
   --out DIR       output directory (default: out)
   --backend B     tfjs backend for engine=tfjs: wasm (default) | cpu
   --workers N     threads for the fused engine: a number or auto (default)
+  --resume        continue long runs (step-ae) from their checkpoints in OUT/.checkpoints
   --list          list experiments and their keys, then exit
   --help          this text`;
 
@@ -48,6 +50,7 @@ class UsageError extends Error {}
 
 interface Plan {
   profile: Profile;
+  resume: boolean;
   out: string;
   backend: "wasm" | "cpu";
   workers: number | "auto";
@@ -92,6 +95,7 @@ function plan(args: string[]): Plan | "help" | "list" {
         backend: { type: "string", default: "wasm" },
         workers: { type: "string", default: "auto" },
         list: { type: "boolean", default: false },
+        resume: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     });
@@ -138,7 +142,15 @@ function plan(args: string[]): Plan | "help" | "list" {
     experiment,
     config: resolveConfig(experiment, profile, sets),
   }));
-  return { profile, out: resolve(v.out), backend: v.backend, workers, jobs, sets };
+  return {
+    profile,
+    resume: v.resume ?? false,
+    out: resolve(v.out),
+    backend: v.backend,
+    workers,
+    jobs,
+    sets,
+  };
 }
 
 async function versions(): Promise<Record<string, string>> {
@@ -213,6 +225,8 @@ async function main(): Promise<number> {
         backend: p.backend,
         workers: p.workers,
         signal: controller.signal,
+        checkpointDir: join(p.out, ".checkpoints", experiment.id),
+        resume: p.resume,
         onProgress: (e) => bar.update(e.fraction, e.message),
       });
       const artefacts = experiment.artefacts(result, config);
@@ -246,9 +260,17 @@ async function main(): Promise<number> {
       );
     }
   } catch (err) {
+    if (err instanceof StepAeInterrupted) {
+      console.error(`\ninterrupted: ${err.message}`);
+      return 130;
+    }
     if (controller.signal.aborted) {
       console.error("\ninterrupted: nothing more was written");
       return 130;
+    }
+    if (err instanceof RangeError && /checkpoint/.test(err.message)) {
+      console.error(`\nerror: ${err.message}`);
+      return 2;
     }
     throw err;
   } finally {

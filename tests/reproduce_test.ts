@@ -165,3 +165,54 @@ Deno.test("reproduce runs the tfjs engine on the cpu backend and records it", as
   assert.equal(config.backend, "cpu");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("reproduce: Ctrl-C saves a checkpoint and --resume ends bit-identical to an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = [
+    "--only",
+    "step-ae",
+    "--set",
+    "n=33",
+    "--set",
+    "epochs=120000",
+    "--set",
+    "checkpointEvery=5000",
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args, "--out", join(dir, "a")],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Interrupt once the run is under way (its first checkpoint exists).
+  const checkpoint = join(dir, "a/.checkpoints/step-ae/instance-0.json");
+  for (let k = 0; k < 200 && !(await exists(checkpoint)); k++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGINT");
+  const stopped = await child.output();
+  const stderr = new TextDecoder().decode(stopped.stderr);
+  assert.equal(stopped.code, 130, stderr);
+  assert.match(
+    stderr,
+    /interrupted: stopped at epoch \d+; checkpoint saved in .* \(continue with --resume\)/,
+  );
+  assert.ok(!(await exists(join(dir, "a/step-ae"))), "no partial experiment directory");
+
+  const resumed = await reproduce([...args, "--out", join(dir, "a"), "--resume"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const whole = await reproduce([...args, "--out", join(dir, "b")]);
+  assert.equal(whole.code, 0, whole.stderr);
+  const summaryA = JSON.parse(await Deno.readTextFile(join(dir, "a/step-ae/summary.json")));
+  const summaryB = JSON.parse(await Deno.readTextFile(join(dir, "b/step-ae/summary.json")));
+  assert.ok(summaryA.resumed_from_epoch > 0 && summaryA.resumed_from_epoch < 120000);
+  assert.equal(summaryA.final_loss, summaryB.final_loss);
+  for (const table of ["encoder.csv", "loss.csv", "latent.csv"]) {
+    assert.equal(
+      await Deno.readTextFile(join(dir, "a/step-ae", table)),
+      await Deno.readTextFile(join(dir, "b/step-ae", table)),
+      table,
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+});

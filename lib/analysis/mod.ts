@@ -9,3 +9,4 @@ export * from "./toy_run.ts";
 export * from "./failure_states.ts";
 export * from "./stats.ts";
 export * from "./no_bias.ts";
+export * from "./step_ae.ts";

@@ -23,3 +23,8 @@ export function quantile(sorted: readonly number[], q: number): number {
   const hi = Math.min(sorted.length - 1, lo + 1);
   return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
+
+/** Median (NaN for an empty list). */
+export function median(xs: readonly number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
+}

@@ -6,3 +6,4 @@ export * from "./batch.ts";
 export * from "./identity.ts";
 export * from "./sparse_features.ts";
 export * from "./toy_data.ts";
+export * from "./step_functions.ts";

@@ -58,6 +58,8 @@ export interface ExperimentProgress {
   loss?: Float64Array;
   step?: number;
   steps?: number;
+  /** Current parameters of the first instance, when the experiment offers them (live figures). */
+  params?: Float64Array;
 }
 
 /** How to run (never changes the numbers, except `engine`-like config fields). */
@@ -68,6 +70,10 @@ export interface RunOptions {
   backend?: "wasm" | "cpu";
   /** Worker threads for fused training (default "auto"). */
   workers?: number | "auto";
+  /** Where experiments that checkpoint keep their state (long runs). */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir` instead of starting over. */
+  resume?: boolean;
 }
 
 /** Facts about how a result was computed, for `config.json`. */

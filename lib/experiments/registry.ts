@@ -12,6 +12,8 @@ import { toyChaos } from "./toy_chaos.ts";
 import { toyBiasOptimum } from "./toy_bias_optimum.ts";
 import { toyFailureSurvey } from "./toy_failure_survey.ts";
 import { toyNoBias } from "./toy_no_bias.ts";
+import { stepAe } from "./step_ae.ts";
+import { stepAeRemedies } from "./step_ae_remedies.ts";
 
 /** The experiments, by id. */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -24,6 +26,8 @@ export const EXPERIMENTS: AnyExperiment[] = [
   toyUpdateField,
   toyChaos,
   toyNoBias,
+  stepAe,
+  stepAeRemedies,
 ];
 
 /** Looks an experiment up by id (undefined when unknown). */

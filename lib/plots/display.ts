@@ -11,7 +11,7 @@
  * @module
  */
 import type * as aqNs from "arquero";
-import { encodeBase64 } from "./_base64.ts";
+import { encodeBase64 } from "../io.ts";
 import { renderFigure, type Spec } from "./render.ts";
 
 const VEGA_LITE_V5 = "https://vega.github.io/schema/vega-lite/v5.json";

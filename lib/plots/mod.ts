@@ -9,3 +9,4 @@ export * from "./live.ts";
 export * from "./toy.ts";
 export * from "./no_bias.ts";
 export * from "./failure.ts";
+export * from "./step_ae.ts";

@@ -5,20 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-
-/** Writes `data` to `path` atomically (temporary file, then rename). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${crypto.randomUUID()}.tmp`);
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
-}
+export { writeFileAtomic } from "../io.ts";
 
 /**
  * Fills a fresh directory through `fill(tmpDir)` and then swaps it in for

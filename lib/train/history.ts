@@ -18,6 +18,15 @@ export interface Series {
   values: Float32Array;
 }
 
+/** A recorder's complete state (plain data, for checkpoints). */
+export interface RecorderState {
+  width: number;
+  capacity: number;
+  stride: number;
+  steps: number[];
+  values: Float32Array;
+}
+
 /** Row recorder with a fixed capacity and a doubling stride. */
 export class StridedRecorder {
   readonly width: number;
@@ -76,6 +85,28 @@ export class StridedRecorder {
     }
     this.#steps.length = kept;
     this.#stride = next;
+  }
+
+  /** Everything needed to continue recording later (see {@link StridedRecorder.restore}). */
+  save(): RecorderState {
+    return {
+      width: this.width,
+      capacity: this.capacity,
+      stride: this.#stride,
+      steps: [...this.#steps],
+      values: this.#buf.slice(0, this.#steps.length * this.width),
+    };
+  }
+
+  /** A recorder that continues exactly where {@link save} left off. */
+  static restore(state: RecorderState): StridedRecorder {
+    const rec = new StridedRecorder(state.width, {
+      stride: state.stride,
+      capacity: state.capacity,
+    });
+    rec.#steps = [...state.steps];
+    rec.#buf.set(state.values);
+    return rec;
   }
 
   /** The rows kept so far. */

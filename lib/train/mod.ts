@@ -5,3 +5,4 @@
 export * from "./history.ts";
 export * from "./toy_config.ts";
 export * from "./train_toy.ts";
+export * from "./step_ae_train.ts";

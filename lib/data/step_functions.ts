@@ -1,0 +1,23 @@
+/**
+ * The step functions of seed 003 ("Autoencoder study for piecewise constant
+ * functions"): all n + 1 steps of length n with amplitude A. Example p
+ * (p = 1 … n + 1) is x_j = A for j ≥ p and 0 before, so p = 1 is constant A
+ * and p = n + 1 is all zeros.
+ *
+ * Arrays index from 0: example index e = p − 1 has x_j = A for j ≥ e.
+ *
+ * @module
+ */
+
+/** The n + 1 step functions as dense rows, `[n + 1, n]` row-major. */
+export function stepFunctions(n: number, amplitude: number): Float64Array {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`n must be an integer >= 2, got ${n}`);
+  const out = new Float64Array((n + 1) * n);
+  for (let e = 0; e <= n; e++) out.fill(amplitude, e * n + e, (e + 1) * n);
+  return out;
+}
+
+/** Value of coordinate j (0-based) of example e (0-based, e = p − 1). */
+export function stepValue(e: number, j: number, amplitude: number): number {
+  return j >= e ? amplitude : 0;
+}

@@ -1,0 +1,139 @@
+"""PyTorch references for the step-function autoencoder of seed 003.
+
+1. A trajectory fixture (data/reference/step_ae_torch.json): n = 12, A = 5,
+   the seed's architecture (z = w1.x + b1, a = ReLU(w2 z + b2),
+   y = ReLU(W3 a)), weights drawn with numpy uniform in [-0.3, 0.3], full
+   batch of all n + 1 step functions, nn.MSELoss, 300 epochs of
+   torch.optim.RMSprop(lr=1e-3) and of torch.optim.Adam(lr=1e-3), in float64.
+   tests/step_ae_test.ts replays them with the lab's fused kernel.
+2. The time per epoch of the seed's default setting (n = 129, RMSprop
+   lr 1e-4, float32, 2 threads), merged into data/reference/torch_bench.json
+   under "step_ae" for `deno task bench`.
+
+Run with Debian's PyTorch: /usr/bin/python3 scripts/reference/step_ae_torch.py
+The project never imports PyTorch.
+"""
+import json
+import pathlib
+import statistics
+import time
+
+import numpy as np
+import torch
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def steps(n, amplitude, dtype):
+    x = torch.zeros(n + 1, n, dtype=dtype)
+    for e in range(n + 1):
+        x[e, e:] = amplitude
+    return x
+
+
+class StepAE(torch.nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.enc = torch.nn.Linear(n, 1)
+        self.dec = torch.nn.Linear(1, n)
+        self.out = torch.nn.Linear(n, n, bias=False)
+
+    def forward(self, x):
+        z = self.enc(x)
+        a = torch.relu(self.dec(z))
+        return torch.relu(self.out(a))
+
+
+def load(model, flat, n):
+    """Copies the lab's parameter row [w1, b1, w2, b2, W3] into the modules."""
+    flat = torch.tensor(flat, dtype=model.enc.weight.dtype)
+    with torch.no_grad():
+        model.enc.weight.copy_(flat[0:n].reshape(1, n))
+        model.enc.bias.copy_(flat[n:n + 1])
+        model.dec.weight.copy_(flat[n + 1:2 * n + 1].reshape(n, 1))
+        model.dec.bias.copy_(flat[2 * n + 1:3 * n + 1])
+        model.out.weight.copy_(flat[3 * n + 1:].reshape(n, n))
+
+
+def dump(model):
+    return torch.cat([
+        model.enc.weight.reshape(-1), model.enc.bias.reshape(-1),
+        model.dec.weight.reshape(-1), model.dec.bias.reshape(-1),
+        model.out.weight.reshape(-1),
+    ]).tolist()
+
+
+def trajectory(n, amplitude, init, make_opt, epochs):
+    model = StepAE(n).double()
+    load(model, init, n)
+    opt = make_opt(model.parameters())
+    x = steps(n, amplitude, torch.float64)
+    losses = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), x)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    losses.append(torch.nn.functional.mse_loss(model(x), x).item())
+    return {"loss": losses, "final": dump(model)}
+
+
+def time_epochs(n=129, amplitude=5.0, lr=1e-4, min_epochs=2000, min_seconds=5.0, repeats=3):
+    torch.manual_seed(0)
+    model = StepAE(n)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.uniform_(-0.01, 0.01)
+    opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    x = steps(n, amplitude, torch.float32)
+
+    def epoch():
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), x)
+        loss.backward()
+        opt.step()
+
+    for _ in range(200):
+        epoch()
+    times = []
+    for _ in range(repeats):
+        done, start = 0, time.perf_counter()
+        while True:
+            for _ in range(250):
+                epoch()
+            done += 250
+            elapsed = time.perf_counter() - start
+            if done >= min_epochs and elapsed >= min_seconds:
+                break
+        times.append(1000.0 * elapsed / done)
+    return statistics.median(times), times
+
+
+def main():
+    torch.set_num_threads(2)
+    n, amplitude, epochs = 12, 5.0, 300
+    init = np.random.default_rng(3).uniform(-0.3, 0.3, size=3 * n + 1 + n * n).tolist()
+    fixture = {
+        "generator": "scripts/reference/step_ae_torch.py",
+        "torch": torch.__version__,
+        "dtype": "float64",
+        "n": n, "amplitude": amplitude, "epochs": epochs,
+        "init": init,
+        "rmsprop": trajectory(n, amplitude, init, lambda p: torch.optim.RMSprop(p, lr=1e-3), epochs),
+        "adam": trajectory(n, amplitude, init, lambda p: torch.optim.Adam(p, lr=1e-3), epochs),
+    }
+    (ROOT / "data/reference/step_ae_torch.json").write_text(json.dumps(fixture) + "\n")
+    ms, times = time_epochs()
+    bench_path = ROOT / "data/reference/torch_bench.json"
+    bench = json.loads(bench_path.read_text())
+    bench["step_ae"] = {
+        "n": 129, "amplitude": 5.0, "optimizer": "rmsprop", "lr": 1e-4, "dtype": "float32",
+        "threads": 2, "ms_per_epoch": round(ms, 5), "repeats_ms_per_epoch": [round(t, 5) for t in times],
+    }
+    bench_path.write_text(json.dumps(bench, indent=2) + "\n")
+    print(f"step AE: {ms:.4f} ms/epoch (repeats {', '.join(f'{t:.4f}' for t in times)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+/** The step-function autoencoder (seed 003): the structured kernel against tfjs autodiff. */
+import assert from "node:assert/strict";
+import {
+  type EncoderView,
+  type StepAeConfig,
+  stepAeLayout,
+  stepAeLossGrad,
+  stepAeScratch,
+} from "../lib/models/step_ae.ts";
+import { Rng } from "../lib/random.ts";
+import { loadTf } from "../lib/tf.ts";
+import { autodiff } from "./_step_ae_helpers.ts";
+
+const base: StepAeConfig = {
+  n: 11,
+  amplitude: 5,
+  hiddenRelu: true,
+  outputRelu: true,
+  outputBias: false,
+  initScale: 0.3,
+};
+
+function randomParams(config: StepAeConfig, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const out = new Float64Array(stepAeLayout(config).size);
+  return rng.fillUniform(out, -0.6, 0.6);
+}
+
+Deno.test("stepAeLossGrad() equals tfjs autodiff for every architecture option", async () => {
+  const tf = await loadTf("cpu");
+  const cases: [Partial<StepAeConfig>, EncoderView][] = [
+    [{}, { scale: 1, shift: 0 }],
+    [{ outputBias: true }, { scale: 1, shift: 0 }],
+    [{ hiddenRelu: false }, { scale: 1, shift: 0 }],
+    [{ outputRelu: false }, { scale: 0.2, shift: -0.5 }],
+    [{ hiddenRelu: false, outputRelu: false, outputBias: true }, { scale: 1, shift: 0 }],
+    [{ n: 30, amplitude: 1 }, { scale: 1, shift: 0.1 }],
+    [{}, { scale: 1, shift: 0, fixedZ: Float64Array.from({ length: 12 }, (_, e) => 1 - e / 11) }],
+  ];
+  for (const [k, [over, view]] of cases.entries()) {
+    const config = { ...base, ...over };
+    for (const seed of [1, 2, 3]) {
+      const params = randomParams(config, 100 * k + seed);
+      const grad = new Float64Array(params.length);
+      const loss = stepAeLossGrad(config, params, 0, view, grad, stepAeScratch(config.n));
+      const ref = autodiff(tf, config, params, view);
+      const scale = Math.max(1e-3, ...Array.from(ref.grad, Math.abs));
+      assert.ok(
+        Math.abs(loss - ref.loss) < 1e-5 * Math.max(1, ref.loss),
+        `case ${k}: loss ${loss} vs ${ref.loss}`,
+      );
+      let worst = 0;
+      grad.forEach((g, i) => worst = Math.max(worst, Math.abs(g - ref.grad[i])));
+      assert.ok(
+        worst < 1e-4 * scale,
+        `case ${k} seed ${seed}: gradient differs by ${worst} (scale ${scale})`,
+      );
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------
+// The trainer against PyTorch, resume, checkpoints.
+// ---------------------------------------------------------------------------
+import {
+  StepAeInterrupted,
+  type StepAeTrainConfig,
+  type StepAeVariant,
+  trainStepAe,
+} from "../lib/train/step_ae_train.ts";
+import { optimizerDefaults } from "../lib/optim/mod.ts";
+import { STEP_AE_DEFAULTS } from "../lib/models/step_ae.ts";
+
+const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("../data/reference/step_ae_torch.json", import.meta.url)),
+) as {
+  n: number;
+  amplitude: number;
+  epochs: number;
+  init: number[];
+  rmsprop: { loss: number[]; final: number[] };
+  adam: { loss: number[]; final: number[] };
+};
+
+function variant(over: Partial<StepAeVariant> = {}): StepAeVariant {
+  return {
+    label: "v",
+    seed: 0,
+    optimizer: optimizerDefaults("rmsprop", 1e-3),
+    schedule: { kind: "constant" },
+    initScale: 0.01,
+    inputScale: 1,
+    inputShift: 0,
+    fixedEncoder: false,
+    ...over,
+  };
+}
+
+Deno.test("trainStepAe() follows PyTorch's RMSprop and Adam trajectories (float64, 300 epochs)", async () => {
+  for (const name of ["rmsprop", "adam"] as const) {
+    const config: StepAeTrainConfig = {
+      model: { ...STEP_AE_DEFAULTS, n: fixture.n, amplitude: fixture.amplitude },
+      variants: [variant({ optimizer: optimizerDefaults(name, 1e-3), initParams: fixture.init })],
+      epochs: fixture.epochs,
+      lossThreshold: 0,
+      record: { lossEvery: 1, snapshotEvery: 1000, maxRows: 1024 },
+      divergeAbove: 1e9,
+    };
+    const [r] = (await trainStepAe(config, { workers: 1 })).results;
+    let worstLoss = 0;
+    r.loss.steps.forEach((e, k) => {
+      const ref = fixture[name].loss[e];
+      worstLoss = Math.max(worstLoss, Math.abs(r.loss.values[k] - ref) / ref);
+    });
+    let worstParam = 0;
+    r.params.forEach((v, k) =>
+      worstParam = Math.max(worstParam, Math.abs(v - fixture[name].final[k]))
+    );
+    assert.ok(
+      worstLoss < 1e-6,
+      `${name}: loss differs by ${worstLoss} (relative; history is float32)`,
+    );
+    assert.ok(worstParam < 1e-10, `${name}: parameters differ by ${worstParam}`);
+    assert.ok(Math.abs(r.finalLoss - fixture[name].loss[fixture.epochs]) < 1e-12);
+  }
+});
+
+const small: StepAeTrainConfig = {
+  model: { ...STEP_AE_DEFAULTS, n: 20 },
+  variants: [
+    variant({
+      seed: 1,
+      schedule: { kind: "plateau", patience: 200, minImprovement: 1e-3, lr: 1e-4 },
+    }),
+    variant({ seed: 2, fixedEncoder: true, hiddenInit: "knots", outputRelu: false }),
+    variant({ seed: 3, optimizer: optimizerDefaults("adam", 1e-3), inputShift: -2.5 }),
+  ],
+  epochs: 3000,
+  lossThreshold: 0.5,
+  record: { lossEvery: 10, snapshotEvery: 100, maxRows: 256 },
+  divergeAbove: 1e6,
+};
+
+Deno.test("a stopped and resumed run ends bit-identical to an uninterrupted one (1 and 2 workers)", async () => {
+  for (const workers of [1, 2]) {
+    const dir = await Deno.makeTempDir();
+    const whole = await trainStepAe(small, { workers });
+    const ctl = new AbortController();
+    await assert.rejects(
+      () =>
+        trainStepAe(small, {
+          workers,
+          checkpoint: { dir, every: 700, resume: false },
+          signal: ctl.signal,
+          progressEvery: 100,
+          onProgress: (p) => {
+            if (p.epoch >= 1500) ctl.abort();
+          },
+        }),
+      StepAeInterrupted,
+    );
+    const resumed = await trainStepAe(small, {
+      workers,
+      checkpoint: { dir, every: 700, resume: true },
+    });
+    assert.ok(resumed.results[0].resumedFrom >= 1500 && resumed.results[0].resumedFrom < 3000);
+    whole.results.forEach((r, i) => {
+      const q = resumed.results[i];
+      assert.deepEqual(q.params, r.params);
+      assert.deepEqual(q.gradW1, r.gradW1);
+      assert.deepEqual(q.loss, r.loss);
+      assert.deepEqual(q.snapshots, r.snapshots);
+      assert.equal(q.finalLoss, r.finalLoss);
+      assert.equal(q.dropEpoch, r.dropEpoch);
+    });
+    // No temporary file is left behind, and a checkpoint of another config is refused.
+    for await (const f of Deno.readDir(dir)) assert.match(f.name, /^instance-\d+\.json$/);
+    await assert.rejects(
+      () =>
+        trainStepAe({ ...small, epochs: 4000 }, {
+          workers,
+          checkpoint: { dir, every: 700, resume: true },
+        }),
+      /made with another configuration/,
+    );
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ramp knots start every hidden unit alive; the fixed code is exactly linear", async () => {
+  const { deadUnits, latentLinearity } = await import("../lib/analysis/step_ae.ts");
+  const { stepAeOutputs } = await import("../lib/models/step_ae.ts");
+  const { encoderView, fixedLinearCode } = await import("../lib/train/step_ae_train.ts");
+  const config: StepAeTrainConfig = {
+    ...small,
+    variants: [variant({ fixedEncoder: true, hiddenInit: "knots", outputRelu: false })],
+    epochs: 1,
+  };
+  const [r] = (await trainStepAe(config, { workers: 1 })).results;
+  const model = { ...config.model, outputRelu: false };
+  const out = stepAeOutputs(model, r.params, encoderView(config, config.variants[0]));
+  assert.equal(deadUnits(model, r.params, out.z).hidden.length, 0);
+  const lin = latentLinearity(fixedLinearCode(20));
+  assert.ok(Math.abs(lin.r2 - 1) < 1e-12 && lin.maxDeviation < 1e-12);
+});
