@@ -44,7 +44,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedRange, TOY_TRAIN_DEFAULTS, toyTrainConfig } from "../lib/experiments/_toy_common.ts";
-import { configure, toyChaos, toySeedSweep } from "../lib/experiments/mod.ts";
+import { configure, stepAe, toyChaos, toySeedSweep } from "../lib/experiments/mod.ts";
 import type { OptimizerName } from "../lib/optim/config.ts";
 import { type ToyEngine, trainToy } from "../lib/train/mod.ts";
 
@@ -396,6 +396,33 @@ async function main(): Promise<void> {
     { instances: manySeeds, steps: manySteps, optimizer: "adamw" },
   );
 
+  // Issue 4: the step-function autoencoder, the seed's default setting, one instance.
+  const stepEpochs = quick ? 5_000 : 20_000;
+  const stepConfig = configure(stepAe, { epochs: stepEpochs, checkpointEvery: stepEpochs });
+  await stepAe.run(configure(stepAe, { epochs: 500 }), {}); // warm-up
+  const stepRuns: number[] = [];
+  for (let k = 0; k < plan.repeats; k++) {
+    const t0 = performance.now();
+    await stepAe.run(stepConfig, {});
+    stepRuns.push((performance.now() - t0) / stepEpochs);
+  }
+  const stepMs = [...stepRuns].sort((a, b) => a - b)[Math.floor((stepRuns.length - 1) / 2)];
+  const torchStep =
+    (torch as TorchReference & { step_ae?: { ms_per_epoch: number } }).step_ae?.ms_per_epoch ??
+      null;
+  console.log(
+    `\nstep-function autoencoder (n = 129, RMSprop, full batch): ${stepMs.toFixed(4)} ms/epoch ` +
+      `(${Math.round(1000 / stepMs).toLocaleString("en-US")} epochs/s; median of ` +
+      `${stepRuns.map((t) => t.toFixed(4)).join(", ")})` +
+      (torchStep === null
+        ? "; no PyTorch timing"
+        : `; PyTorch ${torchStep.toFixed(4)} ms/epoch: ${(torchStep / stepMs).toFixed(2)}x. ` +
+          `500,000 epochs: ${((500_000 * stepMs) / 60_000).toFixed(1)} min against ` +
+          `${((500_000 * torchStep) / 60_000).toFixed(1)} min`),
+  );
+  const stepPass = torchStep !== null && stepMs < torchStep;
+  console.log(`${stepPass ? "PASS" : "FAIL"}: step autoencoder faster per epoch than PyTorch`);
+
   const torchSweep = torchMsPerStep(torch, 1024, "adam");
   const rows = runs.map((r) => {
     const ref = torchMsPerStep(torch, r.instances, r.optimizer);
@@ -504,13 +531,19 @@ async function main(): Promise<void> {
     runs,
     workerSpeedup,
     experiments: issue3,
+    stepAutoencoder: {
+      msPerEpoch: stepMs,
+      repeats: stepRuns,
+      torchMsPerEpoch: torchStep,
+      pass: stepPass,
+    },
     torchReference: { source: torchSource, ...torch },
     target,
     benchSeconds: (performance.now() - benchStarted) / 1000,
   };
   await writeFile(outPath, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${OUT_FILE} (bench took ${report.benchSeconds.toFixed(1)} s)`);
-  if (!pass) Deno.exitCode = 1;
+  if (!pass || !stepPass) Deno.exitCode = 1;
 }
 
 if (import.meta.main) await main();

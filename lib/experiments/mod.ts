@@ -14,5 +14,5 @@ export { toyBiasOptimum } from "./toy_bias_optimum.ts";
 export { toyFailureSurvey } from "./toy_failure_survey.ts";
 export { toyNoBias } from "./toy_no_bias.ts";
 export { fromStates, trainFrom } from "./_failure_common.ts";
-export { stepAe } from "./step_ae.ts";
+export { stepAe, stepAeTrainConfig } from "./step_ae.ts";
 export { REMEDIES, stepAeRemedies } from "./step_ae_remedies.ts";

@@ -7,6 +7,9 @@
  * @module
  */
 import type { Spec } from "./render.ts";
+import { showFigure } from "./display.ts";
+import { latentLinearity } from "../analysis/step_ae.ts";
+import { type EncoderView, type StepAeConfig, stepAeOutputs } from "../models/step_ae.ts";
 
 const WIDE = 460;
 
@@ -79,18 +82,6 @@ export function reconstructionsSpec(
       });
     }
   }
-  const picks = options.lines ??
-    [1, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n].map((p) =>
-      Math.min(p, n + 1)
-    );
-  const lines = picks.flatMap((p) =>
-    Array.from({ length: n }, (_, j) => ({
-      position: `p = ${p}`,
-      j: j + 1,
-      y: y[(p - 1) * n + j],
-      target: j + 1 >= p ? amplitude : 0,
-    }))
-  );
   const heat = (field: string, title: string, scale: Record<string, unknown>) => ({
     width: 220,
     height: 220,
@@ -120,31 +111,59 @@ export function reconstructionsSpec(
         ],
         resolve: { scale: { color: "independent" } },
       },
-      {
-        data: { values: lines },
-        width: WIDE,
-        height: 160,
-        layer: [
-          {
-            mark: { type: "line", strokeDash: [3, 2], strokeWidth: 1 },
-            encoding: {
-              x: { field: "j", type: "quantitative", title: "coordinate j" },
-              y: { field: "target", type: "quantitative" },
-              color: { field: "position", type: "nominal", title: "example" },
-            },
-          },
-          {
-            mark: { type: "line", strokeWidth: 1.5 },
-            encoding: {
-              x: { field: "j", type: "quantitative" },
-              y: { field: "y", type: "quantitative", title: "y (dashed: target)" },
-              color: { field: "position", type: "nominal" },
-            },
-          },
-        ],
-      },
+      reconstructionLinesUnit(y, options),
     ],
   } as unknown as Spec;
+}
+
+/** A few reconstructions drawn as lines against their targets (dashed); light enough for live updates. */
+export function reconstructionLinesSpec(
+  y: ArrayLike<number>,
+  options: { n: number; amplitude: number; title: string; lines?: number[] },
+): Spec {
+  return { title: options.title, ...reconstructionLinesUnit(y, options) } as unknown as Spec;
+}
+
+function reconstructionLinesUnit(
+  y: ArrayLike<number>,
+  options: { n: number; amplitude: number; lines?: number[] },
+) {
+  const { n, amplitude } = options;
+  const picks = options.lines ??
+    [1, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n].map((p) =>
+      Math.min(p, n + 1)
+    );
+  const lines = picks.flatMap((p) =>
+    Array.from({ length: n }, (_, j) => ({
+      position: `p = ${p}`,
+      j: j + 1,
+      y: y[(p - 1) * n + j],
+      target: j + 1 >= p ? amplitude : 0,
+    }))
+  );
+  return {
+    data: { values: lines },
+    width: WIDE,
+    height: 160,
+    layer: [
+      {
+        mark: { type: "line", strokeDash: [3, 2], strokeWidth: 1 },
+        encoding: {
+          x: { field: "j", type: "quantitative", title: "coordinate j" },
+          y: { field: "target", type: "quantitative" },
+          color: { field: "position", type: "nominal", title: "example", sort: null },
+        },
+      },
+      {
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "j", type: "quantitative" },
+          y: { field: "y", type: "quantitative", title: "y (dashed: target)" },
+          color: { field: "position", type: "nominal", sort: null },
+        },
+      },
+    ],
+  };
 }
 
 /** Loss over epochs on a log axis, one line per label. */
@@ -255,4 +274,54 @@ export function remediesSpec(
       },
     ],
   } as unknown as Spec;
+}
+
+/**
+ * A progress callback that redraws four figures in place while a step
+ * autoencoder trains (Jupyter only): encoder weights, latent code with its
+ * line, reconstructions, and the loss so far. It needs progress events that
+ * carry the first instance's parameters (`step-ae` sends them).
+ */
+export function stepAeLive(options: {
+  model: Pick<StepAeConfig, "n" | "amplitude" | "hiddenRelu" | "outputRelu" | "outputBias">;
+  view: EncoderView;
+  id: string;
+  /** Redraw at most every this many epochs (default 2000) and at the last epoch. */
+  every?: number;
+}) {
+  const lossRows: { epoch: number; loss: number; label: string }[] = [];
+  const every = options.every ?? 2000;
+  let shown = false;
+  let drawnAt = -Infinity;
+  return async (
+    p: { step?: number; steps?: number; loss?: ArrayLike<number>; params?: Float64Array },
+  ) => {
+    if (p.step === undefined || !p.params || !p.loss) return;
+    lossRows.push({ epoch: p.step, loss: p.loss[0], label: "loss" });
+    if (p.step - drawnAt < every && p.step !== p.steps) return;
+    drawnAt = p.step;
+    const out = stepAeOutputs(options.model, p.params, options.view);
+    const n = options.model.n;
+    const title = `epoch ${p.step}`;
+    const figures: [string, Spec][] = [
+      [
+        "w1",
+        encoderWeightsSpec(p.params.subarray(0, n), { title: `Encoder weights w₁, ${title}` }),
+      ],
+      ["z", latentCodeSpec(out.z, latentLinearity(out.z), { title: `Latent code, ${title}` })],
+      [
+        "y",
+        reconstructionLinesSpec(out.y, {
+          n,
+          amplitude: options.model.amplitude,
+          title: `Reconstructions, ${title}`,
+        }),
+      ],
+      ["loss", stepLossSpec(lossRows, { title: "Loss so far" })],
+    ];
+    for (const [name, spec] of figures) {
+      await showFigure(spec, { id: `${options.id}-${name}`, update: shown });
+    }
+    shown = true;
+  };
 }
