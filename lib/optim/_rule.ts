@@ -11,6 +11,13 @@
 import type * as tfNs from "@tensorflow/tfjs";
 import type { OptimizerConfig } from "./config.ts";
 
+/**
+ * Optimizer state below this magnitude is flushed to zero by the array rules:
+ * it is far below what any update can resolve, and left alone it would decay
+ * into subnormal numbers, on which CPUs are many times slower.
+ */
+export const FLUSH = 1e-280;
+
 /** In-place update of one instance's parameters, in float64. */
 export type ArrayRule = (
   cfg: OptimizerConfig,

@@ -11,7 +11,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { OptimizerConfig } from "./config.ts";
-import type { ArrayRule, TensorRule } from "./_rule.ts";
+import { type ArrayRule, FLUSH, type TensorRule } from "./_rule.ts";
 
 // Every instance of a run shares the step count, so the two powers are
 // computed once per step rather than once per instance.
@@ -45,8 +45,11 @@ export const adamArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off, le
       if (decoupled) theta = theta * decay;
       else d = d + wd * theta;
     }
-    const mk = m[k] * b1 + (1 - b1) * d;
-    const vk = v[k] * b2 + (1 - b2) * d * d;
+    let mk = m[k] * b1 + (1 - b1) * d;
+    let vk = v[k] * b2 + (1 - b2) * d * d;
+    // Keep decaying moments of zero gradients out of the slow subnormal range.
+    if (Math.abs(mk) < FLUSH) mk = 0;
+    if (vk < FLUSH) vk = 0;
     m[k] = mk;
     v[k] = vk;
     p[k] = theta - stepSize * (mk / (Math.sqrt(vk) / bc2Sqrt + eps));

@@ -6,11 +6,17 @@
  *   centred: a ← αa + (1 − α)g;  r ← √(s − a²) + ε,  else r ← √s + ε
  *   momentum: b ← μb + g/r, θ ← θ − γb;  else θ ← θ − γg/r
  *
+ * State values smaller than {@link FLUSH} in magnitude are set to zero: a
+ * parameter whose gradient stays zero (a dead ReLU unit) would otherwise see
+ * its square average decay into subnormal numbers, which are slow on CPUs
+ * (PyTorch users set `torch.set_flush_denormal`). Such values are far below
+ * anything an update can resolve.
+ *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { OptimizerConfig } from "./config.ts";
-import type { ArrayRule, TensorRule } from "./_rule.ts";
+import { type ArrayRule, FLUSH, type TensorRule } from "./_rule.ts";
 
 /** Plain-array RMSprop over one instance's slice. State: [square avg, grad avg, momentum buffer]. */
 export const rmspropArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off, len, lr, wd) => {
@@ -21,18 +27,21 @@ export const rmspropArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off,
   for (let k = off; k < off + len; k++) {
     let d = g[k];
     if (wd !== 0) d = d + wd * p[k];
-    const s = sq[k] * alpha + (1 - alpha) * d * d;
+    let s = sq[k] * alpha + (1 - alpha) * d * d;
+    if (s < FLUSH) s = 0;
     sq[k] = s;
     let r: number;
     if (cfg.centered) {
-      const a = avg[k] * alpha + (1 - alpha) * d;
+      let a = avg[k] * alpha + (1 - alpha) * d;
+      if (Math.abs(a) < FLUSH) a = 0;
       avg[k] = a;
       r = Math.sqrt(s - a * a) + eps;
     } else {
       r = Math.sqrt(s) + eps;
     }
     if (mu > 0) {
-      const b = buf[k] * mu + d / r;
+      let b = buf[k] * mu + d / r;
+      if (Math.abs(b) < FLUSH) b = 0;
       buf[k] = b;
       p[k] = p[k] - lr * b;
     } else {

@@ -9,7 +9,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { OptimizerConfig } from "./config.ts";
-import type { ArrayRule, TensorRule } from "./_rule.ts";
+import { type ArrayRule, FLUSH, type TensorRule } from "./_rule.ts";
 
 /** Plain-array SGD over one instance's slice. State: [momentum buffer]. */
 export const sgdArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off, len, lr, wd, t) => {
@@ -20,7 +20,8 @@ export const sgdArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off, len
     let d = g[k];
     if (wd !== 0) d = d + wd * p[k];
     if (mu !== 0) {
-      const b = t === 1 ? d : mu * buf[k] + keep * d;
+      let b = t === 1 ? d : mu * buf[k] + keep * d;
+      if (Math.abs(b) < FLUSH) b = 0;
       buf[k] = b;
       d = cfg.nesterov ? d + mu * b : b;
     }
