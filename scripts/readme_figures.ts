@@ -1,5 +1,6 @@
 /**
- * Copies the figures the README shows from a reproduce run into data/figures/.
+ * Copies the figures the README shows from a reproduce run into data/figures/
+ * (those the run has; the rest are left as they are).
  *
  *   deno task reproduce && deno run -A scripts/readme_figures.ts [--from out]
  *
@@ -16,6 +17,8 @@ const FIGURES = [
   "toy-failure-survey/survey_fractions.png",
   "toy-update-field/update_directions.png",
   "toy-chaos/chaos_splay.png",
+  "step-ae/reconstructions.png",
+  "step-ae-remedies/remedies_summary.png",
 ];
 
 const { values } = parseArgs({
@@ -26,6 +29,11 @@ const target = new URL("../data/figures/", import.meta.url).pathname;
 await Deno.mkdir(target, { recursive: true });
 for (const f of FIGURES) {
   const name = f.replace("/", "__");
-  await Deno.copyFile(join(values.from!, f), join(target, name));
-  console.log(`data/figures/${name}`);
+  try {
+    await Deno.copyFile(join(values.from!, f), join(target, name));
+    console.log(`data/figures/${name}`);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    console.log(`(not in ${values.from}: ${f})`);
+  }
 }

@@ -91,14 +91,17 @@ export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
       sansSerifFamily: FONT,
     },
   });
+  let png: Uint8Array;
   try {
     const image = resvg.render();
-    const png = image.asPng();
+    png = image.asPng();
     image.free();
-    return png;
-  } finally {
-    resvg.free();
+  } catch (err) {
+    // After a panic the wasm object must not be touched again (not even freed).
+    throw new Error(`could not rasterise the figure: ${err instanceof Error ? err.message : err}`);
   }
+  resvg.free();
+  return png;
 }
 
 /** Renders a spec to both SVG and PNG. */

@@ -247,7 +247,8 @@ export function remediesSpec(
       {
         width: 220,
         height: { step: 18 },
-        mark: { type: "bar", color: "#c4472b" },
+        // Points, not bars: a log axis has no zero for bars to start from.
+        mark: { type: "point", filled: true, size: 80, color: "#c4472b" },
         encoding: {
           y,
           x: {
