@@ -10,3 +10,4 @@ export * from "./failure_states.ts";
 export * from "./stats.ts";
 export * from "./no_bias.ts";
 export * from "./step_ae.ts";
+export * from "./pca.ts";

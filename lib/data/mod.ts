@@ -7,3 +7,4 @@ export * from "./identity.ts";
 export * from "./sparse_features.ts";
 export * from "./toy_data.ts";
 export * from "./step_functions.ts";
+export * from "./images.ts";
