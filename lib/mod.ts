@@ -1,7 +1,7 @@
 /**
  * The autoencoder lab: everything a notebook or script needs, by folder.
  *
- * Imports point down this list: random → data → optim → models → train →
+ * Imports point down this list: random, linalg → data → optim → models → train →
  * analysis → plots → experiments → report.
  *
  * @module
@@ -16,3 +16,6 @@ export * from "./plots/mod.ts";
 export * from "./experiments/mod.ts";
 export { loadTf, TF_BACKENDS, type TfBackend } from "./tf.ts";
 export * from "./models/step_ae.ts";
+export * from "./models/sae.ts";
+export * from "./models/shallow_ae.ts";
+export * from "./models/nmf.ts";

@@ -31,6 +31,11 @@
  * shared VMs and a single repeat can be many times slower than the others, so
  * compare numbers from runs made close together.
  *
+ * The studies of issue 5 (shallow-ae, sae, nmf) are timed on their default
+ * profile through the experiments themselves (training, analysis and
+ * figure specs, not rendering) against two minutes each (`--studies` runs
+ * only these).
+ *
  * The target: the fused 1,024 × 10,000 sweep (best of 1 and 2 workers) must
  * take less time than PyTorch needs for the same number of steps. The verdict
  * is printed as PASS or FAIL, and FAIL sets the exit code to 1. The measured
@@ -44,7 +49,16 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedRange, TOY_TRAIN_DEFAULTS, toyTrainConfig } from "../lib/experiments/_toy_common.ts";
-import { configure, stepAe, toyChaos, toySeedSweep } from "../lib/experiments/mod.ts";
+import {
+  configure,
+  findExperiment,
+  stepAe,
+  toyChaos,
+  toySeedSweep,
+} from "../lib/experiments/mod.ts";
+import { resolveConfig } from "../lib/experiments/experiment.ts";
+import { loadMnist } from "../lib/data/images.ts";
+import { nmfData, nmfInit, nmfStep, nmfWorkspace } from "../lib/models/nmf.ts";
 import type { OptimizerName } from "../lib/optim/config.ts";
 import { type ToyEngine, trainToy } from "../lib/train/mod.ts";
 
@@ -55,8 +69,12 @@ with 1 and 2 workers, 10,000 instances, AdamW and the tfjs engine, and compares
 them with PyTorch's timings. Prints PASS/FAIL (exit code 1 on FAIL) against the
 target: the sweep faster than PyTorch. Writes out/bench.json.
 
+Also times the default profile of each issue-5 study (shallow-ae, sae, nmf)
+against the target of two minutes each (--studies: only these).
+
 Options:
   --quick   shorter runs (a smoke check of the bench itself)
+  --studies only the study timings
   --torch   re-measure PyTorch now with /usr/bin/python3 (else the committed numbers)
   --help    this text
 `;
@@ -259,13 +277,14 @@ async function cpuModel(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  let values: { quick?: boolean; torch?: boolean; help?: boolean };
+  let values: { quick?: boolean; torch?: boolean; help?: boolean; studies?: boolean };
   try {
     ({ values } = parseArgs({
       args: Deno.args,
       options: {
         quick: { type: "boolean" },
         torch: { type: "boolean" },
+        studies: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -282,6 +301,21 @@ async function main(): Promise<void> {
   const quick = values.quick ?? false;
   const plan = quick ? QUICK : FULL;
   const benchStarted = performance.now();
+  if (values.studies) {
+    const studies = await timeStudies(quick);
+    await mkdir(dirname(join(ROOT, OUT_FILE)), { recursive: true });
+    await writeFile(
+      join(ROOT, OUT_FILE),
+      JSON.stringify(
+        { generator: "scripts/bench.ts --studies", date: new Date().toISOString(), quick, studies },
+        null,
+        2,
+      ) +
+        "\n",
+    );
+    if (!studies.every((s) => s.pass)) Deno.exitCode = 1;
+    return;
+  }
 
   let torch: TorchReference = await readTorchReference(join(ROOT, TORCH_REFERENCE));
   let torchSource = TORCH_REFERENCE;
@@ -518,6 +552,8 @@ async function main(): Promise<void> {
     );
   }
 
+  const studies = await timeStudies(quick);
+
   const outPath = join(ROOT, OUT_FILE);
   await mkdir(dirname(outPath), { recursive: true });
   const report = {
@@ -538,12 +574,94 @@ async function main(): Promise<void> {
       pass: stepPass,
     },
     torchReference: { source: torchSource, ...torch },
+    studies,
     target,
     benchSeconds: (performance.now() - benchStarted) / 1000,
   };
   await writeFile(outPath, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${OUT_FILE} (bench took ${report.benchSeconds.toFixed(1)} s)`);
-  if (!pass || !stepPass) Deno.exitCode = 1;
+  if (!pass || !stepPass || !studies.every((s) => s.pass)) Deno.exitCode = 1;
+}
+
+/** The seconds a study's default profile takes (run and artefacts), against two minutes. */
+export interface StudyTiming {
+  id: string;
+  profile: string;
+  seconds: number;
+  limitSeconds: number;
+  pass: boolean;
+  /** Extra numbers the study reports about its speed (from its summary). */
+  detail: Record<string, unknown>;
+}
+
+/** Median ms per multiplicative-update iteration, 10,000 MNIST digits, rank 49, one thread. */
+export async function timeNmfIteration(
+  quick: boolean,
+): Promise<Record<"frobenius" | "kl", number>> {
+  const img = await loadMnist();
+  const data = nmfData(img.pixels, img.count, img.width * img.height);
+  const out = { frobenius: NaN, kl: NaN };
+  for (const objective of ["frobenius", "kl"] as const) {
+    const f = nmfInit(data, { rank: 49, init: "random", seed: 0 });
+    const ws = nmfWorkspace(f);
+    nmfStep(data, f, objective, ws); // warm-up
+    const times: number[] = [];
+    for (let k = 0; k < (quick ? 3 : 9); k++) {
+      const t = performance.now();
+      nmfStep(data, f, objective, ws);
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    out[objective] = times[Math.floor(times.length / 2)];
+  }
+  return out;
+}
+
+/** Times the default profile of each issue-5 study (`smoke` with --quick). */
+export async function timeStudies(quick: boolean): Promise<StudyTiming[]> {
+  const profile = quick ? "smoke" : "quick";
+  const out: StudyTiming[] = [];
+  console.log(
+    `\nStudies, ${profile === "quick" ? "default" : "smoke"} profile (target: under 120 s each):`,
+  );
+  for (const id of ["shallow-ae", "sae", "nmf"]) {
+    const experiment = findExperiment(id);
+    if (!experiment) {
+      console.log(`  FAIL ${id}: not registered`);
+      out.push({ id, profile, seconds: NaN, limitSeconds: 120, pass: false, detail: {} });
+      continue;
+    }
+    const config = resolveConfig(experiment, profile);
+    const t0 = performance.now();
+    const result = await experiment.run(config, {});
+    const art = experiment.artefacts(result, config);
+    const seconds = (performance.now() - t0) / 1000;
+    const detail = Object.fromEntries(
+      Object.entries(art.summary).filter(([k]) =>
+        /(^|_)(us|ms|seconds)(_|$)|per_(step|iteration)/.test(k)
+      ),
+    );
+    const pass = seconds < 120;
+    console.log(
+      `  ${pass ? "PASS" : "FAIL"} ${id}: ${seconds.toFixed(1)} s` +
+        (Object.keys(detail).length
+          ? ` (${
+            Object.entries(detail).map(([k, v]) =>
+              `${k} ${typeof v === "number" ? v.toPrecision(4) : v}`
+            ).join(", ")
+          })`
+          : ""),
+    );
+    out.push({ id, profile, seconds, limitSeconds: 120, pass, detail });
+  }
+  const nmf = await timeNmfIteration(quick);
+  console.log(
+    `  NMF, 10,000 MNIST digits x 784 pixels, 49 components, one thread: ` +
+      `${nmf.frobenius.toFixed(1)} ms per iteration (Frobenius), ${nmf.kl.toFixed(1)} ms (KL)`,
+  );
+  const last = out.find((s) => s.id === "nmf");
+  if (last) last.detail = { ...last.detail, msPerIteration10kDigits49: nmf };
+  return out;
 }
 
 if (import.meta.main) await main();

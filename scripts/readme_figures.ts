@@ -2,7 +2,11 @@
  * Copies the figures the README shows from a reproduce run into data/figures/
  * (those the run has; the rest are left as they are).
  *
- *   deno task reproduce && deno run -A scripts/readme_figures.ts [--from out]
+ *   deno task reproduce && deno run -A scripts/readme_figures.ts [--from out] [--only id,...]
+ *
+ * Some README figures come from `--profile full` runs (step-ae, step-ae-remedies);
+ * `--only` copies just the named experiments' figures so a default run does
+ * not overwrite them.
  *
  * @module
  */
@@ -19,15 +23,23 @@ const FIGURES = [
   "toy-chaos/chaos_splay.png",
   "step-ae/reconstructions.png",
   "step-ae-remedies/remedies_summary.png",
+  "shallow-ae/error_over_time.png",
+  "shallow-ae/pca_gap.png",
+  "shallow-ae/pc_capture.png",
+  "sae/recovery.png",
+  "sae/dead_latents.png",
+  "nmf/bases.png",
 ];
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { from: { type: "string", default: "out" } },
+  options: { from: { type: "string", default: "out" }, only: { type: "string" } },
 });
+const only = values.only?.split(",").map((s) => s.trim());
 const target = new URL("../data/figures/", import.meta.url).pathname;
 await Deno.mkdir(target, { recursive: true });
 for (const f of FIGURES) {
+  if (only && !only.includes(f.split("/")[0])) continue;
   const name = f.replace("/", "__");
   try {
     await Deno.copyFile(join(values.from!, f), join(target, name));

@@ -272,6 +272,11 @@ async function main(): Promise<number> {
       console.error(`\nerror: ${err.message}`);
       return 2;
     }
+    // A config value that only fails once its files are read (e.g. a malformed facesDir).
+    if (err instanceof ConfigError) {
+      console.error(`\nerror: ${err.message}`);
+      return 2;
+    }
     throw err;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);

@@ -36,6 +36,8 @@ export type FieldSpec =
   }
   | { type: "enum"; values: readonly string[]; doc: string }
   | { type: "bool"; doc: string }
+  /** Free text such as a folder path; the empty string means "not given". */
+  | { type: "string"; doc: string }
   | {
     /** A comma-separated list, kept as a string; items are numbers or from `values`. */
     type: "list";
@@ -133,6 +135,8 @@ function describeAllowed(spec: FieldSpec): string {
       return `one of ${spec.values.join("|")}`;
     case "bool":
       return "true or false";
+    case "string":
+      return "a string without line breaks";
     case "list": {
       if (spec.values) return `a comma-separated list of ${spec.values.join("|")}`;
       const lo = spec.min !== undefined ? ` ${spec.exclusiveMin ? ">" : ">="} ${spec.min}` : "";
@@ -175,6 +179,9 @@ export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
     case "bool":
       if (raw !== "true" && raw !== "false") fail();
       return raw === "true";
+    case "string":
+      if (/[\r\n]/.test(raw)) fail();
+      return raw;
     case "list": {
       const items = listItems(raw);
       if (items.length === 0) fail();

@@ -16,3 +16,13 @@ export { toyNoBias } from "./toy_no_bias.ts";
 export { fromStates, trainFrom } from "./_failure_common.ts";
 export { stepAe, stepAeTrainConfig } from "./step_ae.ts";
 export { REMEDIES, stepAeRemedies } from "./step_ae_remedies.ts";
+export {
+  sae,
+  saeInstanceLabels,
+  saeMnistTrainConfig,
+  saeRecovery,
+  saeTrainConfig,
+  saeVariants,
+} from "./sae.ts";
+export { SETTING_LABELS, shallowAe } from "./shallow_ae.ts";
+export { nmf } from "./nmf.ts";

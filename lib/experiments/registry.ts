@@ -14,6 +14,9 @@ import { toyFailureSurvey } from "./toy_failure_survey.ts";
 import { toyNoBias } from "./toy_no_bias.ts";
 import { stepAe } from "./step_ae.ts";
 import { stepAeRemedies } from "./step_ae_remedies.ts";
+import { sae } from "./sae.ts";
+import { nmf } from "./nmf.ts";
+import { shallowAe } from "./shallow_ae.ts";
 
 /** The experiments, by id. */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -28,6 +31,9 @@ export const EXPERIMENTS: AnyExperiment[] = [
   toyNoBias,
   stepAe,
   stepAeRemedies,
+  shallowAe,
+  sae,
+  nmf,
 ];
 
 /** Looks an experiment up by id (undefined when unknown). */

@@ -1,0 +1,120 @@
+/**
+ * The k leading principal components of many-pixel images, through whichever
+ * Gram matrix is smaller: the d × d covariance when there are more images
+ * than pixels (MNIST: 784 pixels), or the N × N matrix of centred images
+ * otherwise (the AT&T faces: 400 images of 10,304 pixels, where a 10,304²
+ * covariance would not fit in memory). The N × N route is the "snapshot"
+ * method of Sirovich (1987): if (1/N)·XXᵀu = λu then Xᵀu/√(Nλ) is a unit
+ * eigenvector of the covariance (1/N)·XᵀX with the same λ.
+ *
+ * Also the codes (projections), reconstructions and squared error of PCA at
+ * rank k, which the NMF study sets against NMF's.
+ *
+ * @module
+ */
+import { pca, symmetricEigen } from "./pca.ts";
+
+/** The k leading components of a PCA. */
+export interface PcaTop {
+  dim: number;
+  samples: number;
+  k: number;
+  mean: Float64Array;
+  /** Variances along the components (covariance eigenvalues, dividing by N), descending. */
+  variances: Float64Array;
+  /** Components as rows, `[k, dim]`, unit length. */
+  components: Float64Array;
+  /** Total variance (trace of the covariance). */
+  totalVariance: number;
+}
+
+/** PCA of rows `[count, dim]` keeping k components. */
+export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: number): PcaTop {
+  const limit = Math.min(count, dim);
+  if (!Number.isInteger(k) || k < 1 || k > limit) {
+    throw new RangeError(`k must be an integer in [1, ${limit}], got ${k}`);
+  }
+  if (dim <= count) {
+    const p = pca(data, count, dim);
+    return {
+      dim,
+      samples: count,
+      k,
+      mean: p.mean,
+      variances: p.variances.slice(0, k),
+      components: p.components.slice(0, k * dim),
+      totalVariance: p.variances.reduce((s, v) => s + v, 0),
+    };
+  }
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] += data[i * dim + j];
+  for (let j = 0; j < dim; j++) mean[j] /= count;
+  const X = new Float64Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < dim; j++) X[i * dim + j] = data[i * dim + j] - mean[j];
+  }
+  const G = new Float64Array(count * count);
+  for (let a = 0; a < count; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += X[a * dim + j] * X[b * dim + j];
+      G[a * count + b] = s / count;
+      G[b * count + a] = s / count;
+    }
+  }
+  let totalVariance = 0;
+  for (let a = 0; a < count; a++) totalVariance += G[a * count + a];
+  const eig = symmetricEigen(G, count);
+  const variances = new Float64Array(k);
+  const components = new Float64Array(k * dim);
+  for (let c = 0; c < k; c++) {
+    const lambda = Math.max(eig.values[c], 0);
+    variances[c] = lambda;
+    if (lambda === 0) continue;
+    const scale = 1 / Math.sqrt(count * lambda);
+    for (let i = 0; i < count; i++) {
+      const u = eig.vectors[i * count + c] * scale;
+      if (u === 0) continue;
+      for (let j = 0; j < dim; j++) components[c * dim + j] += u * X[i * dim + j];
+    }
+  }
+  return { dim, samples: count, k, mean, variances, components, totalVariance };
+}
+
+/** Codes (x − mean)·cₖ of the given rows, `[rows.length, k]`. */
+export function pcaCodes(p: PcaTop, data: ArrayLike<number>, rows: number[]): Float64Array {
+  const { dim, k } = p;
+  const out = new Float64Array(rows.length * k);
+  const x = new Float64Array(dim);
+  rows.forEach((i, row) => {
+    for (let j = 0; j < dim; j++) x[j] = data[i * dim + j] - p.mean[j];
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += x[j] * p.components[c * dim + j];
+      out[row * k + c] = s;
+    }
+  });
+  return out;
+}
+
+/** Reconstructions mean + Σₖ codeₖ·cₖ from codes `[rows, k]`. */
+export function pcaReconstruct(p: PcaTop, codes: Float64Array): Float64Array {
+  const { dim, k } = p;
+  const rows = codes.length / k;
+  const out = new Float64Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    out.set(p.mean, r * dim);
+    for (let c = 0; c < k; c++) {
+      const z = codes[r * k + c];
+      for (let j = 0; j < dim; j++) out[r * dim + j] += z * p.components[c * dim + j];
+    }
+  }
+  return out;
+}
+
+/** Σ over samples of ‖x − x̂‖² at rank `rank` ≤ k: N·(total variance − Σ_{c<rank} λ_c). */
+export function pcaSquaredError(p: PcaTop, rank = p.k): number {
+  let kept = 0;
+  for (let c = 0; c < Math.min(rank, p.k); c++) kept += p.variances[c];
+  return p.samples * Math.max(0, p.totalVariance - kept);
+}

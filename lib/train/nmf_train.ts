@@ -1,0 +1,151 @@
+/**
+ * Several NMF fits of one data matrix (say, two objectives from two
+ * initialisations), spread over worker threads. The fits are independent and
+ * each runs start to finish in one thread, so the numbers do not depend on
+ * how many workers there are or which one ran which fit.
+ *
+ * @module
+ */
+import {
+  fitNmf,
+  type NmfData,
+  type NmfFactors,
+  type NmfFit,
+  type NmfObjective,
+} from "../models/nmf.ts";
+
+/** One fit to run. */
+export interface NmfJob {
+  objective: NmfObjective;
+  start: NmfFactors;
+  iterations: number;
+}
+
+/** How to run the fits (never changes their numbers). */
+export interface NmfJobOptions {
+  /** Worker threads: a number, or "auto" (2 when the work is large, else 1). */
+  workers?: number | "auto";
+  /** Hears the iterations done over all jobs, out of `total`. */
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** Multiply-adds above which "auto" starts a second thread (about a second of work). */
+const AUTO_WORKER_WORK = 1e9;
+
+function chooseWorkers(data: NmfData, jobs: NmfJob[], workers: number | "auto"): number {
+  if (workers === "auto") {
+    const nnz = data.rowPtr[data.n];
+    const work = jobs.reduce((s, j) => s + 4 * nnz * j.start.r * j.iterations, 0);
+    const cores = navigator.hardwareConcurrency ?? 1;
+    return work < AUTO_WORKER_WORK ? 1 : Math.max(1, Math.min(2, cores, jobs.length));
+  }
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be an integer >= 1 or "auto", got ${workers}`);
+  }
+  return Math.max(1, Math.min(workers, jobs.length));
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("NMF was aborted");
+}
+
+type WorkerMessage =
+  | { type: "progress"; index: number; iteration: number }
+  | { type: "done"; index: number; fit: NmfFit }
+  | { type: "error"; message: string };
+
+/**
+ * Fits every job and returns the fits in job order, with the number of
+ * threads used. Jobs are handed out longest first (KL iterations cost about
+ * twice Frobenius ones) to whichever worker is free.
+ */
+export async function fitNmfJobs(
+  data: NmfData,
+  jobs: NmfJob[],
+  options: NmfJobOptions = {},
+): Promise<{ fits: NmfFit[]; workers: number }> {
+  const workers = chooseWorkers(data, jobs, options.workers ?? "auto");
+  const total = jobs.reduce((s, j) => s + j.iterations, 0);
+  const done = new Array<number>(jobs.length).fill(0);
+  const every = (j: NmfJob) => Math.max(1, Math.floor(j.iterations / 50));
+  const report = () => options.onProgress?.(done.reduce((s, x) => s + x, 0), total);
+  const signal = options.signal;
+
+  if (workers === 1) {
+    const fits: NmfFit[] = [];
+    for (const [index, job] of jobs.entries()) {
+      fits.push(
+        await fitNmf(data, job.start, {
+          objective: job.objective,
+          iterations: job.iterations,
+          progressEvery: every(job),
+          signal,
+          onProgress: async (iteration) => {
+            done[index] = iteration;
+            await report();
+            // Let an abort or a progress redraw through.
+            await new Promise((r) => setTimeout(r, 0));
+          },
+        }),
+      );
+    }
+    return { fits, workers };
+  }
+
+  const cost = (j: NmfJob) => j.iterations * (j.objective === "kl" ? 2 : 1);
+  const queue = jobs.map((_, k) => k).sort((a, b) => cost(jobs[b]) - cost(jobs[a]) || a - b);
+  const fits = new Array<NmfFit>(jobs.length);
+  const threads: Worker[] = [];
+  let chain = Promise.resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      signal?.addEventListener("abort", () => reject(abortError(signal)), { once: true });
+      let finished = 0;
+      const next = (worker: Worker) => {
+        const index = queue.shift();
+        if (index === undefined) return;
+        const job = jobs[index];
+        worker.postMessage({
+          type: "job",
+          index,
+          objective: job.objective,
+          start: job.start,
+          iterations: job.iterations,
+          every: every(job),
+        });
+      };
+      for (let k = 0; k < workers; k++) {
+        const worker = new Worker(new URL("./_nmf_worker.ts", import.meta.url).href, {
+          type: "module",
+        });
+        threads.push(worker);
+        worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+          const msg = event.data;
+          if (msg.type === "progress") {
+            done[msg.index] = msg.iteration;
+            chain = chain.then(report).catch(reject);
+          } else if (msg.type === "done") {
+            fits[msg.index] = msg.fit;
+            done[msg.index] = jobs[msg.index].iterations;
+            if (++finished === jobs.length) resolve();
+            else next(worker);
+          } else {
+            reject(new Error(`NMF worker ${k} failed: ${msg.message}`));
+          }
+        };
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(new Error(`NMF worker ${k} crashed: ${e.message}`));
+        };
+        worker.postMessage({ type: "data", data });
+        next(worker);
+      }
+    });
+    await chain;
+  } finally {
+    for (const w of threads) w.terminate();
+  }
+  return { fits, workers };
+}
