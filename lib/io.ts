@@ -45,9 +45,15 @@ function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-/** JSON text in which typed arrays keep every bit (stored as base64 of their bytes). */
+/**
+ * JSON text in which typed arrays keep every bit (stored as base64 of their
+ * bytes), and so do the numbers JSON cannot write (NaN, ±Infinity, −0).
+ */
 export function toExactJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) => {
+    if (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))) {
+      return { $number: Object.is(v, -0) ? "-0" : String(v) };
+    }
     for (const kind of Object.keys(KINDS) as Kind[]) {
       if (v instanceof KINDS[kind]) {
         const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
@@ -61,6 +67,7 @@ export function toExactJson(value: unknown): string {
 /** Reads what {@link toExactJson} wrote. */
 export function fromExactJson<T>(text: string): T {
   return JSON.parse(text, (_key, v) => {
+    if (v && typeof v === "object" && typeof v.$number === "string") return Number(v.$number);
     if (v && typeof v === "object" && typeof v.$typed === "string" && v.$typed in KINDS) {
       const bytes = decodeBase64(v.data);
       const Ctor = KINDS[v.$typed as Kind];

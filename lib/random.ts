@@ -51,6 +51,12 @@ export function deriveSeed(seed: number, ...labels: (string | number)[]): number
   return h >>> 0;
 }
 
+/** A generator's whole state (for checkpoints): sfc32's four words and a pending normal. */
+export interface RngState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
 /** A seeded pseudo-random generator (sfc32). */
 export class Rng {
   #a: number;
@@ -74,6 +80,26 @@ export class Rng {
     this.#c = out;
     this.#d = 1;
     for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  /** The generator's state; {@link Rng.fromState} continues the same stream from it. */
+  state(): RngState {
+    return { words: [this.#a, this.#b, this.#c, this.#d], spareNormal: this.#spareNormal };
+  }
+
+  /** A generator that continues where the one that gave `state` stood. */
+  static fromState(state: RngState): Rng {
+    const { words, spareNormal } = state;
+    if (
+      !Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w)) ||
+      !(spareNormal === null || Number.isFinite(spareNormal))
+    ) {
+      throw new RangeError("not a generator state: expected four integer words and a spare normal");
+    }
+    const rng = new Rng(0);
+    [rng.#a, rng.#b, rng.#c, rng.#d] = words.map((w) => w | 0);
+    rng.#spareNormal = spareNormal;
+    return rng;
   }
 
   /** Next unsigned 32-bit integer. */

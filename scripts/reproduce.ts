@@ -28,7 +28,7 @@ import {
 } from "../lib/experiments/mod.ts";
 import { readManifests, writeExperiment, writeIndex } from "../lib/report/mod.ts";
 import { TFJS_VERSION } from "../lib/tf.ts";
-import { StepAeInterrupted } from "../lib/train/step_ae_train.ts";
+import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -42,7 +42,7 @@ Options:
   --out DIR       output directory (default: out)
   --backend B     tfjs backend for engine=tfjs: wasm (default) | cpu
   --workers N     threads for the fused engine: a number or auto (default)
-  --resume        continue long runs (step-ae) from their checkpoints in OUT/.checkpoints
+  --resume        continue long runs (step-ae, shallow-ae, sae, nmf) from OUT/.checkpoints
   --list          list experiments and their keys, then exit
   --help          this text`;
 
@@ -260,7 +260,7 @@ async function main(): Promise<number> {
       );
     }
   } catch (err) {
-    if (err instanceof StepAeInterrupted) {
+    if (err instanceof TrainingInterrupted) {
       console.error(`\ninterrupted: ${err.message}`);
       return 130;
     }

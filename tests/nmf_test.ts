@@ -33,6 +33,8 @@ import { imageGridSpec } from "../lib/plots/images.ts";
 import { renderSvg } from "../lib/plots/render.ts";
 import { Rng } from "../lib/random.ts";
 import { fitNmfJobs } from "../lib/train/nmf_train.ts";
+import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
+import { fromExactJson } from "../lib/io.ts";
 
 const fixture = await loadSklearnNmfFixture();
 
@@ -349,6 +351,63 @@ Deno.test("same data, config and seed give identical fits on one worker or two",
   assert.deepEqual(again.W, jobs[0].start.W);
   const other = nmfInit(data, { rank: 6, init: "random", seed: 22 });
   assert.notDeepEqual(other.W, jobs[0].start.W);
+});
+
+Deno.test("NMF fits stopped and resumed from checkpoints end bit-identical (1 and 2 workers)", async () => {
+  const img = await loadMnist({ limit: 200, seed: 9 });
+  const data = nmfData(img.pixels, img.count, 784);
+  const jobs = (["frobenius", "kl", "frobenius"] as const).map((objective, k) => ({
+    objective,
+    start: nmfInit(data, { rank: 6, init: "random", seed: 30 + k }),
+    iterations: 300,
+  }));
+  const whole = await fitNmfJobs(data, jobs, { workers: 1 });
+  for (const workers of [1, 2]) {
+    const dir = await Deno.makeTempDir();
+    try {
+      const checkpoint = { dir, every: 40, resume: false };
+      const stop = new AbortController();
+      await assert.rejects(
+        fitNmfJobs(data, jobs, {
+          workers,
+          checkpoint,
+          signal: stop.signal,
+          onProgress: (done) => {
+            if (done >= 250) stop.abort(new Error("ctrl-c"));
+          },
+        }),
+        (err: Error) => err instanceof TrainingInterrupted && /NMF iterations/.test(err.message),
+      );
+      // Some fit was stopped part-way (so the resume below has work to do).
+      const saved = [...Deno.readDirSync(dir)].map((e) =>
+        fromExactJson<{ state: { iteration: number } }>(Deno.readTextFileSync(join(dir, e.name)))
+          .state.iteration
+      );
+      assert.ok(saved.some((t) => t > 0 && t < 300), `saved at ${saved}`);
+      let reports = 0;
+      const resumed = await fitNmfJobs(data, jobs, {
+        workers,
+        checkpoint: { ...checkpoint, resume: true },
+        onProgress: () => void reports++,
+      });
+      // Every 6 iterations a report: 150 from scratch, fewer when the saved work is skipped.
+      assert.ok(reports < 150 - 10, `${reports} progress reports after resuming`);
+      for (let k = 0; k < jobs.length; k++) {
+        assert.deepEqual(resumed.fits[k].history, whole.fits[k].history, `${workers}: fit ${k}`);
+        assert.deepEqual(resumed.fits[k].factors.W, whole.fits[k].factors.W);
+        assert.deepEqual(resumed.fits[k].factors.Ht, whole.fits[k].factors.Ht);
+      }
+      await assert.rejects(
+        fitNmfJobs(data, jobs.map((j) => ({ ...j, iterations: 301 })), {
+          workers,
+          checkpoint: { ...checkpoint, resume: true },
+        }),
+        /made with another configuration/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
 });
 
 const small: Partial<NmfExperimentConfig> = { digits: 150, rank: 5, iterations: 12 };

@@ -39,6 +39,7 @@ import { directionRecovery, maxCosines } from "../lib/analysis/sae.ts";
 import { optimizerDefaults } from "../lib/optim/config.ts";
 import { Rng } from "../lib/random.ts";
 import { loadTf } from "../lib/tf.ts";
+import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
 import { resolveConfig } from "../lib/experiments/experiment.ts";
 import { sae, saeRecovery } from "../lib/experiments/sae.ts";
 
@@ -480,6 +481,64 @@ Deno.test("trainSae() is deterministic: the same config and seeds give byte-iden
       { tf },
     );
     assert.notDeepEqual(other.results[0].params, a.results[0].params);
+  }
+});
+
+Deno.test("trainSae() resumed from a checkpoint ends bit-identical (hybrid and js); another config is refused", async () => {
+  const tf = await loadTf("wasm");
+  const data = saeSuperpositionData({ dim: 16, features: 24, active: 2, seed: 4 }, {
+    evalRows: 128,
+  });
+  for (const engine of ["hybrid", "js"] as const) {
+    // deadAfter 64: latents die and AuxK acts before and after the stop.
+    const config = smallRun({ steps: 60, engine, model: { ...smallRun().model, deadAfter: 64 } });
+    const whole = await trainSae(config, data, { tf });
+    const dir = await Deno.makeTempDir();
+    try {
+      const checkpoint = { dir, every: 7, resume: false, name: "superposition" };
+      const stop = new AbortController();
+      await assert.rejects(
+        trainSae(config, data, {
+          tf,
+          checkpoint,
+          signal: stop.signal,
+          progressEvery: 1,
+          onProgress: (p) => {
+            if (p.step === 25) stop.abort(new Error("ctrl-c"));
+          },
+        }),
+        (err: Error) =>
+          err instanceof TrainingInterrupted && /step 25 of superposition/.test(err.message),
+      );
+      const reported: number[] = [];
+      const resumed = await trainSae(config, data, {
+        tf,
+        checkpoint: { ...checkpoint, resume: true },
+        progressEvery: 1,
+        onProgress: (p) => void reported.push(p.step),
+      });
+      assert.equal(reported[0], 26, "the resumed run continues after step 25");
+      whole.results.forEach((a, i) => {
+        const b = resumed.results[i];
+        assert.deepEqual(
+          new Uint8Array(b.params.buffer),
+          new Uint8Array(a.params.buffer),
+          `${engine}: instance ${i}`,
+        );
+        assert.equal(JSON.stringify(b.history), JSON.stringify(a.history));
+        assert.deepEqual(b.since, a.since);
+        assert.deepEqual(b.evalFrequency, a.evalFrequency);
+      });
+      await assert.rejects(
+        trainSae({ ...config, batch: 16 }, data, {
+          tf,
+          checkpoint: { ...checkpoint, resume: true },
+        }),
+        /made with another configuration/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 });
 

@@ -29,6 +29,7 @@ import {
 import { Rng } from "../lib/random.ts";
 import { loadTf } from "../lib/tf.ts";
 import { trainShallowAe } from "../lib/train/shallow_ae_train.ts";
+import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
 
 const ALL_SETTINGS: ShallowAeSetting[] = ACTIVATIONS.flatMap((activation) =>
   WEIGHT_MODES.flatMap((weights) => BIAS_MODES.map((bias) => ({ activation, weights, bias })))
@@ -274,6 +275,65 @@ Deno.test("training is byte-identical for a seed; a diverging setting is recorde
   const outcomes = shallowAeOutcomes(wild, testSet(src, 100), pcaLevels(src.variances, 2), 0.05);
   assert.ok(outcomes.every((o) => Number.isNaN(o.error) && !o.reached));
   assert.ok(settingTable(outcomes).every((s) => s.verdict === "diverged"));
+});
+
+Deno.test("trainShallowAe() resumed from a checkpoint ends bit-identical; another config is refused", async () => {
+  const src = spikedSmall();
+  const config = {
+    settings: [parseSetting("erf-untied-both")!, parseSetting("relu-tied-encoder")!],
+    seeds: 2,
+    seed: 9,
+    units: 2,
+    steps: 2000,
+    lr: 0.05,
+    initScale: 1,
+    records: 12,
+    smoothing: 100,
+  };
+  const whole = await trainShallowAe(src, config);
+  const dir = await Deno.makeTempDir();
+  try {
+    const checkpoint = { dir, every: 300, resume: false, name: "spiked" };
+    const stop = new AbortController();
+    await assert.rejects(
+      trainShallowAe(src, config, {
+        checkpoint,
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.step >= 700) stop.abort(new Error("ctrl-c"));
+        },
+      }),
+      (err: Error) => err instanceof TrainingInterrupted && /step 7\d0 of spiked/.test(err.message),
+    );
+    const reported: number[] = [];
+    const resumed = await trainShallowAe(src, config, {
+      checkpoint: { ...checkpoint, resume: true },
+      onProgress: (p) => void reported.push(p.step),
+    });
+    assert.ok(reported[0] > 700, `the resumed run started over (first report at ${reported[0]})`);
+    whole.instances.forEach((a, i) => {
+      const b = resumed.instances[i];
+      for (const key of ["w", "v", "b", "c"] as const) {
+        assert.deepEqual(b.params[key], a.params[key], `instance ${i}: ${key}`);
+      }
+      // Tied weights stay one array after a resume.
+      assert.equal(b.params.v === b.params.w, a.params.v === a.params.w);
+      for (const key of ["error", "overlap", "captured", "encoderNorm", "decoderNorm"] as const) {
+        assert.deepEqual(b[key], a[key], `instance ${i}: ${key}`);
+      }
+    });
+    // The finished run's checkpoint gives the result again without training.
+    const again = await trainShallowAe(src, config, {
+      checkpoint: { ...checkpoint, resume: true },
+    });
+    assert.deepEqual(again.instances[0].params.w, whole.instances[0].params.w);
+    await assert.rejects(
+      trainShallowAe(src, { ...config, lr: 0.04 }, { checkpoint: { ...checkpoint, resume: true } }),
+      /made with another configuration/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("imageSource() centres and scales the training split and holds out the rest", () => {

@@ -78,6 +78,18 @@ export interface RunOptions {
   resume?: boolean;
 }
 
+/**
+ * The checkpoint settings of run `name` of an experiment (several runs share
+ * its folder, one file each), or undefined when the caller gave no folder.
+ */
+export function runCheckpoint(
+  options: RunOptions,
+  run: { name: string; every: number },
+): { dir: string; every: number; resume: boolean; name: string } | undefined {
+  if (!options.checkpointDir) return undefined;
+  return { dir: options.checkpointDir, resume: options.resume ?? false, ...run };
+}
+
 /** Facts about how a result was computed, for `config.json`. */
 export interface RunMeta {
   engine: string;

@@ -29,7 +29,7 @@ import { imagePanelsSpec } from "../plots/images.ts";
 import { type ObjectiveRow, objectiveSpec, type SparsityRow, sparsitySpec } from "../plots/nmf.ts";
 import { MAX_SEED } from "../random.ts";
 import { fitNmfJobs } from "../train/nmf_train.ts";
-import { ConfigError, type Experiment, listItems } from "./experiment.ts";
+import { ConfigError, type Experiment, listItems, runCheckpoint } from "./experiment.ts";
 
 /** Config of `nmf`. */
 export interface NmfExperimentConfig {
@@ -48,6 +48,8 @@ export interface NmfExperimentConfig {
   /** Comma-separated inits; the first one's factors are drawn and measured. */
   inits: string;
   seed: number;
+  /** Iterations between checkpoints (when the run has a checkpoint folder). */
+  checkpointEvery: number;
 }
 
 /** One fit's numbers. */
@@ -192,6 +194,7 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
     objectives: "frobenius,kl",
     inits: "random,nndsvd",
     seed: 0,
+    checkpointEvery: 50,
   },
   fields: {
     digits: { type: "int", min: 1, max: 10_000, doc: "MNIST digits (seeded subset when < 10,000)" },
@@ -214,6 +217,11 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
       doc: "initialisations (the first one's factors are drawn)",
     },
     seed: { type: "int", min: 0, max: MAX_SEED, doc: "seed of the digit subset and random init" },
+    checkpointEvery: {
+      type: "int",
+      min: 1,
+      doc: "iterations between checkpoints (with a checkpoint folder)",
+    },
   },
   profiles: {
     smoke: { digits: 500, rank: 16, iterations: 30 },
@@ -261,6 +269,7 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
     const fitting = fitNmfJobs(data, jobs, {
       workers: options.workers,
       signal: options.signal,
+      checkpoint: runCheckpoint(options, { name: "nmf", every: c.checkpointEvery }),
       onProgress: (done, total) =>
         options.onProgress?.({
           fraction: done / total,

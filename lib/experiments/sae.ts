@@ -45,7 +45,7 @@ import {
   type SaeVariant,
   trainSae,
 } from "../train/sae_train.ts";
-import { ConfigError, type Experiment, listItems } from "./experiment.ts";
+import { ConfigError, type Experiment, listItems, runCheckpoint } from "./experiment.ts";
 
 /** The models part 1 can compare. */
 export const SAE_MODELS = ["topk", "topk-auxk", "relu-l1"] as const;
@@ -84,6 +84,7 @@ export interface SaeExperimentConfig {
   mnistK: number;
   mnistBatch: number;
   mnistImages: number;
+  checkpointEvery: number;
 }
 
 /** A model's display name. */
@@ -230,6 +231,7 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
     mnistK: 16,
     mnistBatch: 128,
     mnistImages: 9000,
+    checkpointEvery: 2000,
   },
   fields: {
     seed: { type: "int", min: 0, max: MAX_SEED, doc: "seed of the data and the initialisations" },
@@ -266,6 +268,11 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
       min: 1,
       max: MNIST_TOTAL - 16,
       doc: "MNIST training images (the next ones, up to evalSize, are held out)",
+    },
+    checkpointEvery: {
+      type: "int",
+      min: 1,
+      doc: "steps between checkpoints (with a checkpoint folder)",
     },
   },
   profiles: {
@@ -324,6 +331,9 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
         steps: p.steps,
       });
 
+    // Both parts checkpoint into the experiment's folder, one file each.
+    const checkpoint = (name: string) => runCheckpoint(options, { name, every: c.checkpointEvery });
+
     let truth: SaeExperimentResult["truth"] = null;
     if (train) {
       const data = saeSuperpositionData(
@@ -333,6 +343,7 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
       const result = await trainSae(train, data, {
         tf,
         signal: options.signal,
+        checkpoint: checkpoint("superposition"),
         onProgress: progress(`${train.variants.length} SAEs on known directions`, 0, share1),
         metrics: (params, offset, config) => {
           const r = saeRecovery(config, params, data.directions, offset);
@@ -353,6 +364,7 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
       const result = await trainSae(mnistTrain, data, {
         tf,
         signal: options.signal,
+        checkpoint: checkpoint("mnist"),
         onProgress: progress("MNIST", share1, 1 - share1),
       });
       mnist = { train: mnistTrain, result, data: data.name };

@@ -46,7 +46,13 @@ import {
 import type { Spec } from "../plots/render.ts";
 import { deriveSeed, MAX_SEED, Rng } from "../random.ts";
 import { type ShallowAeTrainResult, trainShallowAe } from "../train/shallow_ae_train.ts";
-import { ConfigError, type Experiment, listItems, type RunOptions } from "./experiment.ts";
+import {
+  ConfigError,
+  type Experiment,
+  listItems,
+  runCheckpoint,
+  type RunOptions,
+} from "./experiment.ts";
 
 /** Every setting label, for `show` and `mnistSettings`. */
 export const SETTING_LABELS: string[] = ACTIVATIONS.flatMap((a) =>
@@ -80,6 +86,7 @@ export interface ShallowAeConfig {
   mnistLr: number;
   mnistTrain: number;
   mnistTest: number;
+  checkpointEvery: number;
 }
 
 /** One part of the study (spiked grid or MNIST) after training and measuring. */
@@ -184,6 +191,7 @@ export const shallowAe: Experiment<ShallowAeConfig, ShallowAeResult> = {
     mnistLr: 0.2,
     mnistTrain: 8000,
     mnistTest: 2000,
+    checkpointEvery: 100_000,
   },
   fields: {
     dim: { type: "int", min: 2, max: 4096, doc: "input dimension D of the spiked data" },
@@ -220,6 +228,11 @@ export const shallowAe: Experiment<ShallowAeConfig, ShallowAeResult> = {
     mnistLr: { type: "number", min: 0, exclusiveMin: true, doc: "decoder rate η on MNIST" },
     mnistTrain: { type: "int", min: 100, max: 9900, doc: "digits sampled for training" },
     mnistTest: { type: "int", min: 100, max: 9900, doc: "digits held out" },
+    checkpointEvery: {
+      type: "int",
+      min: 1,
+      doc: "steps between checkpoints (with a checkpoint folder)",
+    },
   },
   profiles: {
     smoke: {
@@ -297,6 +310,9 @@ export const shallowAe: Experiment<ShallowAeConfig, ShallowAeResult> = {
         });
       };
 
+    // Both parts checkpoint into the experiment's folder, one file each.
+    const checkpoint = (name: string) => runCheckpoint(options, { name, every: c.checkpointEvery });
+
     let spiked: ShallowAePart | null = null;
     if (data.includes("spiked")) {
       const source = spikedGaussian({
@@ -315,7 +331,11 @@ export const shallowAe: Experiment<ShallowAeConfig, ShallowAeResult> = {
         initScale: c.initScale,
         records: c.records,
         smoothing: c.smoothing,
-      }, { signal: options.signal, onProgress: report("spiked data", 0, spikedCost) });
+      }, {
+        signal: options.signal,
+        onProgress: report("spiked data", 0, spikedCost),
+        checkpoint: checkpoint("spiked"),
+      });
       const rows = testRows(source, c.testSamples, c.seed);
       spiked = finish(
         source.description,
@@ -353,7 +373,11 @@ export const shallowAe: Experiment<ShallowAeConfig, ShallowAeResult> = {
         initScale: c.initScale,
         records: c.records,
         smoothing: c.smoothing,
-      }, { signal: options.signal, onProgress: report("MNIST", spikedCost, mnistCost) });
+      }, {
+        signal: options.signal,
+        onProgress: report("MNIST", spikedCost, mnistCost),
+        checkpoint: checkpoint("mnist"),
+      });
       mnist = finish(
         src.description,
         train,

@@ -751,10 +751,25 @@ export interface NmfFit {
   msPerIteration: number;
 }
 
+/** Where a fit stands after `iteration` updates (what a checkpoint keeps). */
+export interface NmfFitState {
+  iteration: number;
+  factors: NmfFactors;
+  /** Objective before each update so far (entries 0 … iteration − 1 are set). */
+  history: Float64Array;
+  /** Wall time of the updates so far. */
+  elapsedMs: number;
+}
+
 /**
  * Runs `iterations` multiplicative updates from `start` (which is copied).
  * `onProgress` hears the iteration count every `progressEvery` iterations;
- * an aborted `signal` throws its reason between iterations.
+ * an aborted `signal` (or `shouldStop()` returning true) ends the fit between
+ * iterations: `checkpoint.save` hears its state, then the signal's reason (or
+ * an Error "stopped") is thrown. With `checkpoint`, the state is also saved
+ * every `checkpoint.every` iterations and at the end; `resumeFrom` continues
+ * a saved state and gives the same numbers as an unbroken fit (the updates
+ * depend on the factors alone).
  *
  * @example
  * ```ts
@@ -774,24 +789,46 @@ export async function fitNmf(
     onProgress?: (iteration: number, objective: number) => void | Promise<void>;
     progressEvery?: number;
     signal?: AbortSignal;
+    shouldStop?: () => boolean;
+    checkpoint?: { every: number; save: (state: NmfFitState) => void | Promise<void> };
+    resumeFrom?: NmfFitState | null;
   },
 ): Promise<NmfFit> {
-  const { objective, iterations } = options;
+  const { objective, iterations, checkpoint } = options;
   if (!Number.isInteger(iterations) || iterations < 0) {
     throw new RangeError(`iterations must be an integer >= 0, got ${iterations}`);
   }
-  const f = cloneFactors(start);
+  const from = options.resumeFrom ?? null;
+  if (from && !(Number.isInteger(from.iteration) && from.iteration <= iterations)) {
+    throw new RangeError(`cannot resume at iteration ${from.iteration} of ${iterations}`);
+  }
+  const f = cloneFactors(from ? from.factors : start);
   checkShapes(data, f);
   const ws = nmfWorkspace(f);
   const history = new Float64Array(iterations + 1);
+  if (from) history.set(from.history.subarray(0, from.iteration));
   const every = options.progressEvery ?? Math.max(1, Math.floor(iterations / 50));
+  const before = from?.elapsedMs ?? 0;
   const started = performance.now();
-  for (let t = 0; t < iterations; t++) {
-    if (options.signal?.aborted) throw options.signal.reason;
+  const state = (t: number): NmfFitState => ({
+    iteration: t,
+    factors: f,
+    history,
+    elapsedMs: before + performance.now() - started,
+  });
+  for (let t = from?.iteration ?? 0; t < iterations; t++) {
+    if (options.signal?.aborted || options.shouldStop?.()) {
+      await checkpoint?.save(state(t));
+      throw options.signal?.aborted ? options.signal.reason : new Error("stopped");
+    }
     history[t] = nmfStep(data, f, objective, ws);
     if (options.onProgress && (t + 1) % every === 0) await options.onProgress(t + 1, history[t]);
+    if (checkpoint && (t + 1) % checkpoint.every === 0 && t + 1 < iterations) {
+      await checkpoint.save(state(t + 1));
+    }
   }
-  const elapsed = performance.now() - started;
+  const elapsed = before + performance.now() - started;
+  if (checkpoint) await checkpoint.save(state(iterations));
   history[iterations] = trackedObjective(data, f, objective, ws);
   const other: NmfObjective = objective === "frobenius" ? "kl" : "frobenius";
   const final = {

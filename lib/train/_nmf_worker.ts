@@ -5,10 +5,17 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { fitNmf, type NmfData, type NmfFactors, type NmfObjective } from "../models/nmf.ts";
+import {
+  fitNmf,
+  type NmfData,
+  type NmfFactors,
+  type NmfFitState,
+  type NmfObjective,
+} from "../models/nmf.ts";
+import { nmfCheckpointSaver, type NmfJobCheckpoint } from "./nmf_train.ts";
 
 type Message =
-  | { type: "data"; data: NmfData }
+  | { type: "data"; data: NmfData; stopFlag: Int32Array }
   | {
     type: "job";
     index: number;
@@ -16,14 +23,18 @@ type Message =
     start: NmfFactors;
     iterations: number;
     every: number;
+    checkpoint: NmfJobCheckpoint | null;
+    resumeFrom: NmfFitState | null;
   };
 
 let data: NmfData | null = null;
+let stopFlag: Int32Array | null = null;
 
 self.onmessage = async (event: MessageEvent<Message>) => {
   const msg = event.data;
   if (msg.type === "data") {
     data = msg.data;
+    stopFlag = msg.stopFlag;
     return;
   }
   try {
@@ -32,12 +43,20 @@ self.onmessage = async (event: MessageEvent<Message>) => {
       objective: msg.objective,
       iterations: msg.iterations,
       progressEvery: msg.every,
+      // The main thread raises the flag on a stop; a message could not get through a busy fit.
+      shouldStop: () => stopFlag !== null && Atomics.load(stopFlag, 0) === 1,
+      checkpoint: msg.checkpoint ? nmfCheckpointSaver(msg.checkpoint) : undefined,
+      resumeFrom: msg.resumeFrom,
       onProgress: (iteration) => {
         self.postMessage({ type: "progress", index: msg.index, iteration });
       },
     });
     self.postMessage({ type: "done", index: msg.index, fit });
   } catch (err) {
+    if (stopFlag && Atomics.load(stopFlag, 0) === 1) {
+      self.postMessage({ type: "stopped", index: msg.index });
+      return;
+    }
     self.postMessage({ type: "error", message: err instanceof Error ? err.message : String(err) });
   }
 };

@@ -2,6 +2,7 @@
  * Training loops, history and run configuration.
  * @module
  */
+export * from "./checkpoint.ts";
 export * from "./history.ts";
 export * from "./toy_config.ts";
 export * from "./train_toy.ts";

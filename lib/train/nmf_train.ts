@@ -4,6 +4,12 @@
  * each runs start to finish in one thread, so the numbers do not depend on
  * how many workers there are or which one ran which fit.
  *
+ * With `checkpoint`, every fit saves its state (`fit-<job>.json`) every
+ * `every` iterations, at its end and when the run is stopped; a stop (the
+ * signal) asks every thread to finish its iteration, save and return, then
+ * rejects with {@link TrainingInterrupted}. `resume` continues each fit from
+ * its file (finished fits are not redone).
+ *
  * @module
  */
 import {
@@ -11,8 +17,16 @@ import {
   type NmfData,
   type NmfFactors,
   type NmfFit,
+  type NmfFitState,
   type NmfObjective,
 } from "../models/nmf.ts";
+import {
+  type CheckpointOptions,
+  fingerprint,
+  loadCheckpoint,
+  saveCheckpoint,
+  TrainingInterrupted,
+} from "./checkpoint.ts";
 
 /** One fit to run. */
 export interface NmfJob {
@@ -28,6 +42,24 @@ export interface NmfJobOptions {
   /** Hears the iterations done over all jobs, out of `total`. */
   onProgress?: (done: number, total: number) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Checkpoints of the fits (one file per job in `dir`). */
+  checkpoint?: CheckpointOptions;
+}
+
+/** Where a job's checkpoint goes and what it is stamped with (sent to workers as is). */
+export interface NmfJobCheckpoint {
+  dir: string;
+  name: string;
+  key: unknown;
+  every: number;
+}
+
+/** Saves a fit's state as `cp` says (the worker and the main thread share it). */
+export function nmfCheckpointSaver(cp: NmfJobCheckpoint) {
+  return {
+    every: cp.every,
+    save: (state: NmfFitState) => saveCheckpoint(cp.dir, cp.name, { key: cp.key, state }),
+  };
 }
 
 /** Multiply-adds above which "auto" starts a second thread (about a second of work). */
@@ -53,6 +85,7 @@ function abortError(signal: AbortSignal): Error {
 type WorkerMessage =
   | { type: "progress"; index: number; iteration: number }
   | { type: "done"; index: number; fit: NmfFit }
+  | { type: "stopped"; index: number }
   | { type: "error"; message: string };
 
 /**
@@ -72,23 +105,62 @@ export async function fitNmfJobs(
   const report = () => options.onProgress?.(done.reduce((s, x) => s + x, 0), total);
   const signal = options.signal;
 
+  // Checkpoints: each job's file, its stamp, and (on resume) where it stood.
+  const cp = options.checkpoint;
+  const dataPrint = cp ? fingerprint(data.rowPtr, data.rowCol, data.rowVal) : "";
+  const plans: (NmfJobCheckpoint | null)[] = jobs.map((job, index) =>
+    cp
+      ? {
+        dir: cp.dir,
+        name: `fit-${index}`,
+        every: cp.every,
+        key: {
+          objective: job.objective,
+          iterations: job.iterations,
+          shape: [data.n, data.d, job.start.r],
+          data: dataPrint,
+          start: fingerprint(job.start.W, job.start.Ht),
+        },
+      }
+      : null
+  );
+  const resumeFrom: (NmfFitState | null)[] = [];
+  for (const plan of plans) {
+    resumeFrom.push(
+      plan && cp?.resume ? await loadCheckpoint<NmfFitState>(plan.dir, plan.name, plan.key) : null,
+    );
+  }
+  resumeFrom.forEach((r, index) => (done[index] = r?.iteration ?? 0));
+  const interrupted = () =>
+    new TrainingInterrupted(
+      `${done.reduce((s, x) => s + x, 0)} of ${total} NMF iterations`,
+      cp?.dir ?? null,
+    );
+
   if (workers === 1) {
     const fits: NmfFit[] = [];
     for (const [index, job] of jobs.entries()) {
-      fits.push(
-        await fitNmf(data, job.start, {
-          objective: job.objective,
-          iterations: job.iterations,
-          progressEvery: every(job),
-          signal,
-          onProgress: async (iteration) => {
-            done[index] = iteration;
-            await report();
-            // Let an abort or a progress redraw through.
-            await new Promise((r) => setTimeout(r, 0));
-          },
-        }),
-      );
+      try {
+        fits.push(
+          await fitNmf(data, job.start, {
+            objective: job.objective,
+            iterations: job.iterations,
+            progressEvery: every(job),
+            signal,
+            resumeFrom: resumeFrom[index],
+            checkpoint: plans[index] ? nmfCheckpointSaver(plans[index]) : undefined,
+            onProgress: async (iteration) => {
+              done[index] = iteration;
+              await report();
+              // Let an abort or a progress redraw through.
+              await new Promise((r) => setTimeout(r, 0));
+            },
+          }),
+        );
+      } catch (err) {
+        if (cp && signal?.aborted) throw interrupted();
+        throw err;
+      }
     }
     return { fits, workers };
   }
@@ -97,16 +169,28 @@ export async function fitNmfJobs(
   const queue = jobs.map((_, k) => k).sort((a, b) => cost(jobs[b]) - cost(jobs[a]) || a - b);
   const fits = new Array<NmfFit>(jobs.length);
   const threads: Worker[] = [];
+  // Raised on a stop: each worker ends its fit after the current iteration.
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
   let chain = Promise.resolve();
   try {
     await new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
-      signal?.addEventListener("abort", () => reject(abortError(signal)), { once: true });
       let finished = 0;
+      let busy = 0;
+      let stopping = false;
+      const settleStop = () => {
+        if (stopping && busy === 0) reject(cp ? interrupted() : abortError(signal!));
+      };
+      signal?.addEventListener("abort", () => {
+        stopping = true;
+        Atomics.store(stopFlag, 0, 1);
+        settleStop();
+      }, { once: true });
       const next = (worker: Worker) => {
-        const index = queue.shift();
-        if (index === undefined) return;
+        const index = stopping ? undefined : queue.shift();
+        if (index === undefined) return settleStop();
         const job = jobs[index];
+        busy++;
         worker.postMessage({
           type: "job",
           index,
@@ -114,6 +198,8 @@ export async function fitNmfJobs(
           start: job.start,
           iterations: job.iterations,
           every: every(job),
+          checkpoint: plans[index],
+          resumeFrom: resumeFrom[index],
         });
       };
       for (let k = 0; k < workers; k++) {
@@ -127,10 +213,14 @@ export async function fitNmfJobs(
             done[msg.index] = msg.iteration;
             chain = chain.then(report).catch(reject);
           } else if (msg.type === "done") {
+            busy--;
             fits[msg.index] = msg.fit;
             done[msg.index] = jobs[msg.index].iterations;
             if (++finished === jobs.length) resolve();
             else next(worker);
+          } else if (msg.type === "stopped") {
+            busy--;
+            settleStop();
           } else {
             reject(new Error(`NMF worker ${k} failed: ${msg.message}`));
           }
@@ -139,7 +229,7 @@ export async function fitNmfJobs(
           e.preventDefault();
           reject(new Error(`NMF worker ${k} crashed: ${e.message}`));
         };
-        worker.postMessage({ type: "data", data });
+        worker.postMessage({ type: "data", data, stopFlag });
         next(worker);
       }
     });

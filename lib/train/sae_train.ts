@@ -16,6 +16,11 @@
  * batch `step` is a function of the seed and the step alone, so every
  * instance sees the same examples and a rerun sees them again.
  *
+ * With `checkpoint`, the run's state (parameters, Adam's moments, dead-latent
+ * counters, history) is saved every `every` steps, at the end and when the
+ * signal stops it; `resume` continues from there, bit-identical to a run that
+ * was never stopped, because batches depend on the step alone.
+ *
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
@@ -43,6 +48,13 @@ import {
 import { type OptimizerConfig, validateOptimizer } from "../optim/config.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../optim/optimizer.ts";
 import { deriveSeed, Rng } from "../random.ts";
+import {
+  type CheckpointOptions,
+  fingerprint,
+  loadCheckpoint,
+  saveCheckpoint,
+  TrainingInterrupted,
+} from "./checkpoint.ts";
 
 /** A seeded stream of training batches and a held-out evaluation set. */
 export interface SaeData {
@@ -259,6 +271,24 @@ export interface SaeTrainOptions {
   /** Steps between progress reports (default: about 100 per run). */
   progressEvery?: number;
   signal?: AbortSignal;
+  /** Checkpoint `name` in `dir` (several runs of one experiment share a folder). */
+  checkpoint?: CheckpointOptions & { name: string };
+}
+
+/** What a checkpoint of {@link trainSae} holds. */
+interface SaeState {
+  step: number;
+  params: Float64Array;
+  optimizerState: Float64Array[];
+  optimizerSteps: Uint32Array;
+  since: Float64Array[];
+  sums: { n: number; loss: number; recon: number; aux: number; l1: number; l0: number }[];
+  history: SaeHistoryRow[];
+  lastLoss: Float64Array;
+  divergedAt: Int32Array;
+  frequency: Float64Array[];
+  trainMs: number;
+  evalMs: number;
 }
 
 /** Throws a RangeError naming the first bad setting of a run. */
@@ -342,7 +372,7 @@ export async function trainSae(
   const history: SaeHistoryRow[] = [];
   const lastLoss = new Float64Array(I);
   const divergedAt = new Int32Array(I).fill(-1);
-  const sums = variants.map(() => ({ n: 0, loss: 0, recon: 0, aux: 0, l1: 0, l0: 0 }));
+  let sums = variants.map(() => ({ n: 0, loss: 0, recon: 0, aux: 0, l1: 0, l0: 0 }));
   const frequency = variants.map(() => new Float64Array(latents));
 
   const evaluate = (step: number) => {
@@ -401,11 +431,68 @@ export async function trainSae(
   const x = new Float64Array(B * dim);
   let trainMs = 0;
   let evalMs = 0;
-  let t0 = performance.now();
-  evaluate(0);
-  evalMs += performance.now() - t0;
-  for (let step = 1; step <= steps; step++) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
+  let first = 1;
+
+  const cp = options.checkpoint;
+  const key = () => {
+    data.batch(0, B, x);
+    return {
+      config,
+      data: {
+        name: data.name,
+        variance: data.variance,
+        data: fingerprint(data.mean, data.evalX, x),
+      },
+    };
+  };
+  const runKey = cp ? key() : null;
+  const save = async (step: number) => {
+    if (!cp) return;
+    const state: SaeState = {
+      step,
+      params,
+      optimizerState: optimizer.state,
+      optimizerSteps: optimizer.steps,
+      since,
+      sums,
+      history,
+      lastLoss,
+      divergedAt,
+      frequency,
+      trainMs,
+      evalMs,
+    };
+    await saveCheckpoint(cp.dir, cp.name, { key: runKey, state });
+  };
+  const saved = cp?.resume ? await loadCheckpoint<SaeState>(cp.dir, cp.name, runKey) : null;
+  if (saved) {
+    first = saved.step + 1;
+    params.set(saved.params);
+    saved.optimizerState.forEach((a, k) => optimizer.state[k].set(a));
+    optimizer.steps.set(saved.optimizerSteps);
+    saved.since.forEach((a, i) => since[i].set(a));
+    sums = saved.sums;
+    history.push(...saved.history);
+    lastLoss.set(saved.lastLoss);
+    divergedAt.set(saved.divergedAt);
+    saved.frequency.forEach((a, i) => frequency[i].set(a));
+    trainMs = saved.trainMs;
+    evalMs = saved.evalMs;
+    for (let i = 0; i < I; i++) engine?.load(i, params, i * size);
+  } else {
+    const t0 = performance.now();
+    evaluate(0);
+    evalMs += performance.now() - t0;
+  }
+  let t0 = 0;
+  for (let step = first; step <= steps; step++) {
+    if (options.signal?.aborted) {
+      if (cp) {
+        await save(step - 1);
+        throw new TrainingInterrupted(`step ${step - 1} of ${cp.name}`, cp.dir);
+      }
+      throw options.signal.reason ?? new Error("aborted");
+    }
     t0 = performance.now();
     data.batch(step - 1, B, x);
     const shared = engine ? engine.compute(x, B) : null;
@@ -460,6 +547,7 @@ export async function trainSae(
       evaluate(step);
       evalMs += performance.now() - t0;
     }
+    if (cp && (step % cp.every === 0 || step === steps)) await save(step);
     if (step % progressEvery === 0 || step === steps) {
       await options.onProgress?.({ step, steps, loss: lastLoss.slice(), history });
       // Let signal handlers (Ctrl-C) run.

@@ -17,6 +17,11 @@
  * ‖vₖ‖ (alignment, then rescaling). A run whose error stops being finite is
  * marked diverged at that step and left alone.
  *
+ * With `checkpoint`, the whole state (parameters, records so far, the moving
+ * averages and the data streams' generators) is saved every `every` steps,
+ * at the end, and when the signal stops the run; `resume` continues from it
+ * and ends bit-identical to an uninterrupted run.
+ *
  * @module
  */
 import type { SampleSource } from "../data/spiked.ts";
@@ -27,7 +32,14 @@ import {
   type ShallowAeSetting,
   shallowAeStep,
 } from "../models/shallow_ae.ts";
-import { deriveSeed, Rng } from "../random.ts";
+import { deriveSeed, Rng, type RngState } from "../random.ts";
+import {
+  type CheckpointOptions,
+  fingerprint,
+  loadCheckpoint,
+  saveCheckpoint,
+  TrainingInterrupted,
+} from "./checkpoint.ts";
 
 /** What to train. */
 export interface ShallowAeTrainConfig {
@@ -159,17 +171,42 @@ function record(inst: ShallowAeInstance, r: number, source: SampleSource, window
   }
 }
 
+/** What a checkpoint of {@link trainShallowAe} holds. */
+interface ShallowAeState {
+  step: number;
+  nextMark: number;
+  betaPower: number;
+  ema: Float64Array;
+  latest: Float64Array;
+  elapsedMs: number;
+  streams: RngState[];
+  instances: (
+    & Pick<
+      ShallowAeInstance,
+      "divergedAt" | "error" | "overlap" | "captured" | "encoderNorm" | "decoderNorm"
+    >
+    & Pick<ShallowAeParams, "w" | "b" | "c">
+    & { v: Float64Array | null /* null when tied (v is w) */ }
+  )[];
+}
+
+/** Options of {@link trainShallowAe}. */
+export interface ShallowAeTrainOptions {
+  onProgress?: (p: ShallowAeProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Checkpoint `name` in `dir` (several runs of one experiment share a folder). */
+  checkpoint?: CheckpointOptions & { name: string };
+}
+
 /**
  * Trains every setting × seed on `source`. Awaits `onProgress` about a
- * hundred times; `signal` stops the run (the promise rejects).
+ * hundred times; `signal` stops the run (the promise rejects, with a
+ * {@link TrainingInterrupted} after saving when it checkpoints).
  */
 export async function trainShallowAe(
   source: SampleSource,
   config: ShallowAeTrainConfig,
-  options: {
-    onProgress?: (p: ShallowAeProgress) => void | Promise<void>;
-    signal?: AbortSignal;
-  } = {},
+  options: ShallowAeTrainOptions = {},
 ): Promise<ShallowAeTrainResult> {
   const start = performance.now();
   const { settings, seeds, units: K, steps, lr } = config;
@@ -193,19 +230,81 @@ export async function trainShallowAe(
       });
     }
   }
-  const streams = Array.from(
+  let streams = Array.from(
     { length: seeds },
     (_, s) => new Rng(deriveSeed(config.seed, "data", s)),
   );
   const samples = Array.from({ length: seeds }, () => new Float64Array(D));
   const scratch = shallowAeScratch(D, K);
-  const ema = new Float64Array(instances.length);
+  let ema: Float64Array = new Float64Array(instances.length);
   const beta = 1 - 1 / Math.max(1, config.smoothing);
   let betaPower = 1;
-  const latest = new Float64Array(instances.length).fill(NaN);
+  let latest: Float64Array = new Float64Array(instances.length).fill(NaN);
   const progressEvery = Math.max(1, Math.floor(steps / 100));
   let nextMark = 0;
-  for (let t = 1; t <= steps; t++) {
+  let first = 1;
+  let elapsedBefore = 0;
+
+  const cp = options.checkpoint;
+  const key = {
+    config,
+    source: {
+      description: source.description,
+      dim: D,
+      data: fingerprint(source.components, source.variances),
+    },
+  };
+  const save = async (step: number) => {
+    if (!cp) return;
+    const state: ShallowAeState = {
+      step,
+      nextMark,
+      betaPower,
+      ema,
+      latest,
+      elapsedMs: elapsedBefore + performance.now() - start,
+      streams: streams.map((g) => g.state()),
+      instances: instances.map((inst) => ({
+        w: inst.params.w,
+        v: inst.params.v === inst.params.w ? null : inst.params.v,
+        b: inst.params.b,
+        c: inst.params.c,
+        divergedAt: inst.divergedAt,
+        error: inst.error,
+        overlap: inst.overlap,
+        captured: inst.captured,
+        encoderNorm: inst.encoderNorm,
+        decoderNorm: inst.decoderNorm,
+      })),
+    };
+    await saveCheckpoint(cp.dir, cp.name, { key, state });
+  };
+  if (cp?.resume) {
+    const saved = await loadCheckpoint<ShallowAeState>(cp.dir, cp.name, key);
+    if (saved) {
+      first = saved.step + 1;
+      nextMark = saved.nextMark;
+      betaPower = saved.betaPower;
+      ema = saved.ema;
+      latest = saved.latest;
+      elapsedBefore = saved.elapsedMs;
+      streams = saved.streams.map((g) => Rng.fromState(g));
+      saved.instances.forEach((s, i) => {
+        const inst = instances[i];
+        inst.params = { ...inst.params, w: s.w, v: s.v ?? s.w, b: s.b, c: s.c };
+        Object.assign(inst, {
+          divergedAt: s.divergedAt,
+          error: s.error,
+          overlap: s.overlap,
+          captured: s.captured,
+          encoderNorm: s.encoderNorm,
+          decoderNorm: s.decoderNorm,
+        });
+      });
+    }
+  }
+
+  for (let t = first; t <= steps; t++) {
     for (let s = 0; s < seeds; s++) source.sample(streams[s], samples[s]);
     betaPower *= beta;
     for (let i = 0; i < instances.length; i++) {
@@ -227,13 +326,23 @@ export async function trainShallowAe(
       }
       nextMark++;
     }
+    if (cp && (t % cp.every === 0 || t === steps)) await save(t);
     if (t % progressEvery === 0 || t === steps) {
       if (options.signal?.aborted) {
+        if (cp) {
+          await save(t);
+          throw new TrainingInterrupted(`step ${t} of ${cp.name}`, cp.dir);
+        }
         const reason = options.signal.reason;
         throw reason instanceof Error ? reason : new Error("training was aborted");
       }
       await options.onProgress?.({ step: t, steps, error: latest.slice() });
     }
   }
-  return { config, recordSteps: marks, instances, elapsedMs: performance.now() - start };
+  return {
+    config,
+    recordSteps: marks,
+    instances,
+    elapsedMs: elapsedBefore + performance.now() - start,
+  };
 }

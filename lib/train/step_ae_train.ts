@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { fromExactJson, toExactJson, writeFileAtomic } from "../io.ts";
+import { loadCheckpoint, saveCheckpoint, TrainingInterrupted } from "./checkpoint.ts";
 import {
   type EncoderView,
   initStepAe,
@@ -129,14 +128,10 @@ export interface StepAeProgress {
 }
 
 /** A run that was stopped; its state is in the checkpoint directory. */
-export class StepAeInterrupted extends Error {
+export class StepAeInterrupted extends TrainingInterrupted {
   override name = "StepAeInterrupted";
-  constructor(readonly epoch: number, readonly checkpointDir: string | null) {
-    super(
-      checkpointDir
-        ? `stopped at epoch ${epoch}; checkpoint saved in ${checkpointDir} (continue with --resume)`
-        : `stopped at epoch ${epoch}`,
-    );
+  constructor(readonly epoch: number, checkpointDir: string | null) {
+    super(`epoch ${epoch}`, checkpointDir);
   }
 }
 
@@ -235,10 +230,6 @@ function newState(config: StepAeTrainConfig, i: number, opt: ArrayOptimizer): St
   };
 }
 
-function checkpointPath(dir: string, i: number): string {
-  return join(dir, `instance-${i}.json`);
-}
-
 /** Writes instance i's state into `dir` (atomically). */
 export async function saveInstance(
   dir: string,
@@ -246,31 +237,16 @@ export async function saveInstance(
   i: number,
   state: StepAeInstanceState,
 ): Promise<void> {
-  await writeFileAtomic(checkpointPath(dir, i), toExactJson({ config, instance: i, state }));
+  await saveCheckpoint(dir, `instance-${i}`, { key: config, state });
 }
 
 /** Reads instance i's state from `dir`, or null when there is none. Refuses a checkpoint of another config. */
-export async function loadInstance(
+export function loadInstance(
   dir: string,
   config: StepAeTrainConfig,
   i: number,
 ): Promise<StepAeInstanceState | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(checkpointPath(dir, i));
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
-  const saved = fromExactJson<{ config: StepAeTrainConfig; state: StepAeInstanceState }>(text);
-  const a = JSON.stringify(saved.config);
-  const b = JSON.stringify(config);
-  if (a !== b) {
-    throw new RangeError(
-      `the checkpoint in ${dir} was made with another configuration; remove it or run without --resume`,
-    );
-  }
-  return saved.state;
+  return loadCheckpoint<StepAeInstanceState>(dir, `instance-${i}`, config);
 }
 
 /** Controls of {@link runStepAeRange}. */
