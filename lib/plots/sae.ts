@@ -91,8 +91,20 @@ export function saeDeadSpec(
   rows: SaeMetricRow[],
   options: { title: string; subtitle?: string },
 ): Spec {
+  // With no dead latent at all the axis would collapse onto 0; show 0 … 5% instead.
+  const anyDead = rows.some((r) => r.dead_fraction > 0);
+  const panel = linePanel(
+    rows,
+    "dead_fraction",
+    "share of latents dead",
+    anyDead ? { zero: true } : { domain: [0, 0.05] },
+  );
   return {
-    ...linePanel(rows, "dead_fraction", "share of latents dead", { zero: true }),
+    ...panel,
+    encoding: {
+      ...panel.encoding,
+      y: { ...panel.encoding.y, title: "share of latents dead", axis: { format: ".1%" } },
+    },
     title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
     width: 460,
     height: 200,
