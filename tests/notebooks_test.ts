@@ -65,7 +65,15 @@ async function executeAndCheck(name: string, tmp: string): Promise<string[]> {
     stderr: "piped",
   }).output();
   if (!out.success) {
-    return [`error: nbconvert failed: ${new TextDecoder().decode(out.stderr).slice(-3000)}`];
+    const stderr = new TextDecoder().decode(out.stderr);
+    // Once in a few runs the client rejects a message from the Deno kernel as
+    // badly signed (seen with notebook 04's many live updates; the same
+    // notebook passes when rerun; failures come in bursts). That is the
+    // transport, not the notebook: it gets the reruns a dropped display gets.
+    if (/ValueError: Invalid Signature/.test(stderr)) {
+      return ["kernel message rejected (Invalid Signature)"];
+    }
+    return [`error: nbconvert failed: ${stderr.slice(-3000)}`];
   }
   const executed = JSON.parse(await Deno.readTextFile(join(tmp, name))) as { cells: Cell[] };
   const problems: string[] = [];
@@ -115,17 +123,18 @@ Deno.test({
     for (const name of await notebooks()) {
       // Deno 2.9's kernel can deliver a display after the cell reports idle, and
       // headless runners then drop it (ENVIRONMENT.md). A notebook whose only
-      // problem is a missing expected output is run once more; an error, or a
-      // missing output on the second run, fails the test. The executed notebook
-      // of a failed attempt is kept for inspection.
+      // problem is a missing expected output (or a rejected kernel message) is
+      // run again, up to three runs in all; an error, or a problem in every
+      // run, fails the test. The executed notebook of a failed attempt is kept
+      // for inspection.
       let problems: string[] = [];
-      for (let attempt = 1; attempt <= 2; attempt++) {
+      for (let attempt = 1; attempt <= 3; attempt++) {
         problems = await executeAndCheck(name, tmp);
         if (problems.length === 0) break;
         const kept = join(tmp, `failed-${attempt}-${name}`);
         await Deno.rename(join(tmp, name), kept).catch(() => {});
         if (problems.some((p) => p.startsWith("error:"))) break;
-        console.warn(`${name}: attempt ${attempt} missed ${problems.join("; ")}; kept ${kept}`);
+        console.warn(`${name}: attempt ${attempt}: ${problems.join("; ")}; kept ${kept}`);
       }
       assert.deepEqual(problems, [], `${name}: ${problems.join("; ")}`);
     }
