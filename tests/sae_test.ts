@@ -19,6 +19,7 @@ import {
   saeMasksTensors,
   saePreActivations,
   saeScratch,
+  type SaeStats,
   saeTensors,
   TfPreActivations,
 } from "../lib/models/sae.ts";
@@ -377,15 +378,8 @@ interface SaeTorchFixture {
     config: SaeTrainConfig;
     init: number[][];
     torch: {
-      history: {
-        step: number;
-        loss: number;
-        recon: number;
-        aux: number;
-        l1: number;
-        l0: number;
-        dead: number;
-      }[];
+      /** Per step, the same numbers as saeLossGrad() reports. */
+      history: (SaeStats & { step: number })[];
       params: number[];
       since: number[];
     }[];
