@@ -146,6 +146,22 @@ export class Rng {
     return out;
   }
 
+  /**
+   * Fills `out` with a random direction (normal draws scaled to unit length,
+   * uniform on the sphere) and returns it.
+   */
+  fillUnitVector(out: Float64Array): Float64Array {
+    let sq = 0;
+    // A zero draw has probability zero, but redraw rather than divide by it.
+    while (sq === 0) {
+      this.fillNormal(out);
+      sq = out.reduce((s, v) => s + v * v, 0);
+    }
+    const inv = 1 / Math.sqrt(sq);
+    for (let i = 0; i < out.length; i++) out[i] *= inv;
+    return out;
+  }
+
   /** Fills `out` with uniform draws in [lo, hi) and returns it. */
   fillUniform(out: Float64Array, lo: number, hi: number): Float64Array {
     const span = hi - lo;

@@ -28,7 +28,7 @@ import {
 } from "../lib/experiments/mod.ts";
 import { readManifests, writeExperiment, writeIndex } from "../lib/report/mod.ts";
 import { TFJS_VERSION } from "../lib/tf.ts";
-import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
+import { CheckpointError, TrainingInterrupted } from "../lib/train/checkpoint.ts";
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -268,12 +268,9 @@ async function main(): Promise<number> {
       console.error("\ninterrupted: nothing more was written");
       return 130;
     }
-    if (err instanceof RangeError && /checkpoint/.test(err.message)) {
-      console.error(`\nerror: ${err.message}`);
-      return 2;
-    }
-    // A config value that only fails once its files are read (e.g. a malformed facesDir).
-    if (err instanceof ConfigError) {
+    // A checkpoint that does not fit, or a config value that only fails once its files are
+    // read (e.g. a malformed facesDir).
+    if (err instanceof ConfigError || err instanceof CheckpointError) {
       console.error(`\nerror: ${err.message}`);
       return 2;
     }

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { fromExactJson, toExactJson } from "../lib/io.ts";
 import {
+  CheckpointError,
   fingerprint,
   loadCheckpoint,
   saveCheckpoint,
@@ -55,4 +56,14 @@ Deno.test("fingerprint() tells data apart and TrainingInterrupted names the fold
     /stopped at step 5; checkpoint saved in \/tmp\/c \(continue with --resume\)/,
   );
   assert.equal(new TrainingInterrupted("step 5", null).message, "stopped at step 5");
+});
+
+Deno.test("a checkpoint that does not fit is a CheckpointError (the CLI's one-line error)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveCheckpoint(dir, "run", { key: { lr: 1 }, state: {} });
+    await assert.rejects(loadCheckpoint(dir, "run", { lr: 2 }), CheckpointError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -71,3 +71,11 @@ Deno.test("Rng.fromState() continues the stream exactly, including a pending nor
     /not a generator state/,
   );
 });
+
+Deno.test("Rng.fillUnitVector() scales a normal draw to unit length", () => {
+  const v = new Rng(9).fillUnitVector(new Float64Array(5));
+  const g = new Rng(9).fillNormal(new Float64Array(5));
+  const norm = Math.hypot(...g);
+  assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-15);
+  for (let i = 0; i < 5; i++) assert.ok(Math.abs(v[i] - g[i] / norm) < 1e-15);
+});

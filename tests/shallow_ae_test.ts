@@ -1,10 +1,10 @@
 /** Shallow autoencoders against PCA (seed 002, Refinetti & Goldt). */
 import assert from "node:assert/strict";
 import { imageSource } from "../lib/analysis/image_source.ts";
+import { pcaLevels } from "../lib/analysis/pca.ts";
 import {
   levelsReached,
   pcaGap,
-  pcaLevels,
   projectionLevels,
   settingTable,
   shallowAeOutcomes,

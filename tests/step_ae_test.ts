@@ -1,14 +1,29 @@
-/** The step-function autoencoder (seed 003): the structured kernel against tfjs autodiff. */
+/**
+ * The step-function autoencoder (seed 003): the structured kernel against tfjs
+ * autodiff, and the trainer against PyTorch, resume and checkpoints.
+ */
 import assert from "node:assert/strict";
+import { deadUnits, latentLinearity } from "../lib/analysis/step_ae.ts";
 import {
   type EncoderView,
+  STEP_AE_DEFAULTS,
   type StepAeConfig,
   stepAeLayout,
   stepAeLossGrad,
+  stepAeOutputs,
   stepAeScratch,
 } from "../lib/models/step_ae.ts";
+import { optimizerDefaults } from "../lib/optim/mod.ts";
 import { Rng } from "../lib/random.ts";
 import { loadTf } from "../lib/tf.ts";
+import {
+  encoderView,
+  fixedLinearCode,
+  StepAeInterrupted,
+  type StepAeTrainConfig,
+  type StepAeVariant,
+  trainStepAe,
+} from "../lib/train/step_ae_train.ts";
 import { autodiff } from "./_step_ae_helpers.ts";
 
 const base: StepAeConfig = {
@@ -62,14 +77,6 @@ Deno.test("stepAeLossGrad() equals tfjs autodiff for every architecture option",
 // ---------------------------------------------------------------------------
 // The trainer against PyTorch, resume, checkpoints.
 // ---------------------------------------------------------------------------
-import {
-  StepAeInterrupted,
-  type StepAeTrainConfig,
-  type StepAeVariant,
-  trainStepAe,
-} from "../lib/train/step_ae_train.ts";
-import { optimizerDefaults } from "../lib/optim/mod.ts";
-import { STEP_AE_DEFAULTS } from "../lib/models/step_ae.ts";
 
 const fixture = JSON.parse(
   await Deno.readTextFile(new URL("../data/reference/step_ae_torch.json", import.meta.url)),
@@ -188,9 +195,6 @@ Deno.test("a stopped and resumed run ends bit-identical to an uninterrupted one 
 });
 
 Deno.test("ramp knots start every hidden unit alive; the fixed code is exactly linear", async () => {
-  const { deadUnits, latentLinearity } = await import("../lib/analysis/step_ae.ts");
-  const { stepAeOutputs } = await import("../lib/models/step_ae.ts");
-  const { encoderView, fixedLinearCode } = await import("../lib/train/step_ae_train.ts");
   const config: StepAeTrainConfig = {
     ...small,
     variants: [variant({ fixedEncoder: true, hiddenInit: "knots", outputRelu: false })],

@@ -20,6 +20,7 @@
  */
 import { adjacentGaps, column } from "./geometry.ts";
 import { symmetricFailureLoss } from "./closed_forms.ts";
+import { mean, std } from "./stats.ts";
 
 /** Norm below which a feature counts as unlearnt. */
 export const UNLEARNT_NORM = 0.1;
@@ -117,14 +118,12 @@ export function polygonIrregularity(
   learnt: number[],
 ): { normCv: number; gapDeviation: number } {
   const norms = learnt.map((f) => Math.hypot(...column(W, f - 1)));
-  const mean = norms.reduce((s, v) => s + v, 0) / norms.length;
-  const sd = Math.sqrt(norms.reduce((s, v) => s + (v - mean) ** 2, 0) / norms.length);
   const gaps = W.length === 2 && learnt.length >= 2 ? adjacentGaps(W, learnt) : [];
   const meanGap = 360 / Math.max(1, gaps.length);
   const gapDeviation = gaps.length
     ? Math.max(...gaps.map((g) => Math.abs(g - meanGap))) / meanGap
     : NaN;
-  return { normCv: sd / mean, gapDeviation };
+  return { normCv: std(norms) / mean(norms), gapDeviation };
 }
 
 const DIVERGED: ToyOutcome = {

@@ -89,12 +89,19 @@ export function pcaFromCovariance(
  * reconstruction, (1/D)·Σ_{i>k} λᵢ, for k = 0 … maxK (index k).
  */
 export function pcaErrors(p: Pca, maxK: number): number[] {
-  const total = p.variances.reduce((s, v) => s + v, 0);
-  const out: number[] = [];
+  return pcaLevels(p.variances, maxK);
+}
+
+/** {@link pcaErrors} from the descending variances alone (D = their count), e.g. of a known distribution. */
+export function pcaLevels(variances: ArrayLike<number>, maxK: number): number[] {
+  const D = variances.length;
+  let total = 0;
+  for (let i = 0; i < D; i++) total += variances[i];
+  const out = [total / D];
   let kept = 0;
-  for (let k = 0; k <= Math.min(maxK, p.dim); k++) {
-    if (k > 0) kept += p.variances[k - 1];
-    out.push(Math.max(0, total - kept) / p.dim);
+  for (let k = 1; k <= Math.min(maxK, D); k++) {
+    kept += variances[k - 1];
+    out.push(Math.max(0, total - kept) / D);
   }
   return out;
 }

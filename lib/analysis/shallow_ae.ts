@@ -1,7 +1,7 @@
 /**
- * Shallow autoencoders against PCA: the PCA error levels, the error of
- * trained models on held-out samples, and whether (and when) a model reaches
- * each level.
+ * Shallow autoencoders against PCA: PCA's error on held-out samples (the
+ * population levels are pca.ts's `pcaLevels`), the error of trained models on
+ * them, and whether (and when) a model reaches each level.
  *
  * A model with K units "reaches level k" when its error is at most
  * PCA(k) + tolerance · (PCA(k − 1) − PCA(k)): it has captured all but a
@@ -12,21 +12,7 @@
  */
 import { settingLabel, shallowAeError, type ShallowAeSetting } from "../models/shallow_ae.ts";
 import type { ShallowAeInstance, ShallowAeTrainResult } from "../train/shallow_ae_train.ts";
-import { median } from "./stats.ts";
-
-/** PCA errors per coordinate, (1/D)·Σ_{i>k} λᵢ, for k = 0 … maxK, from descending variances. */
-export function pcaLevels(variances: ArrayLike<number>, maxK: number): number[] {
-  const D = variances.length;
-  let total = 0;
-  for (let i = 0; i < D; i++) total += variances[i];
-  const out = [total / D];
-  let kept = 0;
-  for (let k = 1; k <= Math.min(maxK, D); k++) {
-    kept += variances[k - 1];
-    out.push(Math.max(0, total - kept) / D);
-  }
-  return out;
-}
+import { mean, median } from "./stats.ts";
 
 /**
  * The error per coordinate of projecting rows `[count, D]` onto the leading
@@ -192,7 +178,7 @@ export function settingTable(outcomes: ShallowAeOutcome[]): ShallowAeSettingRow[
       reached,
       diverged,
       verdict,
-      meanError: ok.length ? ok.reduce((s, o) => s + o.error, 0) / ok.length : NaN,
+      meanError: mean(ok.map((o) => o.error)),
       pcaError: list[0].pcaError,
       medianGap: ok.length ? median(ok.map((o) => o.gap)) : NaN,
       minLevels: Math.min(...list.map((o) => o.levels)),

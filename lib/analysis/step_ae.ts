@@ -60,6 +60,18 @@ export function latentLinearity(z: ArrayLike<number>) {
   return { ...fit, relativeMaxDeviation: hi > lo ? fit.maxDeviation / (hi - lo) : 0 };
 }
 
+/** The latent code by step position p = 1 … n + 1, next to the fitted line's value there. */
+export function latentLineRows(
+  z: ArrayLike<number>,
+  fit: { slope: number; intercept: number },
+): { position: number; z: number; line: number }[] {
+  return Array.from(z, (v, e) => ({
+    position: e + 1,
+    z: v,
+    line: fit.slope * (e + 1) + fit.intercept,
+  }));
+}
+
 /** Positions counted as "left" and "right" in the summary. */
 export const EDGE_POSITIONS = 40;
 

@@ -31,9 +31,6 @@ export interface ProgressRow {
   bias: number;
 }
 
-/** State labels in display order (see {@link STATES}). */
-export const OUTCOME_LABELS = STATES;
-
 /** W (`[m][n]`) and b of instance `i` from a flat parameter row. */
 export function unpackInstance(
   shape: { n: number; m: number; bias: boolean },
@@ -90,7 +87,7 @@ export function lossRows(result: ToyTrainResult, i: number): { step: number; los
 export interface OutcomeTimeline {
   steps: number[];
   instances: number;
-  /** Index into {@link OUTCOME_LABELS}, `[snapshots, instances]`. */
+  /** Index into {@link STATES}, `[snapshots, instances]`. */
   codes: Uint8Array;
   /** 1 where the instance is in Symmetric Failure, `[snapshots, instances]`. */
   symmetricFailure: Uint8Array;
@@ -223,9 +220,9 @@ export function outcomeFractions(
   const present = new Set(codes);
   const out: { step: number; outcome: string; fraction: number }[] = [];
   steps.forEach((step, k) => {
-    const counts = new Array(OUTCOME_LABELS.length).fill(0);
+    const counts = new Array(STATES.length).fill(0);
     for (let i = 0; i < instances; i++) counts[codes[k * instances + i]]++;
-    OUTCOME_LABELS.forEach((label, c) => {
+    STATES.forEach((label, c) => {
       if (present.has(c)) out.push({ step, outcome: label, fraction: counts[c] / instances });
     });
   });

@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { deriveSeed, Rng } from "../random.ts";
+import { deriveSeed, MAX_SEED, Rng } from "../random.ts";
+import { assertInteger } from "../validate.ts";
 
 /** Shape and seed of a superposition dataset. */
 export interface SuperpositionConfig {
@@ -32,16 +33,10 @@ export interface SuperpositionConfig {
 
 /** Throws a RangeError naming the first setting that is out of range. */
 export function validateSuperposition(c: SuperpositionConfig): void {
-  const int = (v: number, name: string, lo: number, hi = Infinity) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) {
-      const upper = hi === Infinity ? "" : ` and <= ${hi}`;
-      throw new RangeError(`${name} must be an integer >= ${lo}${upper}, got ${v}`);
-    }
-  };
-  int(c.dim, "dim", 1);
-  int(c.features, "features", 1);
-  int(c.active, "active", 1, c.features);
-  int(c.seed, "seed", 0, 0xffff_ffff);
+  assertInteger(c.dim, "dim", { min: 1 });
+  assertInteger(c.features, "features", { min: 1 });
+  assertInteger(c.active, "active", { min: 1, max: c.features });
+  assertInteger(c.seed, "seed", { min: 0, max: MAX_SEED });
 }
 
 /** The true directions: `[features, dim]`, each row of unit length. */
@@ -50,15 +45,7 @@ export function superpositionDirections(c: SuperpositionConfig): Float64Array {
   const rng = new Rng(deriveSeed(c.seed, "superposition-directions"));
   const t = new Float64Array(c.features * c.dim);
   for (let f = 0; f < c.features; f++) {
-    const row = t.subarray(f * c.dim, (f + 1) * c.dim);
-    let sq = 0;
-    // A zero draw has probability zero, but redraw rather than divide by it.
-    while (sq === 0) {
-      rng.fillNormal(row);
-      sq = row.reduce((s, v) => s + v * v, 0);
-    }
-    const inv = 1 / Math.sqrt(sq);
-    for (let i = 0; i < c.dim; i++) row[i] *= inv;
+    rng.fillUnitVector(t.subarray(f * c.dim, (f + 1) * c.dim));
   }
   return t;
 }

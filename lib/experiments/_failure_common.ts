@@ -8,14 +8,9 @@ import { finalState } from "../analysis/toy_run.ts";
 import type { ToyState } from "../analysis/failure_states.ts";
 import { concatToyParams, toyParamsFrom } from "../models/toy_relu.ts";
 import { optimizerDefaults, type OptimizerName } from "../optim/config.ts";
-import {
-  RECORD_DEFAULTS,
-  type ToyTrainConfig,
-  type ToyTrainResult,
-  trainToy,
-} from "../train/mod.ts";
+import { RECORD_DEFAULTS, type ToyTrainConfig, type ToyTrainResult } from "../train/mod.ts";
 import type { RunOptions } from "./experiment.ts";
-import { stageProgress } from "./_toy_common.ts";
+import { trainStage } from "./_toy_common.ts";
 
 /** A training run that starts every instance from a given state. */
 export function fromStates(
@@ -70,10 +65,11 @@ export function trainFrom(
   run: RunOptions,
   progress: [number, number, string],
 ): Promise<ToyTrainResult> {
-  return trainToy(fromStates(states, options), {
-    workers: run.workers,
-    signal: run.signal,
-    onProgress: stageProgress(run, progress[2], progress[0], progress[1]),
+  return trainStage(fromStates(states, options), {
+    run,
+    label: progress[2],
+    from: progress[0],
+    to: progress[1],
   });
 }
 

@@ -23,8 +23,11 @@ import { MAX_SEED } from "../random.ts";
 import {
   RECORD_DEFAULTS,
   TOY_ENGINES,
+  type ToyEngine,
   type ToyProgress,
   type ToyTrainConfig,
+  type ToyTrainResult,
+  trainToy,
 } from "../train/mod.ts";
 import {
   ConfigError,
@@ -164,6 +167,25 @@ export function stageProgress(
     };
     await options.onProgress(event);
   };
+}
+
+/**
+ * Trains `config` as one stage of an experiment: on `engine` (default fused)
+ * with the run's backend, workers and signal, its progress mapped onto
+ * `[from, to]` of the whole (see {@link stageProgress}).
+ */
+export function trainStage(
+  config: ToyTrainConfig,
+  stage: { run: RunOptions; engine?: ToyEngine; label: string; from: number; to: number },
+): Promise<ToyTrainResult> {
+  const { run } = stage;
+  return trainToy(config, {
+    engine: stage.engine,
+    backend: run.backend,
+    workers: run.workers,
+    signal: run.signal,
+    onProgress: stageProgress(run, stage.label, stage.from, stage.to),
+  });
 }
 
 /** Every figure of one instance's state, plus its progress over training. */

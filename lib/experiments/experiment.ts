@@ -12,6 +12,7 @@
  */
 import type * as aqNs from "arquero";
 import type { Spec } from "../plots/render.ts";
+import { FUSED_BACKEND } from "../train/fused.ts";
 
 /** Profiles: `smoke` (seconds, CI), `quick` (default, minutes), `full` (the seeds' lengths). */
 export const PROFILES = ["smoke", "quick", "full"] as const;
@@ -97,6 +98,18 @@ export interface RunMeta {
   backend: string;
   workers: number;
   elapsedMs: number;
+}
+
+/** Run facts of an experiment computed by the fused float64 kernels (no tfjs). */
+export function fusedMeta(
+  run: { workers: number; elapsedMs: number; engine?: string },
+): RunMeta {
+  return {
+    engine: run.engine ?? "fused",
+    backend: FUSED_BACKEND,
+    workers: run.workers,
+    elapsedMs: run.elapsedMs,
+  };
 }
 
 /** What `artefacts` returns: everything the report and the notebook show. */

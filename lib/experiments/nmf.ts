@@ -29,7 +29,7 @@ import { imagePanelsSpec } from "../plots/images.ts";
 import { type ObjectiveRow, objectiveSpec, type SparsityRow, sparsitySpec } from "../plots/nmf.ts";
 import { MAX_SEED } from "../random.ts";
 import { fitNmfJobs } from "../train/nmf_train.ts";
-import { ConfigError, type Experiment, listItems, runCheckpoint } from "./experiment.ts";
+import { ConfigError, type Experiment, fusedMeta, listItems, runCheckpoint } from "./experiment.ts";
 
 /** Config of `nmf`. */
 export interface NmfExperimentConfig {
@@ -285,13 +285,7 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
     const allRows = Array.from({ length: n }, (_, i) => i);
     const pcaAllCodes = pcaCodes(p, images.pixels, allRows);
     const shownRows = pickShown(images);
-    const pcaShown = pcaReconstruct(
-      p,
-      shownRows.reduce((acc, i, row) => {
-        acc.set(pcaAllCodes.subarray(i * pcaK, (i + 1) * pcaK), row * pcaK);
-        return acc;
-      }, new Float64Array(shownRows.length * pcaK)),
-    );
+    const pcaShown = pcaReconstruct(p, pcaCodes(p, images.pixels, shownRows));
     prepMs += performance.now() - pcaStarted;
     const { fits, workers } = await fitting;
 
@@ -344,7 +338,7 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
       },
       svdSquaredError,
       prepMs,
-      meta: { engine: "fused", backend: "js-float64", workers, elapsedMs },
+      meta: fusedMeta({ workers, elapsedMs }),
     };
   },
   artefacts(r, c) {
@@ -386,22 +380,12 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
         codes: run.codes,
       })),
       { method: "PCA", basis: r.pca.basis, codes: r.pca.codes },
-    ].flatMap((m) => [
-      { method: m.method, factor: "basis images", measure: "Hoyer sparsity", value: m.basis.hoyer },
-      {
-        method: m.method,
-        factor: "basis images",
-        measure: "near-zero fraction",
-        value: m.basis.nearZero,
-      },
-      { method: m.method, factor: "encodings", measure: "Hoyer sparsity", value: m.codes.hoyer },
-      {
-        method: m.method,
-        factor: "encodings",
-        measure: "near-zero fraction",
-        value: m.codes.nearZero,
-      },
-    ]);
+    ].flatMap((m) =>
+      ([["basis images", m.basis], ["encodings", m.codes]] as const).flatMap(([factor, s]) => [
+        { method: m.method, factor, measure: "Hoyer sparsity", value: s.hoyer },
+        { method: m.method, factor, measure: "near-zero fraction", value: s.nearZero },
+      ])
+    );
     const errorRows = [
       ...shownRuns.map((run) => ({
         method: `NMF ${LABEL[run.objective]} (${run.init})`,

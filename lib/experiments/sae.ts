@@ -46,6 +46,7 @@ import {
   trainSae,
 } from "../train/sae_train.ts";
 import { ConfigError, type Experiment, listItems, runCheckpoint } from "./experiment.ts";
+import { FUSED_BACKEND } from "../train/fused.ts";
 
 /** The models part 1 can compare. */
 export const SAE_MODELS = ["topk", "topk-auxk", "relu-l1"] as const;
@@ -374,7 +375,7 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
       mnist,
       meta: {
         engine: c.engine,
-        backend: tf ? tf.getBackend() : "js-float64",
+        backend: tf ? tf.getBackend() : FUSED_BACKEND,
         workers: 1,
         elapsedMs: performance.now() - started,
       },

@@ -14,8 +14,8 @@
  */
 import * as aq from "arquero";
 import { imageSource } from "../analysis/image_source.ts";
+import { pcaLevels } from "../analysis/pca.ts";
 import {
-  pcaLevels,
   projectionLevels,
   settingTable,
   type ShallowAeOutcome,
@@ -49,6 +49,7 @@ import { type ShallowAeTrainResult, trainShallowAe } from "../train/shallow_ae_t
 import {
   ConfigError,
   type Experiment,
+  fusedMeta,
   listItems,
   runCheckpoint,
   type RunOptions,
@@ -393,12 +394,7 @@ export const shallowAe: Experiment<ShallowAeConfig, ShallowAeResult> = {
     return {
       spiked,
       mnist,
-      meta: {
-        engine: "fused",
-        backend: "js-float64",
-        workers: 1,
-        elapsedMs: performance.now() - started,
-      },
+      meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started }),
     };
   },
   artefacts(r, c) {
@@ -527,11 +523,16 @@ function list(labels: string[]): string {
   return labels.length ? labels.join(", ") : "none";
 }
 
+/** Seed 0 of each setting named in `labels`, with its label (the instances the figures draw). */
+function shownInstances(train: ShallowAeTrainResult, labels: string[]) {
+  return train.instances
+    .map((inst) => ({ inst, label: settingLabel(inst.setting) }))
+    .filter(({ inst, label }) => inst.seedIndex === 0 && labels.includes(label));
+}
+
 function captureRows(train: ShallowAeTrainResult, labels: string[]): CaptureRow[] {
   const rows: CaptureRow[] = [];
-  for (const inst of train.instances) {
-    const label = settingLabel(inst.setting);
-    if (inst.seedIndex !== 0 || !labels.includes(label)) continue;
+  for (const { inst, label } of shownInstances(train, labels)) {
     const R = inst.captured.length / train.recordSteps.length;
     train.recordSteps.forEach((step, r) => {
       for (let q = 0; q < R; q++) {
@@ -573,9 +574,7 @@ function meanCurves(
 function overlapRows(train: ShallowAeTrainResult, labels: string[]): OverlapRow[] {
   const rows: OverlapRow[] = [];
   const K = train.config.units;
-  for (const inst of train.instances) {
-    const label = settingLabel(inst.setting);
-    if (inst.seedIndex !== 0 || !labels.includes(label)) continue;
+  for (const { inst, label } of shownInstances(train, labels)) {
     const R = inst.overlap.length / (train.recordSteps.length * K);
     train.recordSteps.forEach((step, r) => {
       for (let k = 0; k < K; k++) {
@@ -594,25 +593,13 @@ function overlapRows(train: ShallowAeTrainResult, labels: string[]): OverlapRow[
 function normRows(train: ShallowAeTrainResult, labels: string[]): NormRow[] {
   const rows: NormRow[] = [];
   const K = train.config.units;
-  for (const inst of train.instances) {
-    const label = settingLabel(inst.setting);
-    if (inst.seedIndex !== 0 || !labels.includes(label)) continue;
+  for (const { inst, label } of shownInstances(train, labels)) {
+    const norms = [["‖wₖ‖/√D", inst.encoderNorm], ["‖vₖ‖", inst.decoderNorm]] as const;
     train.recordSteps.forEach((step, r) => {
       for (let k = 0; k < K; k++) {
-        rows.push({
-          setting: label,
-          step,
-          unit: k + 1,
-          which: "‖wₖ‖/√D",
-          norm: inst.encoderNorm[r * K + k],
-        });
-        rows.push({
-          setting: label,
-          step,
-          unit: k + 1,
-          which: "‖vₖ‖",
-          norm: inst.decoderNorm[r * K + k],
-        });
+        for (const [which, norm] of norms) {
+          rows.push({ setting: label, step, unit: k + 1, which, norm: norm[r * K + k] });
+        }
       }
     });
   }

@@ -13,7 +13,7 @@
  * @module
  */
 import * as aq from "arquero";
-import { deadUnits, edgeErrors, latentLinearity } from "../analysis/step_ae.ts";
+import { deadUnits, edgeErrors, latentLinearity, latentLineRows } from "../analysis/step_ae.ts";
 import { STEP_AE_DEFAULTS, type StepAeConfig, stepAeOutputs } from "../models/step_ae.ts";
 import { OPTIMIZER_NAMES, optimizerDefaults, type OptimizerName } from "../optim/config.ts";
 import {
@@ -33,7 +33,7 @@ import {
   trainStepAe,
   variantModel,
 } from "../train/step_ae_train.ts";
-import type { Experiment, RunOptions } from "./experiment.ts";
+import { type Experiment, fusedMeta, type RunOptions } from "./experiment.ts";
 
 /** Config of `step-ae`. */
 export interface StepAeExperimentConfig {
@@ -189,8 +189,7 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
   },
   async run(c, options) {
     const train = stepAeTrainConfig(c);
-    const started = performance.now();
-    const { results, workers } = await trainStepAe(train, {
+    const { results, workers, elapsedMs } = await trainStepAe(train, {
       workers: 1,
       signal: options.signal,
       checkpoint: options.checkpointDir
@@ -199,14 +198,13 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
       progressEvery: Math.max(100, Math.min(5000, Math.floor(c.epochs / 200))),
       onProgress: epochProgress(options, "training"),
     });
-    const elapsedMs = performance.now() - started;
     const startEpoch = results[0].resumedFrom;
     return {
       train,
       result: results[0],
       msPerEpoch: elapsedMs / Math.max(1, c.epochs - startEpoch),
       startEpoch,
-      meta: { engine: "fused", backend: "js-float64", workers, elapsedMs },
+      meta: fusedMeta({ workers, elapsedMs }),
     };
   },
   artefacts(r, c) {
@@ -249,11 +247,7 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
         resumed_from_epoch: r.startEpoch,
       },
       tables: {
-        latent: aq.from(Array.from(out.z, (z, e) => ({
-          position: e + 1,
-          z,
-          line: lin.slope * (e + 1) + lin.intercept,
-        }))),
+        latent: aq.from(latentLineRows(out.z, lin)),
         position_errors: aq.from(
           Array.from(out.exampleError, (error, e) => ({ position: e + 1, error })),
         ),

@@ -39,7 +39,7 @@ import {
   trainStepAe,
   variantModel,
 } from "../train/step_ae_train.ts";
-import { ConfigError, type Experiment, listItems } from "./experiment.ts";
+import { ConfigError, type Experiment, fusedMeta, listItems } from "./experiment.ts";
 import { epochProgress } from "./step_ae.ts";
 
 /** One remedy: an id, what it changes, and its variant settings. */
@@ -120,6 +120,11 @@ export const REMEDIES: Remedy[] = [
   },
 ];
 
+// Ids reaching here were checked against REMEDIES by the config's `list` field.
+function remedy(id: string): Remedy {
+  return REMEDIES.find((r) => r.id === id)!;
+}
+
 /** Config of `step-ae-remedies`. */
 export interface RemediesConfig {
   [key: string]: number | string | boolean | null;
@@ -180,7 +185,7 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
     }
   },
   async run(c, options) {
-    const chosen = listItems(c.remedies).map((id) => REMEDIES.find((r) => r.id === id)!);
+    const chosen = listItems(c.remedies).map(remedy);
     const base = (seed: number): StepAeVariant => ({
       label: "",
       seed,
@@ -209,19 +214,17 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
       },
       divergeAbove: 1e8,
     };
-    const started = performance.now();
-    const { results, workers } = await trainStepAe(train, {
+    const { results, workers, elapsedMs } = await trainStepAe(train, {
       workers: options.workers,
       signal: options.signal,
       progressEvery: Math.max(1, Math.min(2000, Math.floor(c.epochs / 100))),
       onProgress: epochProgress(options, `${variants.length} instances`),
     });
-    const elapsedMs = performance.now() - started;
     return {
       train,
       results,
       msPerInstanceEpoch: (elapsedMs * workers) / (variants.length * c.epochs),
-      meta: { engine: "fused", backend: "js-float64", workers, elapsedMs },
+      meta: fusedMeta({ workers, elapsedMs }),
     };
   },
   artefacts(r, c) {
@@ -245,7 +248,7 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
       const epochsTo = reached.length === mine.length ? median(reached) : null;
       return {
         remedy: id,
-        change: REMEDIES.find((x) => x.id === id)!.label,
+        change: remedy(id).label,
         seeds: mine.length,
         reached_threshold: reached.length,
         epochs_to_threshold: epochsTo,
@@ -286,7 +289,7 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
     };
     for (const m of first) {
       figures[`latent_${m.res.label}`] = latentCodeSpec(m.out.z, m.lin, {
-        title: `Latent code: ${REMEDIES.find((x) => x.id === m.res.label)!.label}`,
+        title: `Latent code: ${remedy(m.res.label).label}`,
       });
     }
     const fastest = rows.filter((x) => x.epochs_to_threshold !== null).sort((a, b) =>

@@ -20,22 +20,24 @@ import * as aq from "arquero";
 import {
   finalOutcomes,
   finalState,
+  mean,
   quantile,
   symmetricFailure,
   symmetricFailureLoss,
+  type ToyOutcome,
 } from "../analysis/mod.ts";
 import { biasOptimumSpec, biasVsNormSpec } from "../plots/failure.ts";
-import { trainToy } from "../train/mod.ts";
 import { deriveSeed, Rng } from "../random.ts";
 import { trainFrom } from "./_failure_common.ts";
 import { ConfigError, type Experiment } from "./experiment.ts";
+import { FUSED_BACKEND } from "../train/fused.ts";
 import {
   seedRange,
-  stageProgress,
   TOY_TRAIN_DEFAULTS,
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  trainStage,
   validateToyTrainFields,
 } from "./_toy_common.ts";
 
@@ -95,6 +97,14 @@ export interface BiasOptimumResult {
   fromFailure: Record<string, Record<string, number>>;
 }
 
+/**
+ * Symmetric Failure judged on geometry alone: one unlearnt column, no merged
+ * pair, the learnt columns a regular polygon (the bias and the loss are free).
+ */
+function symmetricGeometry(o: ToyOutcome): boolean {
+  return o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular;
+}
+
 export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = {
   id: "toy-bias-optimum",
   title: "Toy autoencoder: the unlearnt feature's bias sits at 1/n",
@@ -143,30 +153,20 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
     const fromFailure: BiasOptimumResult["fromFailure"] = {};
     let workers = 1;
     for (const [k, n] of ns.entries()) {
-      const progress = (part: number) =>
-        stageProgress(
-          options,
-          `n=${n}`,
-          (2 * k + part) / (2 * ns.length),
-          (2 * k + part + 1) / (2 * ns.length),
-        );
       // (a) From random starts: the failures training falls into by itself.
-      const run = await trainToy(
+      const run = await trainStage(
         toyTrainConfig(c, { n, m: 2, seeds: seedRange(c.seed, c.seeds) }),
         {
+          run: options,
           engine: c.engine,
-          backend: options.backend,
-          workers: options.workers,
-          signal: options.signal,
-          onProgress: progress(0),
+          label: `n=${n}`,
+          from: (2 * k) / (2 * ns.length),
+          to: (2 * k + 1) / (2 * ns.length),
         },
       );
       workers = Math.max(workers, run.workers);
       const outcomes = finalOutcomes(run, { oneHot: true });
-      const natural = outcomes.filter((o) =>
-        o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular
-      )
-        .length;
+      const natural = outcomes.filter(symmetricGeometry).length;
       // (b) From the exact Symmetric Failure state plus seeded noise of std `perturbation`
       // on every parameter: does training return to it, and where does the bias settle?
       const starts = seedRange(c.seed, c.seeds).map((seed) => {
@@ -187,12 +187,10 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
       const tally: Record<string, number> = {};
       for (const o of backOutcomes) tally[o.state] = (tally[o.state] ?? 0) + 1;
       fromFailure[`n=${n}`] = tally;
-      // Selected on geometry alone (one unlearnt column, the rest a regular polygon, no
-      // merged pair), not on the bias or the loss, so that both can be compared freely.
+      // Selected on geometry alone, not on the bias or the loss, so that both can be
+      // compared freely.
       const sf = backOutcomes.flatMap((o, i) =>
-        o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular
-          ? [{ o, loss: back.finalLoss[i] }]
-          : []
+        symmetricGeometry(o) ? [{ o, loss: back.finalLoss[i] }] : []
       );
       const biases = sf.map((x) => x.o.unlearntBias);
       // Every unlearnt feature of a settled failure, whatever k: each outputs a constant.
@@ -213,26 +211,26 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
       const settledBiases = settledFeatures.map((x) => x.bias);
       const losses = sf.map((x) => x.loss);
       const ref = symmetricFailureLoss(n);
-      const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : null);
+      const meanOrNull = (xs: number[]) => (xs.length ? mean(xs) : null);
       rows.push({
         n,
         seeds: c.seeds,
         natural_symmetric_failures: natural,
         in_symmetric_failure: sf.length,
-        bias_mean: mean(biases),
+        bias_mean: meanOrNull(biases),
         bias_min: biases.length ? Math.min(...biases) : null,
         bias_max: biases.length ? Math.max(...biases) : null,
         one_over_n: 1 / n,
         bias_max_rel_error: biases.length
           ? Math.max(...biases.map((b) => Math.abs(b * n - 1)))
           : null,
-        loss_mean: mean(losses),
+        loss_mean: meanOrNull(losses),
         symmetric_failure_loss: ref,
         loss_max_rel_error: losses.length
           ? Math.max(...losses.map((l) => Math.abs(l - ref) / ref))
           : null,
         settled_unlearnt_features: settledBiases.length,
-        settled_bias_mean: mean(settledBiases),
+        settled_bias_mean: meanOrNull(settledBiases),
         settled_bias_min: settledBiases.length ? Math.min(...settledBiases) : null,
         settled_bias_max: settledBiases.length ? Math.max(...settledBiases) : null,
         settled_bias_max_rel_error: settledBiases.length
@@ -246,7 +244,7 @@ export const toyBiasOptimum: Experiment<BiasOptimumConfig, BiasOptimumResult> = 
       fromFailure,
       meta: {
         engine: c.engine,
-        backend: c.engine === "tfjs" ? options.backend ?? "wasm" : "js-float64",
+        backend: c.engine === "tfjs" ? options.backend ?? "wasm" : FUSED_BACKEND,
         workers,
         elapsedMs: performance.now() - started,
       },

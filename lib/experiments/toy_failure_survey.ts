@@ -24,13 +24,12 @@ import {
 } from "../analysis/mod.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../optim/config.ts";
 import { surveyFractionsSpec, surveyGridSpec } from "../plots/failure.ts";
-import { trainToy } from "../train/mod.ts";
-import { ConfigError, type Experiment, listItems } from "./experiment.ts";
+import { ConfigError, type Experiment, fusedMeta, listItems } from "./experiment.ts";
 import {
   seedRange,
-  stageProgress,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
+  trainStage,
   validateSeedRange,
   validateToyTrainFields,
 } from "./_toy_common.ts";
@@ -148,15 +147,11 @@ export const toyFailureSurvey: Experiment<SurveyConfig, SurveyResult> = {
       );
       config.lrs = instanceLrs;
       config.record.snapshotEvery = Math.max(1, Math.floor(c.steps / 100));
-      const run = await trainToy(config, {
-        workers: options.workers,
-        signal: options.signal,
-        onProgress: stageProgress(
-          options,
-          `n=${n} ${optimizer}`,
-          j / jobs.length,
-          (j + 1) / jobs.length,
-        ),
+      const run = await trainStage(config, {
+        run: options,
+        label: `n=${n} ${optimizer}`,
+        from: j / jobs.length,
+        to: (j + 1) / jobs.length,
       });
       workers = Math.max(workers, run.workers);
       const timeline = outcomeTimeline(run, { oneHot: true });
@@ -213,12 +208,7 @@ export const toyFailureSurvey: Experiment<SurveyConfig, SurveyResult> = {
       cells,
       runs,
       fractions,
-      meta: {
-        engine: "fused",
-        backend: "js-float64",
-        workers,
-        elapsedMs: performance.now() - started,
-      },
+      meta: fusedMeta({ workers, elapsedMs: performance.now() - started }),
     };
   },
   artefacts(r, c) {

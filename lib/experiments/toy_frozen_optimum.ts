@@ -29,7 +29,7 @@ import {
 } from "../analysis/failure_states.ts";
 import { polygonIrregularity } from "../analysis/mod.ts";
 import { frozenOptimumSpec } from "../plots/failure.ts";
-import { ConfigError, type Experiment } from "./experiment.ts";
+import { ConfigError, type Experiment, fusedMeta } from "./experiment.ts";
 import { frozenOptimumStates } from "./_failure_common.ts";
 
 /** Config of `toy-frozen-optimum`. */
@@ -176,12 +176,7 @@ export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
     return {
       rows,
       settled: settled.map(cloneState),
-      meta: {
-        engine: "fused",
-        backend: "js-float64",
-        workers: 1,
-        elapsedMs: performance.now() - started,
-      },
+      meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started }),
     };
   },
   artefacts(r, c) {

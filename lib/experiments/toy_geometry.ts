@@ -27,18 +27,18 @@ import {
   symmetricFailure,
   symmetricFailureLoss,
 } from "../analysis/mod.ts";
-import { type ToyTrainResult, trainToy } from "../train/mod.ts";
+import type { ToyTrainResult } from "../train/mod.ts";
 import type { Spec } from "../plots/render.ts";
 import type { Experiment } from "./experiment.ts";
 import {
   featureTable,
   instanceFigures,
   seedRange,
-  stageProgress,
   TOY_TRAIN_DEFAULTS,
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  trainStage,
   validateSeedRange,
   validateShape,
   validateToyTrainFields,
@@ -221,12 +221,12 @@ export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
   async run(c, options) {
     const seeds = seedRange(c.seed, c.candidates);
     const train = (n: number, from: number, to: number) =>
-      trainToy(toyTrainConfig(c, { n, m: c.m, seeds }), {
+      trainStage(toyTrainConfig(c, { n, m: c.m, seeds }), {
+        run: options,
         engine: c.engine,
-        backend: options.backend,
-        workers: options.workers,
-        signal: options.signal,
-        onProgress: stageProgress(options, `n=${n}`, from, to),
+        label: `n=${n}`,
+        from,
+        to,
       });
     const perfectRun = await train(c.nPerfect, 0, 0.45);
     const failureRun = await train(c.nFailure, 0.45, 0.9);

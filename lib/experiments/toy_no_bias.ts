@@ -79,15 +79,15 @@ import {
   spreadSpec,
   stateFractionsSpec,
 } from "../plots/no_bias.ts";
-import { type ToyTrainResult, trainToy } from "../train/mod.ts";
+import type { ToyTrainResult } from "../train/mod.ts";
 import type { Experiment } from "./experiment.ts";
 import {
   seedRange,
-  stageProgress,
   TOY_TRAIN_DEFAULTS,
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  trainStage,
   validateSeedRange,
   validateShape,
   validateToyTrainFields,
@@ -207,12 +207,12 @@ export const toyNoBias: Experiment<NoBiasConfig, NoBiasResult> = {
   async run(c, options) {
     const seeds = seedRange(c.seed, c.seeds);
     const base = toyTrainConfig(c, { n: c.n, m: c.m, seeds });
-    const train = await trainToy({ ...base, model: { ...base.model, bias: false } }, {
+    const train = await trainStage({ ...base, model: { ...base.model, bias: false } }, {
+      run: options,
       engine: c.engine,
-      backend: options.backend,
-      workers: options.workers,
-      signal: options.signal,
-      onProgress: stageProgress(options, `${c.seeds} seeds, no bias`, 0, 0.95),
+      label: `${c.seeds} seeds, no bias`,
+      from: 0,
+      to: 0.95,
     });
     const analysis = seeds.map((seed, i) =>
       analyseNoBias(finalState(train.final, i).W, {

@@ -23,16 +23,16 @@ import {
 } from "../analysis/mod.ts";
 import type { ToyDataConfig } from "../data/toy_data.ts";
 import { finalLossHistogramSpec, lossCurvesSpec, outcomeFractionsSpec } from "../plots/toy.ts";
-import { type ToyTrainResult, trainToy } from "../train/mod.ts";
+import type { ToyTrainResult } from "../train/mod.ts";
 import type { Experiment } from "./experiment.ts";
 import {
   seedRange,
-  stageProgress,
   thin,
   TOY_TRAIN_DEFAULTS,
   TOY_TRAIN_SPECS,
   toyTrainConfig,
   type ToyTrainFields,
+  trainStage,
   validateSeedRange,
   validateShape,
   validateToyTrainFields,
@@ -152,12 +152,12 @@ export const toySeedSweep: Experiment<SeedSweepConfig, SeedSweepResult> = {
       data: dataConfig(c),
       importanceDecay: c.importance,
     });
-    const train = await trainToy(config, {
+    const train = await trainStage(config, {
+      run: options,
       engine: c.engine,
-      backend: options.backend,
-      workers: options.workers,
-      signal: options.signal,
-      onProgress: stageProgress(options, `${c.seeds} seeds`, 0, 0.95),
+      label: `${c.seeds} seeds`,
+      from: 0,
+      to: 0.95,
     });
     const oneHot = c.data === "identity";
     const timeline = outcomeTimeline(train, { oneHot });

@@ -22,7 +22,7 @@ import * as aq from "arquero";
 import { baseFailure, stateLossGrad, tiltedFailure } from "../analysis/failure_states.ts";
 import type { Spec } from "../plots/render.ts";
 import { tiltSpec } from "../plots/failure.ts";
-import { ConfigError, type Experiment } from "./experiment.ts";
+import { ConfigError, type Experiment, fusedMeta } from "./experiment.ts";
 
 /** Config of `toy-tilt`. */
 export interface TiltConfig {
@@ -152,12 +152,7 @@ export const toyTilt: Experiment<TiltConfig, TiltResult> = {
     return Promise.resolve({
       rows,
       coefficients,
-      meta: {
-        engine: "analysis",
-        backend: "js-float64",
-        workers: 1,
-        elapsedMs: performance.now() - started,
-      },
+      meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started, engine: "analysis" }),
     });
   },
   artefacts(r, c) {

@@ -47,7 +47,7 @@
  * @module
  */
 // The eigensolver is plain linear algebra that happens to live with PCA.
-import { symmetricEigen } from "../linalg.ts";
+import { type Eigen, symmetricEigen } from "../linalg.ts";
 import { deriveSeed, Rng } from "../random.ts";
 
 /** The two objectives. */
@@ -432,13 +432,10 @@ export function nmfStep(
 ): number {
   checkShapes(data, f);
   const { n, d, r, W, Ht } = f;
-  let before: number;
+  // Also leaves the W update's numerator and the sums it needs in `ws`.
+  const before = trackedObjective(data, f, objective, ws);
   if (objective === "frobenius") {
     // W ← W ∘ VHᵀ / (W·HHᵀ).
-    sparseTimes(data.rowPtr, data.rowCol, data.rowVal, Ht, r, ws.nw);
-    gram(Ht, d, r, ws.hht);
-    if (!ws.wtwFresh) gram(W, n, r, ws.wtw);
-    before = data.sumSq - 2 * dot(W, ws.nw) + dot(ws.wtw, ws.hht);
     timesSquare(W, n, r, ws.hht, ws.dw);
     for (let k = 0; k < n * r; k++) {
       const den = ws.dw[k];
@@ -455,11 +452,6 @@ export function nmfStep(
     ws.wtwFresh = true;
   } else {
     // W ← W ∘ ((V/WH)·Hᵀ) / (1·Hᵀ); the denominator is H's row sums.
-    const vlogWH = ratioTimes(data.rowPtr, data.rowCol, data.rowVal, W, Ht, r, ws.nw);
-    columnSums(Ht, d, r, ws.sh);
-    columnSums(W, n, r, ws.sw);
-    // D(V‖WH) = Σ V log V − Σ V log WH − Σ V + Σ WH, and Σ WH = (1ᵀW)(H1).
-    before = data.sumVlogV - vlogWH - data.sum + dot(ws.sw, ws.sh);
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < r; k++) {
         const den = ws.sh[k];
@@ -481,7 +473,11 @@ export function nmfStep(
   return before;
 }
 
-/** The objective by the same formulas as {@link nmfStep} (cheap; see its rounding note). */
+/**
+ * The objective from the products the W update needs (cheap; see
+ * {@link nmfStep}'s rounding note). Leaves in `ws`: for Frobenius VHᵀ (`nw`),
+ * HHᵀ and WᵀW; for KL (V/WH)·Hᵀ (`nw`) and the column sums of Ht and W.
+ */
 function trackedObjective(
   data: NmfData,
   f: NmfFactors,
@@ -498,6 +494,7 @@ function trackedObjective(
   const vlogWH = ratioTimes(data.rowPtr, data.rowCol, data.rowVal, W, Ht, r, ws.nw);
   columnSums(Ht, d, r, ws.sh);
   columnSums(W, n, r, ws.sw);
+  // D(V‖WH) = Σ V log V − Σ V log WH − Σ V + Σ WH, and Σ WH = (1ᵀW)(H1).
   return data.sumVlogV - vlogWH - data.sum + dot(ws.sw, ws.sh);
 }
 
@@ -590,20 +587,15 @@ export function topSingularTriplets(data: NmfData, k: number): SingularTriplets 
       }
     }
     for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) G[b * d + a] = G[a * d + b];
-    const eig = symmetricEigen(G, d);
-    for (let c = 0; c < k; c++) {
-      const sigma = Math.sqrt(Math.max(eig.values[c], 0));
-      s[c] = sigma;
-      if (sigma === 0) continue;
-      for (let j = 0; j < d; j++) v[j * k + c] = eig.vectors[j * d + c];
-      for (let i = 0; i < n; i++) {
-        let t = 0;
-        for (let q = data.rowPtr[i]; q < data.rowPtr[i + 1]; q++) {
-          t += data.rowVal[q] * v[data.rowCol[q] * k + c];
-        }
-        u[i * k + c] = t / sigma;
-      }
-    }
+    singularFromGram(symmetricEigen(G, d), {
+      k,
+      s,
+      near: v,
+      far: u,
+      ptr: data.rowPtr,
+      idx: data.rowCol,
+      val: data.rowVal,
+    });
   } else {
     const dense = nmfDense(data);
     const G = new Float64Array(n * n);
@@ -615,22 +607,52 @@ export function topSingularTriplets(data: NmfData, k: number): SingularTriplets 
         G[b * n + a] = t;
       }
     }
-    const eig = symmetricEigen(G, n);
-    for (let c = 0; c < k; c++) {
-      const sigma = Math.sqrt(Math.max(eig.values[c], 0));
-      s[c] = sigma;
-      if (sigma === 0) continue;
-      for (let i = 0; i < n; i++) u[i * k + c] = eig.vectors[i * n + c];
-      for (let j = 0; j < d; j++) {
-        let t = 0;
-        for (let q = data.colPtr[j]; q < data.colPtr[j + 1]; q++) {
-          t += data.colVal[q] * u[data.colRow[q] * k + c];
-        }
-        v[j * k + c] = t / sigma;
-      }
-    }
+    singularFromGram(symmetricEigen(G, n), {
+      k,
+      s,
+      near: u,
+      far: v,
+      ptr: data.colPtr,
+      idx: data.colRow,
+      val: data.colVal,
+    });
   }
   return { k, s, u, v };
+}
+
+/**
+ * The k leading triplets from the eigendecomposition of one side's Gram
+ * matrix: σ = √λ into `s`, that side's singular vectors (`near`, `[m, k]`)
+ * from the eigenvectors, and the other side's (`far`, `[rows, k]`) as
+ * (V·near)/σ, with V's nonzeros stored by the far side's rows (`ptr`, `idx`
+ * into near, `val`).
+ */
+function singularFromGram(
+  eig: Eigen,
+  o: {
+    k: number;
+    s: Float64Array;
+    near: Float64Array;
+    far: Float64Array;
+    ptr: Int32Array;
+    idx: Int32Array;
+    val: Float64Array;
+  },
+): void {
+  const { k, s, near, far, ptr, idx, val } = o;
+  const m = eig.n;
+  const rows = ptr.length - 1;
+  for (let c = 0; c < k; c++) {
+    const sigma = Math.sqrt(Math.max(eig.values[c], 0));
+    s[c] = sigma;
+    if (sigma === 0) continue;
+    for (let j = 0; j < m; j++) near[j * k + c] = eig.vectors[j * m + c];
+    for (let i = 0; i < rows; i++) {
+      let t = 0;
+      for (let q = ptr[i]; q < ptr[i + 1]; q++) t += val[q] * near[idx[q] * k + c];
+      far[i * k + c] = t / sigma;
+    }
+  }
 }
 
 /**

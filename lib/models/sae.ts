@@ -62,6 +62,7 @@
  */
 import type * as tfNs from "@tensorflow/tfjs";
 import { deriveSeed, Rng } from "../random.ts";
+import { assertInteger } from "../validate.ts";
 
 /** Activation functions: top-k (then ReLU) or plain ReLU (the L1 baseline). */
 export const SAE_ACTIVATIONS = ["topk", "relu"] as const;
@@ -105,27 +106,23 @@ export const SAE_DEFAULTS: SaeConfig = {
 
 /** Throws a RangeError naming the first setting that is out of range. */
 export function validateSae(c: SaeConfig): void {
-  const int = (v: number, name: string, lo: number, hi = Infinity, what = "") => {
-    if (!Number.isInteger(v) || v < lo || v > hi) {
-      const upper = hi === Infinity ? "" : ` and <= ${hi}${what}`;
-      throw new RangeError(`${name} must be an integer >= ${lo}${upper}, got ${v}`);
-    }
-  };
-  int(c.dim, "dim", 1);
-  int(c.latents, "latents", 1);
+  assertInteger(c.dim, "dim", { min: 1 });
+  assertInteger(c.latents, "latents", { min: 1 });
   if (!(SAE_ACTIVATIONS as readonly string[]).includes(c.activation)) {
     throw new RangeError(
       `activation must be one of ${SAE_ACTIVATIONS.join("|")}, got ${c.activation}`,
     );
   }
-  if (c.activation === "topk") int(c.k, "k", 1, c.latents, " (the number of latents)");
+  if (c.activation === "topk") {
+    assertInteger(c.k, "k", { min: 1, max: c.latents, maxNote: " (the number of latents)" });
+  }
   if (!(c.auxCoef >= 0 && Number.isFinite(c.auxCoef))) {
     throw new RangeError(`auxCoef must be a finite number >= 0, got ${c.auxCoef}`);
   }
   if (!(AUX_NORMS as readonly string[]).includes(c.auxNorm)) {
     throw new RangeError(`auxNorm must be one of ${AUX_NORMS.join("|")}, got ${c.auxNorm}`);
   }
-  int(c.deadAfter, "deadAfter", 1);
+  assertInteger(c.deadAfter, "deadAfter", { min: 1 });
   if (!(c.l1 >= 0 && Number.isFinite(c.l1))) {
     throw new RangeError(`l1 must be a finite number >= 0, got ${c.l1}`);
   }
@@ -172,14 +169,7 @@ export function initSae(
   const p = new Float64Array(L.size);
   const rng = new Rng(deriveSeed(options.seed, "sae-init"));
   for (let j = 0; j < latents; j++) {
-    const row = p.subarray(L.decoder + j * dim, L.decoder + (j + 1) * dim);
-    let sq = 0;
-    while (sq === 0) {
-      rng.fillNormal(row);
-      sq = row.reduce((s, v) => s + v * v, 0);
-    }
-    const inv = 1 / Math.sqrt(sq);
-    for (let i = 0; i < dim; i++) row[i] *= inv;
+    rng.fillUnitVector(p.subarray(L.decoder + j * dim, L.decoder + (j + 1) * dim));
   }
   p.copyWithin(L.encoder, L.decoder, L.decoder + latents * dim);
   if (options.preBias) {

@@ -59,7 +59,6 @@ export const STEP_AE_DEFAULTS: StepAeConfig = {
 
 /** Offsets of each parameter block in an instance's row. */
 export interface StepAeLayout {
-  n: number;
   w1: number;
   b1: number;
   w2: number;
@@ -79,7 +78,7 @@ export function stepAeLayout(config: Pick<StepAeConfig, "n" | "outputBias">): St
   const b2 = 2 * n + 1;
   const W3 = 3 * n + 1;
   const b3 = config.outputBias ? W3 + n * n : -1;
-  return { n, w1, b1, w2, b2, W3, b3, size: W3 + n * n + (config.outputBias ? n : 0) };
+  return { w1, b1, w2, b2, W3, b3, size: W3 + n * n + (config.outputBias ? n : 0) };
 }
 
 /** Throws a RangeError naming the first invalid field. */
@@ -95,16 +94,12 @@ export function validateStepAe(config: StepAeConfig): void {
 }
 
 /** One instance's parameters drawn uniformly in [−initScale, initScale] from its seed. */
-export function initStepAe(
-  config: StepAeConfig,
-  seed: number,
-  initScale = config.initScale,
-): Float64Array {
+export function initStepAe(config: StepAeConfig, seed: number): Float64Array {
   validateStepAe(config);
   const layout = stepAeLayout(config);
   const rng = new Rng(deriveSeed(seed, "step-ae-init"));
   const out = new Float64Array(layout.size);
-  rng.fillUniform(out, -initScale, initScale);
+  rng.fillUniform(out, -config.initScale, config.initScale);
   return out;
 }
 

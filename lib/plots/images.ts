@@ -8,7 +8,7 @@
  */
 import { encodeBase64 } from "../io.ts";
 import { encodePngRgb } from "./_png.ts";
-import type { Spec } from "./render.ts";
+import { type Spec, specTitle } from "./render.ts";
 
 /** How image grids are drawn. */
 export interface ImageGridOptions {
@@ -205,7 +205,7 @@ export function imagePanelsSpec(
   );
   const concat = (options.direction ?? "row") === "row" ? { hconcat: units } : { vconcat: units };
   return {
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     ...concat,
     spacing: 16,
     config: { view: { stroke: null } },

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Spec } from "./render.ts";
+import { type Spec, specTitle } from "./render.ts";
 
 /** One sparsity measurement. */
 export interface SparsityRow {
@@ -25,7 +25,7 @@ export function sparsitySpec(
   options: { title: string; subtitle?: string },
 ): Spec {
   return {
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     data: { values: rows },
     facet: {
       row: { field: "measure", type: "nominal", title: null },
@@ -75,7 +75,7 @@ export function objectiveSpec(
   options: { title: string; subtitle?: string },
 ): Spec {
   return {
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     data: { values: rows },
     facet: { column: { field: "objective", type: "nominal", title: null } },
     resolve: { scale: { y: "independent" } },

@@ -305,7 +305,7 @@ export function lossOverThetaSpec(
  */
 export function normTradeoffSpec(
   rows: { norm: number; part: string; loss: number }[],
-  options: { title: string; optimum: { norm: number; loss: number }; trained?: number },
+  options: { title: string; optimum: { norm: number; loss: number } },
 ): Spec {
   const parts = [...new Set(rows.map((r) => r.part))];
   const rules = [{

@@ -16,6 +16,11 @@ export type Spec = TopLevelSpec;
 /** The font every figure uses (shipped by the `dejavu-fonts-ttf` package). */
 export const FONT = "DejaVu Sans";
 
+/** A spec's title: the text alone, or text and subtitle when there is one. */
+export function specTitle(o: { title: string; subtitle?: string }) {
+  return o.subtitle ? { text: o.title, subtitle: o.subtitle } : o.title;
+}
+
 const nodeModules = new URL("../../node_modules/", import.meta.url);
 let resvgReady: Promise<Uint8Array[]> | null = null;
 

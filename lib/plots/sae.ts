@@ -7,7 +7,7 @@
  */
 import { showFigure } from "./display.ts";
 import { imageGridUnit } from "./images.ts";
-import type { Spec } from "./render.ts";
+import { type Spec, specTitle } from "./render.ts";
 
 const PANEL = { width: 260, height: 150 };
 
@@ -80,7 +80,7 @@ export function saeMetricsSpec(
   const pairs = [];
   for (let k = 0; k < panels.length; k += 2) pairs.push({ hconcat: panels.slice(k, k + 2) });
   return {
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     vconcat: pairs,
     resolve: { scale: { color: "shared" } },
   } as unknown as Spec;
@@ -105,7 +105,7 @@ export function saeDeadSpec(
       ...panel.encoding,
       y: { ...panel.encoding.y, title: "share of latents dead", axis: { format: ".1%" } },
     },
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     width: 460,
     height: 200,
   } as unknown as Spec;
@@ -130,7 +130,7 @@ export function saeRecoverySpec(
   options: { title: string; subtitle?: string; threshold: number },
 ): Spec {
   return {
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     width: 460,
     height: 220,
     layer: [
@@ -184,7 +184,7 @@ export function decoderImagesSpec(
     maxSide: 520,
   });
   return {
-    title: options.subtitle ? { text: options.title, subtitle: options.subtitle } : options.title,
+    title: specTitle(options),
     ...unit,
     config: { view: { stroke: null } },
   } as unknown as Spec;

@@ -8,7 +8,8 @@
  */
 import type { Spec } from "./render.ts";
 import { showFigure } from "./display.ts";
-import { latentLinearity } from "../analysis/step_ae.ts";
+import { latentLinearity, latentLineRows } from "../analysis/step_ae.ts";
+import { stepValue } from "../data/step_functions.ts";
 import { type EncoderView, type StepAeConfig, stepAeOutputs } from "../models/step_ae.ts";
 
 const WIDE = 460;
@@ -34,15 +35,10 @@ export function latentCodeSpec(
   fit: { slope: number; intercept: number; r2: number },
   options: { title: string },
 ): Spec {
-  const rows = Array.from(z, (v, e) => ({
-    position: e + 1,
-    z: v,
-    line: fit.slope * (e + 1) + fit.intercept,
-  }));
   const x = { field: "position", type: "quantitative", title: "step position p" };
   return {
     title: { text: options.title, subtitle: `best line: R² = ${fit.r2.toFixed(4)}` },
-    data: { values: rows },
+    data: { values: latentLineRows(z, fit) },
     width: WIDE,
     height: 200,
     layer: [
@@ -71,14 +67,13 @@ export function reconstructionsSpec(
   for (let e = 0; e <= n; e++) {
     for (let j = 0; j < n; j++) {
       const v = y[e * n + j];
-      const target = j >= e ? amplitude : 0;
       cells.push({
         position: e + 1,
         position2: e + 2,
         j: j + 1,
         j2: j + 2,
         y: v,
-        error: v - target,
+        error: v - stepValue(e, j, amplitude),
       });
     }
   }
@@ -138,7 +133,7 @@ function reconstructionLinesUnit(
       position: `p = ${p}`,
       j: j + 1,
       y: y[(p - 1) * n + j],
-      target: j + 1 >= p ? amplitude : 0,
+      target: stepValue(p - 1, j, amplitude),
     }))
   );
   return {

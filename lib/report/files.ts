@@ -5,7 +5,6 @@
  * @module
  */
 import { dirname, join } from "node:path";
-export { writeFileAtomic } from "../io.ts";
 
 /**
  * Fills a fresh directory through `fill(tmpDir)` and then swaps it in for

@@ -6,8 +6,8 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../io.ts";
 import type { Manifest } from "./write.ts";
-import { writeFileAtomic } from "./files.ts";
 
 function esc(text: string): string {
   return text.replace(

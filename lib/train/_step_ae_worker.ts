@@ -5,6 +5,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { CheckpointError, type CheckpointOptions } from "./checkpoint.ts";
 import { runStepAeRange, StepAeInterrupted, type StepAeTrainConfig } from "./step_ae_train.ts";
 
 interface Start {
@@ -13,7 +14,7 @@ interface Start {
   from: number;
   to: number;
   every: number;
-  checkpoint: { dir: string; every: number; resume: boolean } | null;
+  checkpoint: CheckpointOptions | null;
 }
 
 let stopRequested = false;
@@ -43,6 +44,7 @@ self.onmessage = async (event: MessageEvent<Start | { type: "stop" }>) => {
       self.postMessage({
         type: "error",
         message: err instanceof Error ? err.message : String(err),
+        checkpoint: err instanceof CheckpointError,
       });
     }
   }

@@ -37,7 +37,7 @@ export async function runToyTfjs(
   const W = tf.tidy(() => tf.variable(tf.tensor3d(w0, [instances, m, n])));
   const b = bias ? tf.tidy(() => tf.variable(tf.tensor2d(b0, [instances, n]))) : null;
   const vars: tfNs.Variable[] = b ? [W, b] : [W];
-  // Frozen coordinates as boolean masks over each variable (null: none frozen there).
+  // Frozen coordinates as boolean masks, one per variable in `vars`.
   const frozenMasks = config.frozen?.length
     ? (() => {
       const wMask = new Uint8Array(instances * m * n);
@@ -48,7 +48,7 @@ export async function runToyTfjs(
           else bMask[i * n + (k - m * n)] = 1;
         }
       }
-      const masks: (tfNs.Tensor | null)[] = [tf.tensor3d(wMask, [instances, m, n], "bool")];
+      const masks: tfNs.Tensor[] = [tf.tensor3d(wMask, [instances, m, n], "bool")];
       if (b) masks.push(tf.tensor2d(bMask, [instances, n], "bool"));
       return masks;
     })()
@@ -146,9 +146,8 @@ export async function runToyTfjs(
     const before = frozenMasks ? vars.map((v) => v.clone()) : null;
     opt.apply(vars.map((v) => grads[v.name]), active);
     if (before && frozenMasks) {
-      vars.forEach((v, j) => {
-        if (frozenMasks[j]) v.assign(tf.tidy(() => tf.where(frozenMasks[j]!, before[j], v)));
-      });
+      // Assigned inside tidy so that the `where` result is freed (the variable keeps its data).
+      tf.tidy(() => vars.forEach((v, j) => v.assign(tf.where(frozenMasks[j], before[j], v))));
       tf.dispose(before);
     }
     tf.dispose([lossVec!, value, ...Object.values(grads)]);
@@ -165,7 +164,7 @@ export async function runToyTfjs(
   const finalLoss = loss.slice();
   const params = readParams();
   tf.dispose([finalVec, active, importance, W, ...(b ? [b] : []), x]);
-  if (frozenMasks) tf.dispose(frozenMasks.filter((t): t is tfNs.Tensor => t !== null));
+  if (frozenMasks) tf.dispose(frozenMasks);
   opt.dispose();
   lossRec.finish(steps, finalLoss);
   snapRec.finish(steps, params);

@@ -24,6 +24,14 @@ export interface CheckpointOptions {
   resume: boolean;
 }
 
+/**
+ * A checkpoint that cannot be continued: made with another configuration,
+ * unreadable, or inconsistent. The CLI reports it in one line (exit 2).
+ */
+export class CheckpointError extends RangeError {
+  override name = "CheckpointError";
+}
+
 /** A run that was stopped by its signal; its state is in the checkpoint folder, if it had one. */
 export class TrainingInterrupted extends Error {
   override name = "TrainingInterrupted";
@@ -55,7 +63,7 @@ export async function saveCheckpoint(
 
 /**
  * Reads checkpoint `name` from `dir`: its state, or null when there is none.
- * Throws a RangeError when it was saved for another `key`.
+ * Throws a {@link CheckpointError} when it was saved for another `key`.
  */
 export async function loadCheckpoint<T>(
   dir: string,
@@ -73,12 +81,12 @@ export async function loadCheckpoint<T>(
   try {
     saved = fromExactJson(text);
   } catch {
-    throw new RangeError(
+    throw new CheckpointError(
       `the checkpoint ${path(dir, name)} is not readable; remove it or run without --resume`,
     );
   }
   if (toExactJson(saved.key) !== toExactJson(key)) {
-    throw new RangeError(
+    throw new CheckpointError(
       `the checkpoint in ${dir} was made with another configuration; remove it or run without --resume`,
     );
   }

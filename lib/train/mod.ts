@@ -3,6 +3,7 @@
  * @module
  */
 export * from "./checkpoint.ts";
+export { FUSED_BACKEND } from "./fused.ts";
 export * from "./history.ts";
 export * from "./toy_config.ts";
 export * from "./train_toy.ts";

@@ -20,6 +20,7 @@ import {
   type NmfFitState,
   type NmfObjective,
 } from "../models/nmf.ts";
+import { abortError, chooseWorkers } from "./fused.ts";
 import {
   type CheckpointOptions,
   fingerprint,
@@ -65,23 +66,6 @@ export function nmfCheckpointSaver(cp: NmfJobCheckpoint) {
 /** Multiply-adds above which "auto" starts a second thread (about a second of work). */
 const AUTO_WORKER_WORK = 1e9;
 
-function chooseWorkers(data: NmfData, jobs: NmfJob[], workers: number | "auto"): number {
-  if (workers === "auto") {
-    const nnz = data.rowPtr[data.n];
-    const work = jobs.reduce((s, j) => s + 4 * nnz * j.start.r * j.iterations, 0);
-    const cores = navigator.hardwareConcurrency ?? 1;
-    return work < AUTO_WORKER_WORK ? 1 : Math.max(1, Math.min(2, cores, jobs.length));
-  }
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`workers must be an integer >= 1 or "auto", got ${workers}`);
-  }
-  return Math.max(1, Math.min(workers, jobs.length));
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("NMF was aborted");
-}
-
 type WorkerMessage =
   | { type: "progress"; index: number; iteration: number }
   | { type: "done"; index: number; fit: NmfFit }
@@ -98,11 +82,17 @@ export async function fitNmfJobs(
   jobs: NmfJob[],
   options: NmfJobOptions = {},
 ): Promise<{ fits: NmfFit[]; workers: number }> {
-  const workers = chooseWorkers(data, jobs, options.workers ?? "auto");
+  const nnz = data.rowPtr[data.n];
+  const workers = chooseWorkers(options.workers ?? "auto", {
+    jobs: jobs.length,
+    work: jobs.reduce((s, j) => s + 4 * nnz * j.start.r * j.iterations, 0),
+    autoAbove: AUTO_WORKER_WORK,
+  });
   const total = jobs.reduce((s, j) => s + j.iterations, 0);
   const done = new Array<number>(jobs.length).fill(0);
   const every = (j: NmfJob) => Math.max(1, Math.floor(j.iterations / 50));
-  const report = () => options.onProgress?.(done.reduce((s, x) => s + x, 0), total);
+  const doneSoFar = () => done.reduce((s, x) => s + x, 0);
+  const report = () => options.onProgress?.(doneSoFar(), total);
   const signal = options.signal;
 
   // Checkpoints: each job's file, its stamp, and (on resume) where it stood.
@@ -133,7 +123,7 @@ export async function fitNmfJobs(
   resumeFrom.forEach((r, index) => (done[index] = r?.iteration ?? 0));
   const interrupted = () =>
     new TrainingInterrupted(
-      `${done.reduce((s, x) => s + x, 0)} of ${total} NMF iterations`,
+      `${doneSoFar()} of ${total} NMF iterations`,
       cp?.dir ?? null,
     );
 
@@ -174,12 +164,12 @@ export async function fitNmfJobs(
   let chain = Promise.resolve();
   try {
     await new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortError(signal));
+      if (signal?.aborted) return reject(abortError(signal, "NMF"));
       let finished = 0;
       let busy = 0;
       let stopping = false;
       const settleStop = () => {
-        if (stopping && busy === 0) reject(cp ? interrupted() : abortError(signal!));
+        if (stopping && busy === 0) reject(cp ? interrupted() : abortError(signal!, "NMF"));
       };
       signal?.addEventListener("abort", () => {
         stopping = true;

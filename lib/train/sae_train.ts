@@ -48,6 +48,7 @@ import {
 import { type OptimizerConfig, validateOptimizer } from "../optim/config.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../optim/optimizer.ts";
 import { deriveSeed, Rng } from "../random.ts";
+import { assertInteger } from "../validate.ts";
 import {
   type CheckpointOptions,
   fingerprint,
@@ -275,6 +276,20 @@ export interface SaeTrainOptions {
   checkpoint?: CheckpointOptions & { name: string };
 }
 
+/** Training measures summed over the steps since the last history row. */
+interface LossSums {
+  n: number;
+  loss: number;
+  recon: number;
+  aux: number;
+  l1: number;
+  l0: number;
+}
+
+function emptySums(): LossSums {
+  return { n: 0, loss: 0, recon: 0, aux: 0, l1: 0, l0: 0 };
+}
+
 /** What a checkpoint of {@link trainSae} holds. */
 interface SaeState {
   step: number;
@@ -282,7 +297,7 @@ interface SaeState {
   optimizerState: Float64Array[];
   optimizerSteps: Uint32Array;
   since: Float64Array[];
-  sums: { n: number; loss: number; recon: number; aux: number; l1: number; l0: number }[];
+  sums: LossSums[];
   history: SaeHistoryRow[];
   lastLoss: Float64Array;
   divergedAt: Int32Array;
@@ -293,14 +308,9 @@ interface SaeState {
 
 /** Throws a RangeError naming the first bad setting of a run. */
 export function validateSaeTrain(c: SaeTrainConfig): void {
-  const int = (v: number, name: string, lo: number) => {
-    if (!Number.isInteger(v) || v < lo) {
-      throw new RangeError(`${name} must be an integer >= ${lo}, got ${v}`);
-    }
-  };
-  int(c.steps, "steps", 1);
-  int(c.batch, "batch", 1);
-  int(c.evalEvery, "evalEvery", 1);
+  assertInteger(c.steps, "steps", { min: 1 });
+  assertInteger(c.batch, "batch", { min: 1 });
+  assertInteger(c.evalEvery, "evalEvery", { min: 1 });
   if (c.variants.length === 0) throw new RangeError("a run needs at least one variant");
   if (!(SAE_ENGINES as readonly string[]).includes(c.engine)) {
     throw new RangeError(`engine must be one of ${SAE_ENGINES.join("|")}, got ${c.engine}`);
@@ -372,7 +382,7 @@ export async function trainSae(
   const history: SaeHistoryRow[] = [];
   const lastLoss = new Float64Array(I);
   const divergedAt = new Int32Array(I).fill(-1);
-  let sums = variants.map(() => ({ n: 0, loss: 0, recon: 0, aux: 0, l1: 0, l0: 0 }));
+  let sums = variants.map(emptySums);
   const frequency = variants.map(() => new Float64Array(latents));
 
   const evaluate = (step: number) => {
@@ -423,7 +433,7 @@ export async function trainSae(
         eval_l0: active[i] / data.evalRows,
         ...(options.metrics?.(params, i * size, configs[i]) ?? {}),
       });
-      sums[i] = { n: 0, loss: 0, recon: 0, aux: 0, l1: 0, l0: 0 };
+      sums[i] = emptySums();
     }
   };
 

@@ -12,7 +12,14 @@
  *
  * @module
  */
-import { loadCheckpoint, saveCheckpoint, TrainingInterrupted } from "./checkpoint.ts";
+import { chooseWorkers } from "./fused.ts";
+import {
+  CheckpointError,
+  type CheckpointOptions,
+  loadCheckpoint,
+  saveCheckpoint,
+  TrainingInterrupted,
+} from "./checkpoint.ts";
 import {
   type EncoderView,
   initStepAe,
@@ -24,7 +31,7 @@ import {
 } from "../models/step_ae.ts";
 import type { OptimizerConfig } from "../optim/config.ts";
 import { validateOptimizer } from "../optim/config.ts";
-import { ArrayOptimizer } from "../optim/optimizer.ts";
+import { ArrayOptimizer, perInstanceHyper } from "../optim/optimizer.ts";
 import { type RecorderState, type Series, StridedRecorder } from "./history.ts";
 
 /** How an instance's learning rate changes over training. */
@@ -180,7 +187,7 @@ function newState(config: StepAeTrainConfig, i: number, opt: ArrayOptimizer): St
   const L = stepAeLayout(config.model);
   const params = v.initParams
     ? Float64Array.from(v.initParams)
-    : initStepAe(config.model, v.seed, v.initScale);
+    : initStepAe({ ...config.model, initScale: v.initScale }, v.seed);
   if (params.length !== L.size) {
     throw new RangeError(`initParams has ${params.length} values; the model needs ${L.size}`);
   }
@@ -256,7 +263,7 @@ export interface RangeControl {
   report: (epoch: number, loss: Float64Array, params: Float64Array) => void | Promise<void>;
   /** Asked at every report; true stops the run after saving. */
   shouldStop: () => boolean;
-  checkpoint: { dir: string; every: number; resume: boolean } | null;
+  checkpoint: CheckpointOptions | null;
 }
 
 /**
@@ -277,12 +284,10 @@ export async function runStepAeRange(
   const ids = Array.from({ length: range.to - range.from }, (_, k) => range.from + k);
   const views = ids.map((i) => encoderView(config, config.variants[i]));
   const models = ids.map((i) => variantModel(config, config.variants[i]));
-  const opts = ids.map((i) =>
-    new ArrayOptimizer(config.variants[i].optimizer, P, {
-      lr: Float64Array.of(config.variants[i].optimizer.lr),
-      weightDecay: Float64Array.of(config.variants[i].optimizer.weightDecay),
-    })
-  );
+  const opts = ids.map((i) => {
+    const optimizer = config.variants[i].optimizer;
+    return new ArrayOptimizer(optimizer, P, perInstanceHyper(optimizer, 1));
+  });
   const states: StepAeInstanceState[] = [];
   for (const [k, i] of ids.entries()) {
     const saved = control.checkpoint?.resume
@@ -298,7 +303,13 @@ export async function runStepAeRange(
   const lossRec = states.map((s) => StridedRecorder.restore(s.loss));
   const snapRec = states.map((s) => StridedRecorder.restore(s.snapshots));
   const current = new Float64Array(ids.length).fill(NaN);
+  // [w₁ (n), z (n + 1)] of the instance whose loss was computed last.
   const snapRow = new Float64Array(2 * n + 1);
+  const snapshotRow = (params: Float64Array) => {
+    snapRow.set(params.subarray(L.w1, L.w1 + n));
+    snapRow.set(scratch.z, n);
+    return snapRow;
+  };
 
   const save = async () => {
     if (!control.checkpoint) return;
@@ -328,11 +339,7 @@ export async function runStepAeRange(
     }
     current[k] = loss;
     if (lossRec[k].wants(e)) lossRec[k].record(e, [loss]);
-    if (snapRec[k].wants(e)) {
-      for (let j = 0; j < n; j++) snapRow[j] = s.params[L.w1 + j];
-      snapRow.set(scratch.z, n);
-      snapRec[k].record(e, snapRow);
-    }
+    if (snapRec[k].wants(e)) snapRec[k].record(e, snapshotRow(s.params));
     if (s.thresholdEpoch < 0 && loss < config.lossThreshold) s.thresholdEpoch = e;
     if (views[k].fixedZ) {
       grad.fill(0, L.w1, L.w1 + n + 1);
@@ -362,7 +369,7 @@ export async function runStepAeRange(
 
   let epoch = Math.min(...states.map((s) => s.epoch));
   if (states.some((s) => s.epoch !== epoch)) {
-    throw new RangeError(
+    throw new CheckpointError(
       "checkpoints of one run disagree about the epoch; remove them and start again",
     );
   }
@@ -404,9 +411,7 @@ export async function runStepAeRange(
       scratch.z.fill(NaN);
     } else {
       lossRec[k].finish(epochs, [finalLoss]);
-      for (let j = 0; j < n; j++) snapRow[j] = s.params[L.w1 + j];
-      snapRow.set(scratch.z, n);
-      snapRec[k].finish(epochs, snapRow);
+      snapRec[k].finish(epochs, snapshotRow(s.params));
     }
     return {
       label: config.variants[i].label,
@@ -430,7 +435,7 @@ export interface StepAeRunOptions {
   /** Worker threads: a number or "auto" (2 when there are several instances and many epochs). */
   workers?: number | "auto";
   /** Save every instance's state here every `every` epochs and on a stop. */
-  checkpoint?: { dir: string; every: number; resume: boolean };
+  checkpoint?: CheckpointOptions;
   onProgress?: (p: StepAeProgress) => void | Promise<void>;
   progressEvery?: number;
   /** Stops the run: state is saved and {@link StepAeInterrupted} thrown. */
@@ -441,7 +446,7 @@ type WorkerMessage =
   | { type: "progress"; epoch: number; loss: Float64Array }
   | { type: "done"; results: StepAeInstanceResult[] }
   | { type: "stopped"; epoch: number }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; checkpoint: boolean };
 
 /** Trains every variant of `config` and returns one result per variant. */
 export async function trainStepAe(
@@ -453,10 +458,11 @@ export async function trainStepAe(
   const every = options.progressEvery ??
     Math.max(1, Math.min(5000, Math.floor(config.epochs / 100)));
   const instances = config.variants.length;
-  const requested = options.workers ?? "auto";
-  const workers = requested === "auto"
-    ? (instances > 1 && config.epochs * instances >= 20_000 ? Math.min(2, instances) : 1)
-    : Math.min(requested, instances);
+  const workers = chooseWorkers(options.workers ?? "auto", {
+    jobs: instances,
+    work: config.epochs * instances,
+    autoAbove: 20_000,
+  });
   const signal = options.signal;
   const emit = async (epoch: number, loss: Float64Array, params?: Float64Array) => {
     await options.onProgress?.({ epoch, epochs: config.epochs, loss, params });
@@ -513,7 +519,12 @@ export async function trainStepAe(
               } else if (msg.type === "stopped") {
                 resolve({ stopped: msg.epoch });
               } else {
-                reject(new Error(`worker ${k} failed: ${msg.message}`));
+                // A checkpoint that does not fit stays a CheckpointError (one line in the CLI).
+                reject(
+                  msg.checkpoint
+                    ? new CheckpointError(msg.message)
+                    : new Error(`worker ${k} failed: ${msg.message}`),
+                );
               }
             };
             worker.onerror = (e) => {

@@ -13,6 +13,7 @@ import { toyParamCount, validateToyModel } from "../models/toy_relu.ts";
 import { validateOptimizer } from "../optim/config.ts";
 import { MAX_SEED } from "../random.ts";
 import { loadTf, type TfBackend } from "../tf.ts";
+import { abortError, chooseWorkers, FUSED_BACKEND } from "./fused.ts";
 import { concatSeriesColumns } from "./history.ts";
 import { type RangeResult, runToyRange } from "./_toy_fused.ts";
 import { runToyTfjs } from "./_toy_tfjs.ts";
@@ -111,27 +112,7 @@ export function validateToyTrain(config: ToyTrainConfig): void {
   }
 }
 
-/** What `backend` says for the fused engine: plain JavaScript in float64, no tfjs. */
-export const FUSED_BACKEND = "js-float64";
-
 const AUTO_WORKER_WORK = 4e6; // instance-steps above which a second thread pays off
-
-function chooseWorkers(config: ToyTrainConfig, workers: number | "auto"): number {
-  const instances = config.seeds.length;
-  if (workers === "auto") {
-    const cores = navigator.hardwareConcurrency ?? 1;
-    const work = instances * config.steps;
-    return work < AUTO_WORKER_WORK ? 1 : Math.max(1, Math.min(2, cores, instances));
-  }
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`workers must be an integer >= 1 or "auto", got ${workers}`);
-  }
-  return Math.min(workers, instances);
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("training was aborted");
-}
 
 /** Trains every instance of `config` and returns the run's history and final state. */
 export async function trainToy(
@@ -166,7 +147,11 @@ export async function trainToy(
     backend = tf.getBackend();
     parts = [await runToyTfjs(tf, config, { every, report: (p) => emit(p.step, p.loss) })];
   } else if (engine === "fused") {
-    workers = chooseWorkers(config, options.workers ?? "auto");
+    workers = chooseWorkers(options.workers ?? "auto", {
+      jobs: instances,
+      work: instances * config.steps,
+      autoAbove: AUTO_WORKER_WORK,
+    });
     if (workers === 1) {
       parts = [
         await runToyRange(config, { from: 0, to: instances }, {
