@@ -48,19 +48,22 @@ import { parseArgs } from "node:util";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { seedRange, TOY_TRAIN_DEFAULTS, toyTrainConfig } from "../lib/experiments/_toy_common.ts";
 import {
-  configure,
-  findExperiment,
-  stepAe,
-  toyChaos,
-  toySeedSweep,
-} from "../lib/experiments/mod.ts";
-import { resolveConfig } from "../lib/experiments/experiment.ts";
-import { loadMnist } from "../lib/data/images.ts";
-import { nmfData, nmfInit, nmfStep, nmfWorkspace } from "../lib/models/nmf.ts";
-import type { OptimizerName } from "../lib/optim/config.ts";
-import { type ToyEngine, trainToy } from "../lib/train/mod.ts";
+  seedRange,
+  TOY_TRAIN_DEFAULTS,
+  toyTrainConfig,
+} from "../lib/studies/toy/experiments/common.ts";
+import { configure } from "../lib/core/experiment.ts";
+import { findExperiment } from "../lib/registry.ts";
+import { stepAe } from "../lib/studies/step_ae/experiments/step_ae.ts";
+import { toyChaos } from "../lib/studies/toy/experiments/chaos.ts";
+import { toySeedSweep } from "../lib/studies/toy/experiments/seed_sweep.ts";
+import { resolveConfig } from "../lib/core/experiment.ts";
+import { loadMnist } from "../lib/core/data/images.ts";
+import { nmfData, nmfInit, nmfStep, nmfWorkspace } from "../lib/studies/nmf/model.ts";
+import type { OptimizerName } from "../lib/core/optim/config.ts";
+import { type ToyEngine } from "../lib/studies/toy/config.ts";
+import { trainToy } from "../lib/studies/toy/train.ts";
 
 const USAGE = `Usage: deno task bench [options]
 

@@ -18,17 +18,17 @@ import { join, resolve } from "node:path";
 import {
   type AnyExperiment,
   ConfigError,
-  EXPERIMENTS,
   type FieldSpec,
-  findExperiment,
   type Profile,
   PROFILES,
   resolveConfig,
   type Value,
-} from "../lib/experiments/mod.ts";
-import { readManifests, writeExperiment, writeIndex } from "../lib/report/mod.ts";
-import { TFJS_VERSION } from "../lib/tf.ts";
-import { CheckpointError, TrainingInterrupted } from "../lib/train/checkpoint.ts";
+} from "../lib/core/experiment.ts";
+import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
+import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
+import { writeExperiment } from "../lib/core/report/write.ts";
+import { TFJS_VERSION } from "../lib/core/tf.ts";
+import { CheckpointError, TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
 
 const USAGE = `Usage: deno task reproduce [options]
 

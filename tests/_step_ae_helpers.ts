@@ -1,7 +1,11 @@
 /** Shared by the step-autoencoder tests. */
 import type * as tfNs from "@tensorflow/tfjs";
-import { stepFunctions } from "../lib/data/step_functions.ts";
-import { type EncoderView, type StepAeConfig, stepAeLossTensors } from "../lib/models/step_ae.ts";
+import { stepFunctions } from "../lib/studies/step_ae/data.ts";
+import {
+  type EncoderView,
+  type StepAeConfig,
+  stepAeLossTensors,
+} from "../lib/studies/step_ae/model.ts";
 
 /** Loss and gradient of one instance by tfjs autodiff (float32). */
 export function autodiff(

@@ -2,26 +2,27 @@
 import assert from "node:assert/strict";
 import {
   adjacentGaps,
-  classifyToy,
   clipHalfPlane,
-  failureHistory,
-  finalOutcomes,
   gram,
-  identityLoss,
   latentPolygon,
   latentZones,
-  mergedPair,
-  outcomeLabel,
   type Point,
   polygonArea,
+} from "../lib/studies/toy/geometry.ts";
+import { classifyToy, outcomeLabel, STATES, UNLEARNT_NORM } from "../lib/studies/toy/outcomes.ts";
+import {
+  failureHistory,
+  finalOutcomes,
+  identityLoss,
   recoveryStats,
+} from "../lib/studies/toy/analysis.ts";
+import {
+  mergedPair,
   regularPolygon,
-  STATES,
   symmetricFailure,
   symmetricFailureLoss,
-  UNLEARNT_NORM,
-} from "../lib/analysis/mod.ts";
-import { trainToy } from "../lib/train/mod.ts";
+} from "../lib/studies/toy/closed_forms.ts";
+import { trainToy } from "../lib/studies/toy/train.ts";
 import { toyRun } from "./helpers.ts";
 
 Deno.test("clipHalfPlane() clips a square exactly", () => {

@@ -1,13 +1,13 @@
 /** Checkpoint files: exact JSON, the configuration stamp, unreadable files. */
 import assert from "node:assert/strict";
-import { fromExactJson, toExactJson } from "../lib/io.ts";
+import { fromExactJson, toExactJson } from "../lib/core/io.ts";
 import {
   CheckpointError,
   fingerprint,
   loadCheckpoint,
   saveCheckpoint,
   TrainingInterrupted,
-} from "../lib/train/checkpoint.ts";
+} from "../lib/core/train/checkpoint.ts";
 
 Deno.test("toExactJson() keeps typed arrays bit for bit and NaN, ±Infinity and −0", () => {
   const value = {

@@ -4,24 +4,22 @@
  * chaos map, the bias optimum and the survey.
  */
 import assert from "node:assert/strict";
+import { configure } from "../lib/core/experiment.ts";
+import { toyBiasOptimum } from "../lib/studies/toy/experiments/bias_optimum.ts";
+import { toyChaos } from "../lib/studies/toy/experiments/chaos.ts";
+import { toyFailureSurvey } from "../lib/studies/toy/experiments/failure_survey.ts";
+import { toyFrozenOptimum } from "../lib/studies/toy/experiments/frozen_optimum.ts";
+import { toyTilt } from "../lib/studies/toy/experiments/tilt.ts";
+import { toyUpdateField } from "../lib/studies/toy/experiments/update_field.ts";
+import { finalOutcomes } from "../lib/studies/toy/analysis.ts";
 import {
-  configure,
-  toyBiasOptimum,
-  toyChaos,
-  toyFailureSurvey,
-  toyFrozenOptimum,
-  toyTilt,
-  toyUpdateField,
-} from "../lib/experiments/mod.ts";
-import {
-  finalOutcomes,
   frozenOptimumPrediction,
   perturbedFailure,
   stateLossGrad,
   tiltedFailure,
-} from "../lib/analysis/mod.ts";
-import { trainToy } from "../lib/train/mod.ts";
-import { fromStates } from "../lib/experiments/_failure_common.ts";
+} from "../lib/studies/toy/failure_states.ts";
+import { trainToy } from "../lib/studies/toy/train.ts";
+import { fromStates } from "../lib/studies/toy/experiments/failure_common.ts";
 
 Deno.test("toy-tilt: the closed-form c₂ matches the loss's second derivative at a = 0", async () => {
   for (const n of [5, 7, 9]) {
@@ -128,7 +126,9 @@ Deno.test("toy-failure-survey: histories are consistent and match a plain run", 
   }
   // The survey's final states agree with training that seed alone.
   const pick = r.runs.find((x) => x.optimizer === "adam" && x.n === c.nMin)!;
-  const { toyTrainConfig, TOY_TRAIN_DEFAULTS } = await import("../lib/experiments/_toy_common.ts");
+  const { toyTrainConfig, TOY_TRAIN_DEFAULTS } = await import(
+    "../lib/studies/toy/experiments/common.ts"
+  );
   const alone = await trainToy(
     toyTrainConfig(
       { ...TOY_TRAIN_DEFAULTS, optimizer: "adam", lr: pick.lr as number, steps: c.steps },

@@ -1,7 +1,7 @@
 /** Small builders shared by the tests. */
-import { optimizerDefaults, type OptimizerName } from "../lib/optim/mod.ts";
-import { TOY_MODEL_DEFAULTS } from "../lib/models/toy_relu.ts";
-import type { ToyTrainConfig } from "../lib/train/mod.ts";
+import { optimizerDefaults, type OptimizerName } from "../lib/core/optim/config.ts";
+import { TOY_MODEL_DEFAULTS } from "../lib/studies/toy/model.ts";
+import type { ToyTrainConfig } from "../lib/studies/toy/config.ts";
 
 /** A toy run on one-hot data with the given overrides. */
 export function toyRun(

@@ -10,9 +10,10 @@
  * but in all three runs every instance ends with every feature learnt.
  */
 import assert from "node:assert/strict";
-import { optimizerDefaults } from "../lib/optim/mod.ts";
-import { TOY_MODEL_DEFAULTS } from "../lib/models/toy_relu.ts";
-import { RECORD_DEFAULTS, trainToy } from "../lib/train/mod.ts";
+import { optimizerDefaults } from "../lib/core/optim/config.ts";
+import { TOY_MODEL_DEFAULTS } from "../lib/studies/toy/model.ts";
+import { RECORD_DEFAULTS } from "../lib/studies/toy/config.ts";
+import { trainToy } from "../lib/studies/toy/train.ts";
 
 interface Run {
   loss: [number, number[]][];

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import * as aq from "arquero";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { loadMnist } from "../lib/data/images.ts";
-import { hoyerSparsity, nearZeroFraction, rowSparsity } from "../lib/analysis/sparsity.ts";
-import { loadSklearnNmfFixture, sklearnNmfComparison } from "../lib/analysis/nmf_sklearn.ts";
-import { pca } from "../lib/analysis/pca.ts";
-import { pcaCodes, pcaReconstruct, pcaSquaredError, pcaTop } from "../lib/analysis/pca_top.ts";
-import { ConfigError, resolveConfig } from "../lib/experiments/experiment.ts";
-import { nmf, type NmfExperimentConfig } from "../lib/experiments/nmf.ts";
+import { loadMnist } from "../lib/core/data/images.ts";
+import { hoyerSparsity, nearZeroFraction, rowSparsity } from "../lib/studies/nmf/analysis.ts";
+import { loadSklearnNmfFixture, sklearnNmfComparison } from "../lib/studies/nmf/sklearn.ts";
+import { pca } from "../lib/core/pca.ts";
+import { pcaCodes, pcaReconstruct, pcaSquaredError, pcaTop } from "../lib/core/pca_top.ts";
+import { ConfigError, resolveConfig } from "../lib/core/experiment.ts";
+import { nmf, type NmfExperimentConfig } from "../lib/studies/nmf/experiments/nmf.ts";
 import {
   cloneFactors,
   fitNmf,
@@ -28,13 +28,13 @@ import {
   nmfStep,
   nmfWorkspace,
   topSingularTriplets,
-} from "../lib/models/nmf.ts";
-import { imageGridSpec } from "../lib/plots/images.ts";
-import { renderSvg } from "../lib/plots/render.ts";
-import { Rng } from "../lib/random.ts";
-import { fitNmfJobs } from "../lib/train/nmf_train.ts";
-import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
-import { fromExactJson } from "../lib/io.ts";
+} from "../lib/studies/nmf/model.ts";
+import { imageGridSpec } from "../lib/core/plots/images.ts";
+import { renderSvg } from "../lib/core/plots/render.ts";
+import { Rng } from "../lib/core/random.ts";
+import { fitNmfJobs } from "../lib/studies/nmf/train.ts";
+import { TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
+import { fromExactJson } from "../lib/core/io.ts";
 
 const fixture = await loadSklearnNmfFixture();
 

@@ -5,8 +5,9 @@
  * on constructed states, and a small trained run against the regular pentagon.
  */
 import assert from "node:assert/strict";
-import { gram, identityLoss } from "../lib/analysis/mod.ts";
-import { ConfigError, configure, resolveConfig } from "../lib/experiments/experiment.ts";
+import { gram } from "../lib/studies/toy/geometry.ts";
+import { identityLoss } from "../lib/studies/toy/analysis.ts";
+import { ConfigError, configure, resolveConfig } from "../lib/core/experiment.ts";
 import {
   adjacentPairs,
   hypercubeProjection,
@@ -21,10 +22,10 @@ import {
   positiveOffDiagonal,
   regularPolygonNoBias,
   sharedPairs,
-} from "../lib/analysis/no_bias.ts";
-import { pickRepresentative, toyNoBias } from "../lib/experiments/toy_no_bias.ts";
-import { toyLossGradIdentity, toyParamsFrom, toyScratch } from "../lib/models/toy_relu.ts";
-import { CollectingLogger, compileSpec, renderFigure } from "../lib/plots/render.ts";
+} from "../lib/studies/toy/no_bias.ts";
+import { pickRepresentative, toyNoBias } from "../lib/studies/toy/experiments/no_bias.ts";
+import { toyLossGradIdentity, toyParamsFrom, toyScratch } from "../lib/studies/toy/model.ts";
+import { CollectingLogger, compileSpec, renderFigure } from "../lib/core/plots/render.ts";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tolerance ${tol})`);

@@ -4,9 +4,10 @@
  * weights, with a different learning rate per instance.
  */
 import assert from "node:assert/strict";
-import { optimizerDefaults, type OptimizerName } from "../lib/optim/mod.ts";
-import { TOY_MODEL_DEFAULTS, toyParamCount } from "../lib/models/toy_relu.ts";
-import { type ToyEngine, type ToyTrainConfig, trainToy } from "../lib/train/mod.ts";
+import { optimizerDefaults, type OptimizerName } from "../lib/core/optim/config.ts";
+import { TOY_MODEL_DEFAULTS, toyParamCount } from "../lib/studies/toy/model.ts";
+import { type ToyEngine, type ToyTrainConfig } from "../lib/studies/toy/config.ts";
+import { trainToy } from "../lib/studies/toy/train.ts";
 
 interface Fixture {
   n: number;

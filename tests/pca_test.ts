@@ -1,14 +1,8 @@
 /** The symmetric eigensolver, PCA and its reconstruction errors, and the image loaders. */
 import assert from "node:assert/strict";
-import {
-  covariance,
-  pca,
-  pcaErrors,
-  pcaFromCovariance,
-  symmetricEigen,
-} from "../lib/analysis/pca.ts";
-import { loadFaces, loadMnist, parsePgm } from "../lib/data/images.ts";
-import { Rng } from "../lib/random.ts";
+import { covariance, pca, pcaErrors, pcaFromCovariance, symmetricEigen } from "../lib/core/pca.ts";
+import { loadFaces, loadMnist, parsePgm } from "../lib/core/data/images.ts";
+import { Rng } from "../lib/core/random.ts";
 
 function randomSpd(n: number, seed: number): Float64Array {
   const rng = new Rng(seed);

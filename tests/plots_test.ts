@@ -1,9 +1,10 @@
 /** Every figure the experiments make compiles cleanly and renders to SVG and PNG. */
 import assert from "node:assert/strict";
-import { EXPERIMENTS, resolveConfig } from "../lib/experiments/mod.ts";
-import { CollectingLogger, compileSpec, renderFigure } from "../lib/plots/render.ts";
-import { figureBundle } from "../lib/plots/display.ts";
-import { featureColor } from "../lib/plots/colors.ts";
+import { EXPERIMENTS } from "../lib/registry.ts";
+import { resolveConfig } from "../lib/core/experiment.ts";
+import { CollectingLogger, compileSpec, renderFigure } from "../lib/core/plots/render.ts";
+import { figureBundle } from "../lib/core/plots/display.ts";
+import { featureColor } from "../lib/core/plots/colors.ts";
 
 Deno.test("the experiments' figures compile without Vega-Lite warnings and render", async () => {
   for (const experiment of EXPERIMENTS) {

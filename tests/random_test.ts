@@ -1,7 +1,7 @@
 /** The seeded generator: reproducible, independent streams, sane distributions. */
 import assert from "node:assert/strict";
-import { deriveSeed, Rng } from "../lib/random.ts";
-import { initToy, TOY_MODEL_DEFAULTS } from "../lib/models/toy_relu.ts";
+import { deriveSeed, Rng } from "../lib/core/random.ts";
+import { initToy, TOY_MODEL_DEFAULTS } from "../lib/studies/toy/model.ts";
 
 Deno.test("Rng gives the same numbers for the same seed and different ones otherwise", () => {
   const a = new Rng(42);

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { resolveConfig, toySeedSweep } from "../lib/experiments/mod.ts";
+import { resolveConfig } from "../lib/core/experiment.ts";
+import { toySeedSweep } from "../lib/studies/toy/experiments/seed_sweep.ts";
 
 const script = new URL("../scripts/reproduce.ts", import.meta.url).pathname;
 

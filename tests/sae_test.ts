@@ -22,27 +22,27 @@ import {
   type SaeStats,
   saeTensors,
   TfPreActivations,
-} from "../lib/models/sae.ts";
+} from "../lib/studies/sae/model.ts";
 import {
   type SaeData,
   saeImageData,
   saeSuperpositionData,
   type SaeTrainConfig,
   trainSae,
-} from "../lib/train/sae_train.ts";
+} from "../lib/studies/sae/train.ts";
 import {
   superpositionDirections,
   superpositionSample,
   SuperpositionStream,
-} from "../lib/data/superposition.ts";
-import type { Images } from "../lib/data/images.ts";
-import { directionRecovery, maxCosines } from "../lib/analysis/sae.ts";
-import { optimizerDefaults } from "../lib/optim/config.ts";
-import { Rng } from "../lib/random.ts";
-import { loadTf } from "../lib/tf.ts";
-import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
-import { resolveConfig } from "../lib/experiments/experiment.ts";
-import { sae, saeRecovery } from "../lib/experiments/sae.ts";
+} from "../lib/studies/sae/data.ts";
+import type { Images } from "../lib/core/data/images.ts";
+import { directionRecovery, maxCosines } from "../lib/studies/sae/analysis.ts";
+import { optimizerDefaults } from "../lib/core/optim/config.ts";
+import { Rng } from "../lib/core/random.ts";
+import { loadTf } from "../lib/core/tf.ts";
+import { TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
+import { resolveConfig } from "../lib/core/experiment.ts";
+import { sae, saeRecovery } from "../lib/studies/sae/experiments/sae.ts";
 
 const BASE: SaeConfig = {
   dim: 7,

@@ -1,18 +1,18 @@
 /** Shallow autoencoders against PCA (seed 002, Refinetti & Goldt). */
 import assert from "node:assert/strict";
-import { imageSource } from "../lib/analysis/image_source.ts";
-import { pcaLevels } from "../lib/analysis/pca.ts";
+import { imageSource } from "../lib/studies/shallow_ae/image_source.ts";
+import { pcaLevels } from "../lib/core/pca.ts";
 import {
   levelsReached,
   pcaGap,
   projectionLevels,
   settingTable,
   shallowAeOutcomes,
-} from "../lib/analysis/shallow_ae.ts";
-import type { Images } from "../lib/data/images.ts";
-import { spikedGaussian } from "../lib/data/spiked.ts";
-import { ConfigError, configure, resolveConfig } from "../lib/experiments/experiment.ts";
-import { shallowAe } from "../lib/experiments/shallow_ae.ts";
+} from "../lib/studies/shallow_ae/analysis.ts";
+import type { Images } from "../lib/core/data/images.ts";
+import { spikedGaussian } from "../lib/studies/shallow_ae/data.ts";
+import { ConfigError, configure, resolveConfig } from "../lib/core/experiment.ts";
+import { shallowAe } from "../lib/studies/shallow_ae/experiments/shallow_ae.ts";
 import {
   ACTIVATIONS,
   BIAS_MODES,
@@ -25,11 +25,11 @@ import {
   type ShallowAeSetting,
   shallowAeStep,
   WEIGHT_MODES,
-} from "../lib/models/shallow_ae.ts";
-import { Rng } from "../lib/random.ts";
-import { loadTf } from "../lib/tf.ts";
-import { trainShallowAe } from "../lib/train/shallow_ae_train.ts";
-import { TrainingInterrupted } from "../lib/train/checkpoint.ts";
+} from "../lib/studies/shallow_ae/model.ts";
+import { Rng } from "../lib/core/random.ts";
+import { loadTf } from "../lib/core/tf.ts";
+import { trainShallowAe } from "../lib/studies/shallow_ae/train.ts";
+import { TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
 
 const ALL_SETTINGS: ShallowAeSetting[] = ACTIVATIONS.flatMap((activation) =>
   WEIGHT_MODES.flatMap((weights) => BIAS_MODES.map((bias) => ({ activation, weights, bias })))

@@ -6,16 +6,16 @@
  */
 import assert from "node:assert/strict";
 import type * as tfNs from "@tensorflow/tfjs";
-import { appendixGradients } from "../lib/analysis/step_ae.ts";
-import { stepFunctions } from "../lib/data/step_functions.ts";
+import { appendixGradients } from "../lib/studies/step_ae/analysis.ts";
+import { stepFunctions } from "../lib/studies/step_ae/data.ts";
 import {
   type StepAeConfig,
   stepAeLayout,
   stepAeLossGrad,
   stepAeScratch,
-} from "../lib/models/step_ae.ts";
-import { Rng } from "../lib/random.ts";
-import { loadTf } from "../lib/tf.ts";
+} from "../lib/studies/step_ae/model.ts";
+import { Rng } from "../lib/core/random.ts";
+import { loadTf } from "../lib/core/tf.ts";
 import { autodiff } from "./_step_ae_helpers.ts";
 
 const linear: StepAeConfig = {

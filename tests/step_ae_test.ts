@@ -3,7 +3,7 @@
  * autodiff, and the trainer against PyTorch, resume and checkpoints.
  */
 import assert from "node:assert/strict";
-import { deadUnits, latentLinearity } from "../lib/analysis/step_ae.ts";
+import { deadUnits, latentLinearity } from "../lib/studies/step_ae/analysis.ts";
 import {
   type EncoderView,
   STEP_AE_DEFAULTS,
@@ -12,10 +12,10 @@ import {
   stepAeLossGrad,
   stepAeOutputs,
   stepAeScratch,
-} from "../lib/models/step_ae.ts";
-import { optimizerDefaults } from "../lib/optim/mod.ts";
-import { Rng } from "../lib/random.ts";
-import { loadTf } from "../lib/tf.ts";
+} from "../lib/studies/step_ae/model.ts";
+import { optimizerDefaults } from "../lib/core/optim/config.ts";
+import { Rng } from "../lib/core/random.ts";
+import { loadTf } from "../lib/core/tf.ts";
 import {
   encoderView,
   fixedLinearCode,
@@ -23,7 +23,7 @@ import {
   type StepAeTrainConfig,
   type StepAeVariant,
   trainStepAe,
-} from "../lib/train/step_ae_train.ts";
+} from "../lib/studies/step_ae/train.ts";
 import { autodiff } from "./_step_ae_helpers.ts";
 
 const base: StepAeConfig = {

@@ -4,22 +4,24 @@
  * hand-derived gradients of the tilted Symmetric Failure state.
  */
 import assert from "node:assert/strict";
-import { identityBatch, sparseFeatureBatch, toDense } from "../lib/data/mod.ts";
+import { identityBatch } from "../lib/studies/toy/data.ts";
+import { sparseFeatureBatch } from "../lib/studies/toy/data.ts";
+import { toDense } from "../lib/studies/toy/data.ts";
 import {
   toyLossGrad,
   toyLossGradIdentity,
   toyLossTensors,
   toyParamsFrom,
   toyScratch,
-} from "../lib/models/toy_relu.ts";
+} from "../lib/studies/toy/model.ts";
+import { identityLoss } from "../lib/studies/toy/analysis.ts";
 import {
-  identityLoss,
   regularPolygon,
   symmetricFailure,
   symmetricFailureLoss,
-} from "../lib/analysis/mod.ts";
-import { Rng } from "../lib/random.ts";
-import { loadTf } from "../lib/tf.ts";
+} from "../lib/studies/toy/closed_forms.ts";
+import { Rng } from "../lib/core/random.ts";
+import { loadTf } from "../lib/core/tf.ts";
 import type { Tensor } from "@tensorflow/tfjs";
 
 function randomState(rng: Rng, n: number, m: number, std = 0.5) {

@@ -1,9 +1,10 @@
 /** The training loop: independence of instances, determinism, workers, divergence, memory. */
 import assert from "node:assert/strict";
-import { concatSeriesColumns, StridedRecorder, trainToy } from "../lib/train/mod.ts";
-import { toyParamCount } from "../lib/models/toy_relu.ts";
-import { identityBatch } from "../lib/data/mod.ts";
-import { loadTf } from "../lib/tf.ts";
+import { concatSeriesColumns, StridedRecorder } from "../lib/core/train/history.ts";
+import { trainToy } from "../lib/studies/toy/train.ts";
+import { toyParamCount } from "../lib/studies/toy/model.ts";
+import { identityBatch } from "../lib/studies/toy/data.ts";
+import { loadTf } from "../lib/core/tf.ts";
 import { toyRun } from "./helpers.ts";
 
 Deno.test("trainToy() keeps instances independent: a seed trains the same alone or in a sweep", async () => {

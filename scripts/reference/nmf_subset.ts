@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { loadMnist } from "../../lib/data/images.ts";
+import { loadMnist } from "../../lib/core/data/images.ts";
 
 const [out, limitArg = "500", seedArg = "0"] = Deno.args;
 if (!out) {

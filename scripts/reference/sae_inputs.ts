@@ -9,14 +9,14 @@
  *
  * @module
  */
-import { initSae, saeLayout } from "../../lib/models/sae.ts";
-import { optimizerDefaults } from "../../lib/optim/config.ts";
+import { initSae, saeLayout } from "../../lib/studies/sae/model.ts";
+import { optimizerDefaults } from "../../lib/core/optim/config.ts";
 import {
   saeSuperpositionData,
   type SaeTrainConfig,
   variantConfig,
-} from "../../lib/train/sae_train.ts";
-import type { SuperpositionConfig } from "../../lib/data/superposition.ts";
+} from "../../lib/studies/sae/train.ts";
+import type { SuperpositionConfig } from "../../lib/studies/sae/data.ts";
 
 // Small enough to replay in a test, long enough for latents to die (three
 // batches without firing) and for AuxK to act on them.

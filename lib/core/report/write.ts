@@ -1,0 +1,72 @@
+/**
+ * Writes one experiment's outputs into `OUT/<id>/`: config.json (resolved
+ * config, seed, engine, backend, versions), summary.json, one CSV per table,
+ * one SVG, PNG and Vega-Lite JSON per figure, and manifest.json, which the
+ * report index is built from. The directory appears complete or not at all.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Artefacts } from "../experiment.ts";
+import { renderFigure } from "../plots/render.ts";
+import { replaceDirAtomic, toJson } from "./files.ts";
+
+/** What the report index needs to know about one experiment's directory. */
+export interface Manifest {
+  id: string;
+  title: string;
+  description: string;
+  profile: string;
+  notes: string[];
+  figures: { name: string; title: string }[];
+  tables: { name: string; rows: number; columns: string[] }[];
+  summary: Record<string, unknown>;
+}
+
+/** Writes an experiment's directory; `onFile` hears each file name as it is written. */
+export async function writeExperiment(
+  outDir: string,
+  manifest: Omit<Manifest, "figures" | "tables" | "summary" | "notes">,
+  configJson: Record<string, unknown>,
+  artefacts: Artefacts,
+  onFile?: (name: string) => void,
+): Promise<Manifest> {
+  const figures: Manifest["figures"] = [];
+  const tables: Manifest["tables"] = [];
+  await replaceDirAtomic(join(outDir, manifest.id), async (dir) => {
+    const put = async (name: string, data: string | Uint8Array) => {
+      if (typeof data === "string") await Deno.writeTextFile(join(dir, name), data);
+      else await Deno.writeFile(join(dir, name), data);
+      onFile?.(name);
+    };
+    await put("config.json", toJson(configJson));
+    await put("summary.json", toJson(artefacts.summary));
+    for (const [name, table] of Object.entries(artefacts.tables)) {
+      await put(`${name}.csv`, table.toCSV());
+      tables.push({ name, rows: table.numRows(), columns: table.columnNames() });
+    }
+    for (const [name, spec] of Object.entries(artefacts.figures)) {
+      const { svg, png } = await renderFigure(spec);
+      await put(`${name}.svg`, svg);
+      await put(`${name}.png`, png);
+      await put(`${name}.vl.json`, toJson(spec));
+      const title = typeof spec.title === "string" ? spec.title : name;
+      figures.push({ name, title });
+    }
+    const full: Manifest = {
+      ...manifest,
+      notes: artefacts.notes,
+      figures,
+      tables,
+      summary: artefacts.summary,
+    };
+    await put("manifest.json", toJson(full));
+  });
+  return {
+    ...manifest,
+    notes: artefacts.notes,
+    figures,
+    tables,
+    summary: artefacts.summary,
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * Figures of the sparse-autoencoder study (seed 002): held-out metrics over
+ * training, dead latents over training, how well each true direction was
+ * recovered, and decoder columns drawn as images. Pure functions of rows.
+ *
+ * @module
+ */
+import { showFigure } from "../../core/plots/display.ts";
+import { imageGridUnit } from "../../core/plots/images.ts";
+import { type Spec, specTitle } from "../../core/plots/render.ts";
+
+const PANEL = { width: 260, height: 150 };
+
+/** One evaluation point of one instance (a model at one seed). */
+export interface SaeMetricRow {
+  step: number;
+  model: string;
+  seed: number;
+  eval_nmse: number;
+  eval_l0: number;
+  dead_fraction: number;
+  mean_max_cos?: number;
+  recovered?: number;
+}
+
+function finite(rows: SaeMetricRow[], field: keyof SaeMetricRow, positive = false) {
+  return rows.filter((r) => {
+    const v = r[field];
+    return typeof v === "number" && Number.isFinite(v) && (!positive || v > 0);
+  });
+}
+
+function linePanel(
+  rows: SaeMetricRow[],
+  field: keyof SaeMetricRow,
+  title: string,
+  scale: Record<string, unknown> = {},
+) {
+  const log = scale.type === "log";
+  return {
+    ...PANEL,
+    title,
+    data: { values: finite(rows, field, log) },
+    mark: { type: "line", strokeWidth: 1.5 },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: "step" },
+      // Vega-Lite warns about `zero` on a log scale, so it is set only on linear ones.
+      y: {
+        field,
+        type: "quantitative",
+        title: null,
+        scale: log ? scale : { zero: false, ...scale },
+      },
+      color: { field: "model", type: "nominal", title: null, sort: null },
+      detail: { field: "seed", type: "nominal" },
+    },
+  };
+}
+
+/**
+ * Held-out normalised MSE (log), L0 (log) and, with ground truth, the mean
+ * max cosine and the share of directions recovered, over training.
+ */
+export function saeMetricsSpec(
+  rows: SaeMetricRow[],
+  options: { title: string; subtitle?: string },
+): Spec {
+  const panels = [
+    linePanel(rows, "eval_nmse", "normalised MSE (held out, log)", { type: "log" }),
+    linePanel(rows, "eval_l0", "L0: active latents per example (log)", { type: "log" }),
+  ];
+  if (rows.some((r) => r.mean_max_cos !== undefined)) {
+    panels.push(
+      linePanel(rows, "mean_max_cos", "mean max cosine to the true directions"),
+      linePanel(rows, "recovered", "share of directions with max cosine > 0.9", {
+        domain: [0, 1],
+      }),
+    );
+  }
+  const pairs = [];
+  for (let k = 0; k < panels.length; k += 2) pairs.push({ hconcat: panels.slice(k, k + 2) });
+  return {
+    title: specTitle(options),
+    vconcat: pairs,
+    resolve: { scale: { color: "shared" } },
+  } as unknown as Spec;
+}
+
+/** Share of dead latents over training, one line per instance. */
+export function saeDeadSpec(
+  rows: SaeMetricRow[],
+  options: { title: string; subtitle?: string },
+): Spec {
+  // With no dead latent at all the axis would collapse onto 0; show 0 … 5% instead.
+  const anyDead = rows.some((r) => r.dead_fraction > 0);
+  const panel = linePanel(
+    rows,
+    "dead_fraction",
+    "share of latents dead",
+    anyDead ? { zero: true } : { domain: [0, 0.05] },
+  );
+  return {
+    ...panel,
+    encoding: {
+      ...panel.encoding,
+      y: { ...panel.encoding.y, title: "share of latents dead", axis: { format: ".1%" } },
+    },
+    title: specTitle(options),
+    width: 460,
+    height: 200,
+  } as unknown as Spec;
+}
+
+/** One true direction's best match in one instance. */
+export interface SaeRecoveryRow {
+  model: string;
+  seed: number;
+  /** 1 for the best-matched direction, … (sorted descending within the instance). */
+  rank: number;
+  max_cos: number;
+}
+
+/**
+ * For every true direction, its largest cosine with a decoder column, sorted
+ * from best to worst: the curve's height is the match quality, and where it
+ * crosses the threshold is the number of directions recovered.
+ */
+export function saeRecoverySpec(
+  rows: SaeRecoveryRow[],
+  options: { title: string; subtitle?: string; threshold: number },
+): Spec {
+  return {
+    title: specTitle(options),
+    width: 460,
+    height: 220,
+    layer: [
+      {
+        data: { values: rows.filter((r) => Number.isFinite(r.max_cos)) },
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "rank", type: "quantitative", title: "true direction (sorted by its match)" },
+          y: {
+            field: "max_cos",
+            type: "quantitative",
+            title: "max cosine with a decoder column",
+            scale: { domain: [0, 1] },
+          },
+          color: { field: "model", type: "nominal", title: null, sort: null },
+          detail: { field: "seed", type: "nominal" },
+        },
+      },
+      {
+        data: { values: [{ y: options.threshold }] },
+        mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
+        encoding: { y: { field: "y", type: "quantitative" } },
+      },
+    ],
+  } as unknown as Spec;
+}
+
+/**
+ * Decoder columns as images (`columns` is `[count, width·height]`), each
+ * scaled by its own largest magnitude: red where the column adds ink, blue
+ * where it removes it.
+ */
+export function decoderImagesSpec(
+  columns: ArrayLike<number>,
+  options: {
+    count: number;
+    width: number;
+    height: number;
+    title: string;
+    subtitle?: string;
+    perRow?: number;
+  },
+): Spec {
+  const unit = imageGridUnit(columns, {
+    count: options.count,
+    width: options.width,
+    height: options.height,
+    columns: options.perRow ?? 8,
+    signed: true,
+    normalize: "each",
+    maxSide: 520,
+  });
+  return {
+    title: specTitle(options),
+    ...unit,
+    config: { view: { stroke: null } },
+  } as unknown as Spec;
+}
+
+/**
+ * A progress callback that redraws the training loss of every instance in
+ * place (Jupyter only). Losses include each model's own penalty terms, so
+ * compare a model with itself over time, not models with each other.
+ */
+export function saeLive(options: {
+  id: string;
+  /** Label of each instance, in run order. */
+  labels: string[];
+  /** Redraw at most every this many steps (and at the last step). */
+  every?: number;
+}) {
+  const rows: { step: number; loss: number; instance: string }[] = [];
+  const every = options.every ?? 200;
+  let shown = false;
+  let drawnAt = -Infinity;
+  return async (p: { step?: number; steps?: number; loss?: ArrayLike<number> }) => {
+    if (p.step === undefined || !p.loss) return;
+    for (let i = 0; i < p.loss.length; i++) {
+      const loss = p.loss[i];
+      if (Number.isFinite(loss) && loss > 0) {
+        rows.push({ step: p.step, loss, instance: options.labels[i] ?? `#${i}` });
+      }
+    }
+    if (p.step - drawnAt < every && p.step !== p.steps) return;
+    drawnAt = p.step;
+    const spec = {
+      title: `Training loss (with each model's penalties), step ${p.step}`,
+      width: 460,
+      height: 200,
+      data: { values: rows },
+      mark: { type: "line", strokeWidth: 1.2 },
+      encoding: {
+        x: { field: "step", type: "quantitative" },
+        y: { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss (log)" },
+        color: { field: "instance", type: "nominal", title: null, sort: null },
+      },
+    } as unknown as Spec;
+    await showFigure(spec, { id: options.id, update: shown });
+    shown = true;
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * Figures of the step-function autoencoder (seed 003): the encoder weights,
+ * the latent code against the step position with its best line, the
+ * reconstructions against their targets, the loss, the accumulated encoder
+ * gradient and the error per step position. Pure functions of rows.
+ *
+ * @module
+ */
+import type { Spec } from "../../core/plots/render.ts";
+import { showFigure } from "../../core/plots/display.ts";
+import { latentLinearity, latentLineRows } from "./analysis.ts";
+import { stepValue } from "./data.ts";
+import { type EncoderView, type StepAeConfig, stepAeOutputs } from "./model.ts";
+
+const WIDE = 460;
+
+/** w₁ by input index s (1-based). */
+export function encoderWeightsSpec(w1: ArrayLike<number>, options: { title: string }): Spec {
+  return {
+    title: options.title,
+    data: { values: Array.from(w1, (w, k) => ({ s: k + 1, w })) },
+    width: WIDE,
+    height: 180,
+    mark: { type: "line", point: { size: 8 }, strokeWidth: 1 },
+    encoding: {
+      x: { field: "s", type: "quantitative", title: "input index s" },
+      y: { field: "w", type: "quantitative", title: "w₁ₛ" },
+    },
+  } as Spec;
+}
+
+/** The latent code of every example against its step position, with the best line. */
+export function latentCodeSpec(
+  z: ArrayLike<number>,
+  fit: { slope: number; intercept: number; r2: number },
+  options: { title: string },
+): Spec {
+  const x = { field: "position", type: "quantitative", title: "step position p" };
+  return {
+    title: { text: options.title, subtitle: `best line: R² = ${fit.r2.toFixed(4)}` },
+    data: { values: latentLineRows(z, fit) },
+    width: WIDE,
+    height: 200,
+    layer: [
+      {
+        mark: { type: "line", color: "#999", strokeDash: [4, 3] },
+        encoding: { x, y: { field: "line", type: "quantitative" } },
+      },
+      {
+        mark: { type: "point", filled: true, size: 14, color: "#c4472b" },
+        encoding: { x, y: { field: "z", type: "quantitative", title: "latent code z" } },
+      },
+    ],
+  } as Spec;
+}
+
+/**
+ * Reconstructions against targets: a heatmap of y over (example, coordinate)
+ * next to the error y − x, and a few examples drawn as lines.
+ */
+export function reconstructionsSpec(
+  y: ArrayLike<number>,
+  options: { n: number; amplitude: number; title: string; lines?: number[] },
+): Spec {
+  const { n, amplitude } = options;
+  const cells = [];
+  for (let e = 0; e <= n; e++) {
+    for (let j = 0; j < n; j++) {
+      const v = y[e * n + j];
+      cells.push({
+        position: e + 1,
+        position2: e + 2,
+        j: j + 1,
+        j2: j + 2,
+        y: v,
+        error: v - stepValue(e, j, amplitude),
+      });
+    }
+  }
+  const heat = (field: string, title: string, scale: Record<string, unknown>) => ({
+    width: 220,
+    height: 220,
+    mark: { type: "rect" },
+    encoding: {
+      x: { field: "j", type: "quantitative", title: "coordinate j", scale: { domain: [1, n + 1] } },
+      x2: { field: "j2" },
+      y: {
+        field: "position",
+        type: "quantitative",
+        title: "example (step position p)",
+        scale: { domain: [1, n + 2], reverse: true },
+      },
+      y2: { field: "position2" },
+      color: { field, type: "quantitative", title, scale },
+    },
+  });
+  const limit = Math.max(1e-9, ...cells.map((c) => Math.abs(c.error)));
+  return {
+    title: options.title,
+    vconcat: [
+      {
+        data: { values: cells },
+        hconcat: [
+          heat("y", "y", { scheme: "viridis" }),
+          heat("error", "y − x", { scheme: "redblue", reverse: true, domain: [-limit, limit] }),
+        ],
+        resolve: { scale: { color: "independent" } },
+      },
+      reconstructionLinesUnit(y, options),
+    ],
+  } as unknown as Spec;
+}
+
+/** A few reconstructions drawn as lines against their targets (dashed); light enough for live updates. */
+export function reconstructionLinesSpec(
+  y: ArrayLike<number>,
+  options: { n: number; amplitude: number; title: string; lines?: number[] },
+): Spec {
+  return { title: options.title, ...reconstructionLinesUnit(y, options) } as unknown as Spec;
+}
+
+function reconstructionLinesUnit(
+  y: ArrayLike<number>,
+  options: { n: number; amplitude: number; lines?: number[] },
+) {
+  const { n, amplitude } = options;
+  const picks = options.lines ??
+    [1, Math.round(n / 4), Math.round(n / 2), Math.round((3 * n) / 4), n].map((p) =>
+      Math.min(p, n + 1)
+    );
+  const lines = picks.flatMap((p) =>
+    Array.from({ length: n }, (_, j) => ({
+      position: `p = ${p}`,
+      j: j + 1,
+      y: y[(p - 1) * n + j],
+      target: stepValue(p - 1, j, amplitude),
+    }))
+  );
+  return {
+    data: { values: lines },
+    width: WIDE,
+    height: 160,
+    layer: [
+      {
+        mark: { type: "line", strokeDash: [3, 2], strokeWidth: 1 },
+        encoding: {
+          x: { field: "j", type: "quantitative", title: "coordinate j" },
+          y: { field: "target", type: "quantitative" },
+          color: { field: "position", type: "nominal", title: "example", sort: null },
+        },
+      },
+      {
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "j", type: "quantitative" },
+          y: { field: "y", type: "quantitative", title: "y (dashed: target)" },
+          color: { field: "position", type: "nominal", sort: null },
+        },
+      },
+    ],
+  };
+}
+
+/** Loss over epochs on a log axis, one line per label. */
+export function stepLossSpec(
+  rows: { epoch: number; loss: number; label: string }[],
+  options: { title: string; threshold?: number },
+): Spec {
+  const layers: unknown[] = [{
+    data: { values: rows.filter((r) => r.loss > 0 && Number.isFinite(r.loss)) },
+    mark: { type: "line", strokeWidth: 1.5 },
+    encoding: {
+      x: { field: "epoch", type: "quantitative" },
+      y: { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss (log)" },
+      color: { field: "label", type: "nominal", title: null },
+    },
+  }];
+  if (options.threshold !== undefined) {
+    layers.push({
+      data: { values: [{ y: options.threshold }] },
+      mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
+      encoding: { y: { field: "y", type: "quantitative" } },
+    });
+  }
+  return { title: options.title, width: WIDE, height: 220, layer: layers } as Spec;
+}
+
+/** Accumulated ∂MSE/∂w₁ₛ over training, by input index s (seed 003, equations 4–7). */
+export function gradientBySSpec(gradW1: ArrayLike<number>, options: { title: string }): Spec {
+  return {
+    title: options.title,
+    data: { values: Array.from(gradW1, (g, k) => ({ s: k + 1, g })) },
+    width: WIDE,
+    height: 180,
+    mark: { type: "bar", color: "#4c78a8" },
+    encoding: {
+      x: {
+        field: "s",
+        type: "quantitative",
+        title: "input index s",
+        scale: { domain: [0, gradW1.length + 1], nice: false },
+      },
+      y: { field: "g", type: "quantitative", title: "Σ over epochs of ∂MSE/∂w₁ₛ" },
+    },
+  } as Spec;
+}
+
+/** Mean squared error of each example against its step position. */
+export function positionErrorSpec(
+  rows: { position: number; error: number; label: string }[],
+  options: { title: string },
+): Spec {
+  return {
+    title: options.title,
+    data: { values: rows },
+    width: WIDE,
+    height: 180,
+    mark: { type: "line", strokeWidth: 1.5 },
+    encoding: {
+      x: { field: "position", type: "quantitative", title: "step position p" },
+      y: { field: "error", type: "quantitative", title: "mean squared error of the example" },
+      color: { field: "label", type: "nominal", title: null },
+    },
+  } as Spec;
+}
+
+/** Final loss (log) and latent R² per remedy, as two bar charts side by side. */
+export function remediesSpec(
+  rows: {
+    remedy: string;
+    final_loss: number;
+    latent_r2: number;
+    epochs_to_threshold: number | null;
+  }[],
+  options: { title: string },
+): Spec {
+  const y = { field: "remedy", type: "nominal", sort: null, title: null };
+  return {
+    title: options.title,
+    data: { values: rows },
+    hconcat: [
+      {
+        width: 220,
+        height: { step: 18 },
+        // Points, not bars: a log axis has no zero for bars to start from.
+        mark: { type: "point", filled: true, size: 80, color: "#c4472b" },
+        encoding: {
+          y,
+          x: {
+            field: "final_loss",
+            type: "quantitative",
+            scale: { type: "log" },
+            title: "final loss (log)",
+          },
+        },
+      },
+      {
+        width: 220,
+        height: { step: 18 },
+        mark: { type: "bar", color: "#4c78a8" },
+        encoding: {
+          y: { ...y, axis: null },
+          x: {
+            field: "latent_r2",
+            type: "quantitative",
+            scale: { domain: [0, 1] },
+            title: "latent R²",
+          },
+        },
+      },
+    ],
+  } as unknown as Spec;
+}
+
+/**
+ * A progress callback that redraws four figures in place while a step
+ * autoencoder trains (Jupyter only): encoder weights, latent code with its
+ * line, reconstructions, and the loss so far. It needs progress events that
+ * carry the first instance's parameters (`step-ae` sends them).
+ */
+export function stepAeLive(options: {
+  model: Pick<StepAeConfig, "n" | "amplitude" | "hiddenRelu" | "outputRelu" | "outputBias">;
+  view: EncoderView;
+  id: string;
+  /** Redraw at most every this many epochs (default 2000) and at the last epoch. */
+  every?: number;
+}) {
+  const lossRows: { epoch: number; loss: number; label: string }[] = [];
+  const every = options.every ?? 2000;
+  let shown = false;
+  let drawnAt = -Infinity;
+  return async (
+    p: { step?: number; steps?: number; loss?: ArrayLike<number>; params?: Float64Array },
+  ) => {
+    if (p.step === undefined || !p.params || !p.loss) return;
+    lossRows.push({ epoch: p.step, loss: p.loss[0], label: "loss" });
+    if (p.step - drawnAt < every && p.step !== p.steps) return;
+    drawnAt = p.step;
+    const out = stepAeOutputs(options.model, p.params, options.view);
+    const n = options.model.n;
+    const title = `epoch ${p.step}`;
+    const figures: [string, Spec][] = [
+      [
+        "w1",
+        encoderWeightsSpec(p.params.subarray(0, n), { title: `Encoder weights w₁, ${title}` }),
+      ],
+      ["z", latentCodeSpec(out.z, latentLinearity(out.z), { title: `Latent code, ${title}` })],
+      [
+        "y",
+        reconstructionLinesSpec(out.y, {
+          n,
+          amplitude: options.model.amplitude,
+          title: `Reconstructions, ${title}`,
+        }),
+      ],
+      ["loss", stepLossSpec(lossRows, { title: "Loss so far" })],
+    ];
+    for (const [name, spec] of figures) {
+      await showFigure(spec, { id: `${options.id}-${name}`, update: shown });
+    }
+    shown = true;
+  };
+}

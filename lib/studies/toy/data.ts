@@ -1,0 +1,168 @@
+/**
+ * The toy autoencoder's data (seed 001, "Our Problem Set-Up"; Anthropic's
+ * "Toy Models of Superposition").
+ *
+ * - Batches are compressed sparse rows (CSR): the toy datasets are mostly
+ *   zeros (one-hot rows, or features that are off with probability S), so
+ *   kernels walk only the non-zero entries; {@link toDense} makes dense copies
+ *   for tfjs.
+ * - The identity dataset: one one-hot example per feature, so X = Iₙ and every
+ *   feature has exactly one example.
+ * - Synthetic sparse features: each entry is 0 with probability S and
+ *   otherwise uniform in (0, 1]; each example is then scaled to unit length
+ *   (an all-zero example stays zero).
+ * - Streams: every instance gets its own stream seeded from its instance seed,
+ *   so an instance trains on the same data whether it runs alone or in a sweep.
+ *
+ * @module
+ */
+import { deriveSeed, Rng } from "../../core/random.ts";
+
+/** `rows` examples of dimension `n`; row r's entries are `idx/val[start[r] .. start[r+1])`. */
+export interface CsrBatch {
+  rows: number;
+  n: number;
+  start: Int32Array;
+  idx: Int32Array;
+  val: Float64Array;
+}
+
+/** Builds a CSR batch from dense rows (zeros dropped). */
+export function fromDense(rows: ArrayLike<number>[], n: number): CsrBatch {
+  const start = new Int32Array(rows.length + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  rows.forEach((row, r) => {
+    if (row.length !== n) throw new RangeError(`row ${r} has ${row.length} entries, expected ${n}`);
+    for (let j = 0; j < n; j++) {
+      if (row[j] !== 0) {
+        idx.push(j);
+        val.push(row[j]);
+      }
+    }
+    start[r + 1] = idx.length;
+  });
+  return { rows: rows.length, n, start, idx: Int32Array.from(idx), val: Float64Array.from(val) };
+}
+
+/** Dense row-major copy `[rows, n]`. */
+export function toDense(batch: CsrBatch): Float64Array {
+  const out = new Float64Array(batch.rows * batch.n);
+  for (let r = 0; r < batch.rows; r++) {
+    for (let e = batch.start[r]; e < batch.start[r + 1]; e++) {
+      out[r * batch.n + batch.idx[e]] = batch.val[e];
+    }
+  }
+  return out;
+}
+
+/**
+ * The n one-hot examples e₁ … eₙ as a CSR batch, leaving out the examples of
+ * the features listed in `omit` (0-based), e.g. to fit the learnt features on
+ * their own examples only.
+ */
+export function identityBatch(n: number, omit: readonly number[] = []): CsrBatch {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be an integer >= 1, got ${n}`);
+  for (const f of omit) {
+    if (!Number.isInteger(f) || f < 0 || f >= n) {
+      throw new RangeError(`omitted feature must be an integer in [0, ${n - 1}], got ${f}`);
+    }
+  }
+  const kept = Array.from({ length: n }, (_, i) => i).filter((i) => !omit.includes(i));
+  if (kept.length === 0) throw new RangeError("identityBatch: every example was omitted");
+  const start = new Int32Array(kept.length + 1);
+  const idx = new Int32Array(kept.length);
+  kept.forEach((f, r) => {
+    start[r + 1] = r + 1;
+    idx[r] = f;
+  });
+  return { rows: kept.length, n, start, idx, val: new Float64Array(kept.length).fill(1) };
+}
+
+/** Draws `rows` sparse examples of dimension `n` with sparsity `sparsity` from `rng`. */
+export function sparseFeatureBatch(
+  rng: Rng,
+  options: { rows: number; n: number; sparsity: number; normalize?: boolean },
+): CsrBatch {
+  const { rows, n, sparsity } = options;
+  const normalize = options.normalize ?? true;
+  if (!(sparsity >= 0 && sparsity < 1)) {
+    throw new RangeError(`sparsity must be in [0, 1), got ${sparsity}`);
+  }
+  const start = new Int32Array(rows + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const first = idx.length;
+    let sq = 0;
+    for (let j = 0; j < n; j++) {
+      // One uniform decides on/off and a second gives the value, so the
+      // stream's use does not depend on the sparsity.
+      const on = rng.uniform() >= sparsity;
+      const v = rng.uniformOpenClosed();
+      if (on) {
+        idx.push(j);
+        val.push(v);
+        sq += v * v;
+      }
+    }
+    if (normalize && sq > 0) {
+      const inv = 1 / Math.sqrt(sq);
+      for (let e = first; e < val.length; e++) val[e] *= inv;
+    }
+    start[r + 1] = idx.length;
+  }
+  return { rows, n, start, idx: Int32Array.from(idx), val: Float64Array.from(val) };
+}
+
+/** The identity dataset (seed 001's setting). */
+export interface IdentityDataConfig {
+  kind: "identity";
+  /** Features (0-based) whose examples are left out of the data. */
+  omit?: number[];
+}
+
+/** Anthropic's sparse synthetic features. */
+export interface SparseDataConfig {
+  kind: "sparse";
+  /** Probability that an entry is zero. */
+  sparsity: number;
+  /** Size T of a fixed dataset drawn once per instance; 0 draws a fresh batch every step. */
+  examples: number;
+  /** Examples per step when `examples` is 0 (fresh batches). */
+  batchSize: number;
+}
+
+/** Data of the toy autoencoder. */
+export type ToyDataConfig = IdentityDataConfig | SparseDataConfig;
+
+/** Yields one instance's batch for each step, in order. */
+export interface ToyDataStream {
+  /** True when every call returns the same batch. */
+  readonly fixed: boolean;
+  next(): CsrBatch;
+}
+
+/** Per-feature loss weights `decay^i` (i = 0 … n−1); decay 1 weighs all features equally. */
+export function featureImportance(n: number, decay: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = decay ** i;
+  return out;
+}
+
+/** Opens the data stream of one instance. */
+export function openToyData(config: ToyDataConfig, n: number, instanceSeed: number): ToyDataStream {
+  if (config.kind === "identity") {
+    const batch = identityBatch(n, config.omit);
+    return { fixed: true, next: () => batch };
+  }
+  const rng = new Rng(deriveSeed(instanceSeed, "toy-data"));
+  if (config.examples > 0) {
+    const batch = sparseFeatureBatch(rng, { rows: config.examples, n, sparsity: config.sparsity });
+    return { fixed: true, next: () => batch };
+  }
+  return {
+    fixed: false,
+    next: () => sparseFeatureBatch(rng, { rows: config.batchSize, n, sparsity: config.sparsity }),
+  };
+}

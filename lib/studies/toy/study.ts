@@ -1,0 +1,32 @@
+/**
+ * The toy study's entry in the registry: its experiments in report order.
+ *
+ * @module
+ */
+import type { Study } from "../../core/experiment.ts";
+import { toyGeometry } from "./experiments/geometry.ts";
+import { toySeedSweep } from "./experiments/seed_sweep.ts";
+import { toyFailureSurvey } from "./experiments/failure_survey.ts";
+import { toyBiasOptimum } from "./experiments/bias_optimum.ts";
+import { toyTilt } from "./experiments/tilt.ts";
+import { toyFrozenOptimum } from "./experiments/frozen_optimum.ts";
+import { toyUpdateField } from "./experiments/update_field.ts";
+import { toyChaos } from "./experiments/chaos.ts";
+import { toyNoBias } from "./experiments/no_bias.ts";
+
+/** The toy ReLU autoencoder and its optimization failures: the experiments of `lib/studies/toy/`. */
+export const toyStudy: Study = {
+  id: "toy",
+  title: "The toy ReLU autoencoder and its optimization failures",
+  experiments: [
+    toyGeometry,
+    toySeedSweep,
+    toyFailureSurvey,
+    toyBiasOptimum,
+    toyTilt,
+    toyFrozenOptimum,
+    toyUpdateField,
+    toyChaos,
+    toyNoBias,
+  ],
+};
