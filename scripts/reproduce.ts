@@ -17,18 +17,19 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
   type AnyExperiment,
-  ConfigError,
-  type FieldSpec,
   type Profile,
   PROFILES,
   resolveConfig,
-  type Value,
 } from "../lib/core/experiment.ts";
+import { ConfigError, type FieldSpec, type Value } from "../lib/core/config.ts";
 import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
 import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
 import { writeExperiment } from "../lib/core/report/write.ts";
 import { TFJS_VERSION } from "../lib/core/tf.ts";
 import { CheckpointError, TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
+
+/** The experiments that checkpoint long runs, from their specs. */
+const RESUMABLE = EXPERIMENTS.filter((e) => e.checkpoints).map((e) => e.id);
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -42,7 +43,7 @@ Options:
   --out DIR       output directory (default: out)
   --backend B     tfjs backend for engine=tfjs: wasm (default) | cpu
   --workers N     threads for the fused engine: a number or auto (default)
-  --resume        continue long runs (step-ae, shallow-ae, sae, nmf) from OUT/.checkpoints
+  --resume        continue long runs (${RESUMABLE.join(", ")}) from OUT/.checkpoints
   --list          list experiments and their keys, then exit
   --help          this text`;
 
@@ -76,7 +77,8 @@ function listing(): string {
         JSON.stringify((e.defaults as Record<string, Value>)[k])
       }  ${spec.doc}`
     );
-    return `${e.id}: ${e.title}\n${keys.join("\n")}`;
+    const resumable = e.checkpoints ? " (checkpoints; takes --resume)" : "";
+    return `${e.id}: ${e.title}${resumable}\n${keys.join("\n")}`;
   }).join("\n\n");
 }
 

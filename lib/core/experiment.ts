@@ -11,6 +11,15 @@
  * @module
  */
 import type * as aqNs from "arquero";
+import {
+  ConfigError,
+  type ConfigOf,
+  defaultsOf,
+  type Fields,
+  type FieldSpec,
+  parseValue,
+  type Value,
+} from "./config.ts";
 import type { Spec } from "./plots/render.ts";
 import { FUSED_BACKEND } from "./train/fused.ts";
 
@@ -19,47 +28,17 @@ export const PROFILES = ["smoke", "quick", "full"] as const;
 /** One of {@link PROFILES}. */
 export type Profile = typeof PROFILES[number];
 
-/** A config value. */
-export type Value = number | string | boolean | null;
-
-/** How a config field is parsed and checked. */
-export type FieldSpec =
-  | { type: "int"; min?: number; max?: number; doc: string }
-  | {
-    type: "number";
-    min?: number;
-    /** When true, `min` itself is not allowed. */
-    exclusiveMin?: boolean;
-    max?: number;
-    /** Accept the word `default` for null (meaning "derived from other settings"). */
-    nullable?: boolean;
-    doc: string;
-  }
-  | { type: "enum"; values: readonly string[]; doc: string }
-  | { type: "bool"; doc: string }
-  /** Free text such as a folder path; the empty string means "not given". */
-  | { type: "string"; doc: string }
-  | {
-    /** A comma-separated list, kept as a string; items are numbers or from `values`. */
-    type: "list";
-    values?: readonly string[];
-    min?: number;
-    exclusiveMin?: boolean;
-    doc: string;
-  };
-
-/** A bad config value or flag: the message is one line, shown as-is. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 /** Progress of an experiment (`fraction` in [0, 1] over the whole experiment). */
 export interface ExperimentProgress {
+  /** Progress over the whole experiment, in [0, 1]. */
   fraction: number;
+  /** One line saying what runs and how far it is. */
   message: string;
   /** Current loss of every instance when the stage is a training run. */
   loss?: Float64Array;
+  /** Steps done of the current training run. */
   step?: number;
+  /** Steps of the current training run. */
   steps?: number;
   /** Current parameters of the first instance, when the experiment offers them (live figures). */
   params?: Float64Array;
@@ -67,7 +46,9 @@ export interface ExperimentProgress {
 
 /** How to run (never changes the numbers, except `engine`-like config fields). */
 export interface RunOptions {
+  /** Called as the experiment progresses (awaited). */
   onProgress?: (p: ExperimentProgress) => void | Promise<void>;
+  /** Stops the run; experiments that checkpoint save first. */
   signal?: AbortSignal;
   /** tfjs backend when an experiment uses tfjs. */
   backend?: "wasm" | "cpu";
@@ -93,10 +74,13 @@ export function runCheckpoint(
 
 /** Facts about how a result was computed, for `config.json`. */
 export interface RunMeta {
+  /** Which engine computed the result (`fused`, `tfjs`, `hybrid`, `analysis`, …). */
   engine: string;
   /** The compute backend (see ToyTrainResult.backend). */
   backend: string;
+  /** Worker threads used. */
   workers: number;
+  /** Wall time of the run. */
   elapsedMs: number;
 }
 
@@ -124,20 +108,68 @@ export interface Artefacts {
   notes: string[];
 }
 
-/** An experiment with config type `C` and result type `R`. */
-export interface Experiment<C extends Record<string, Value>, R> {
+/** The config overrides of each profile (`quick` is usually the defaults). */
+export type Profiles<F extends Fields> = Record<Profile, Partial<ConfigOf<F>>>;
+
+/** What an experiment file declares: fields once, profiles, checks, run and artefacts. */
+export interface ExperimentSpec<F extends Fields, R> {
+  /** The id `deno task reproduce --only` takes, and the output folder's name. */
   id: string;
+  /** The title of its report section. */
   title: string;
   /** One paragraph: what it shows and where it comes from. */
   description: string;
-  defaults: C;
-  fields: { [K in keyof C]: FieldSpec };
-  /** Overrides of the defaults per profile (`quick` is the defaults). */
-  profiles: Record<Profile, Partial<C>>;
+  /** Each config key once: type, range, default, doc. */
+  fields: F;
+  /** Overrides of the defaults per profile. */
+  profiles: Profiles<F>;
+  /** Whether long runs checkpoint to `RunOptions.checkpointDir` (and so take `--resume`). */
+  checkpoints?: boolean;
   /** Cross-field checks; throws ConfigError. */
-  validate?: (config: C) => void;
-  run: (config: C, options: RunOptions) => Promise<R & { meta: RunMeta }>;
-  artefacts: (result: R, config: C) => Artefacts;
+  validate?: (config: ConfigOf<F>) => void;
+  /** Computes the plain result. */
+  run: (config: ConfigOf<F>, options: RunOptions) => Promise<NoInfer<R> & { meta: RunMeta }>;
+  /** Turns the result into tables, figures, notes and a summary. */
+  artefacts: (result: NoInfer<R>, config: ConfigOf<F>) => Artefacts;
+}
+
+/** An experiment with fields `F` and result type `R`; `defaults` is derived from the fields. */
+export interface Experiment<F extends Fields, R> extends ExperimentSpec<F, R> {
+  /** The config when neither a profile nor the user sets a value. */
+  readonly defaults: ConfigOf<F>;
+}
+
+/**
+ * Makes an experiment from its spec, deriving `defaults` from the fields.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineExperiment, fusedMeta } from "./experiment.ts";
+ * import { int } from "./config.ts";
+ * const fields = { n: int({ default: 3, min: 1, doc: "how many squares" }) };
+ * const squares = defineExperiment<typeof fields, { squares: number[] }>({
+ *   id: "squares",
+ *   title: "Squares",
+ *   description: "The first n squares.",
+ *   fields,
+ *   profiles: { smoke: { n: 2 }, quick: {}, full: { n: 10 } },
+ *   run: (c) =>
+ *     Promise.resolve({
+ *       squares: Array.from({ length: c.n }, (_, i) => i * i),
+ *       meta: fusedMeta({ workers: 1, elapsedMs: 0 }),
+ *     }),
+ *   artefacts: (r) => ({ summary: { last: r.squares.at(-1) }, tables: {}, figures: {}, notes: [] }),
+ * });
+ * assert.equal(squares.defaults.n, 3);
+ * const result = await squares.run({ n: 4 }, {});
+ * assert.deepEqual(result.squares, [0, 1, 4, 9]);
+ * ```
+ */
+export function defineExperiment<F extends Fields, R>(
+  spec: ExperimentSpec<F, R>,
+): Experiment<F, R> {
+  return { ...spec, defaults: defaultsOf(spec.fields) };
 }
 
 /** Any experiment (for registries). */
@@ -148,101 +180,22 @@ export type AnyExperiment = Experiment<any, any>;
 export interface Study {
   /** The folder's name under `lib/studies/`. */
   id: string;
+  /** The study's title in the report. */
   title: string;
   /** Its experiments, in report order. */
   experiments: AnyExperiment[];
-}
-
-function describeAllowed(spec: FieldSpec): string {
-  switch (spec.type) {
-    case "int": {
-      const lo = spec.min !== undefined ? ` >= ${spec.min}` : "";
-      const hi = spec.max !== undefined ? `${lo ? " and" : ""} <= ${spec.max}` : "";
-      return `an integer${lo}${hi}`;
-    }
-    case "number": {
-      const lo = spec.min !== undefined ? ` ${spec.exclusiveMin ? ">" : ">="} ${spec.min}` : "";
-      const hi = spec.max !== undefined ? `${lo ? " and" : ""} <= ${spec.max}` : "";
-      return `a number${lo}${hi}${spec.nullable ? ' (or "default")' : ""}`;
-    }
-    case "enum":
-      return `one of ${spec.values.join("|")}`;
-    case "bool":
-      return "true or false";
-    case "string":
-      return "a string without line breaks";
-    case "list": {
-      if (spec.values) return `a comma-separated list of ${spec.values.join("|")}`;
-      const lo = spec.min !== undefined ? ` ${spec.exclusiveMin ? ">" : ">="} ${spec.min}` : "";
-      return `a comma-separated list of numbers${lo}`;
-    }
-  }
-}
-
-/** The items of a list value ("0.3,1,3" → ["0.3", "1", "3"]). */
-export function listItems(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-}
-
-/** Parses one `--set` value for `key` against its spec. */
-export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
-  const fail = (): never => {
-    throw new ConfigError(`${key}=${raw} is not allowed: ${key} must be ${describeAllowed(spec)}`);
-  };
-  switch (spec.type) {
-    case "int": {
-      if (!/^[+-]?\d+$/.test(raw.trim())) fail();
-      const v = Number(raw);
-      if (!Number.isSafeInteger(v)) fail();
-      if (spec.min !== undefined && v < spec.min) fail();
-      if (spec.max !== undefined && v > spec.max) fail();
-      return v;
-    }
-    case "number": {
-      if (spec.nullable && raw.trim() === "default") return null;
-      if (raw.trim() === "") fail();
-      const v = Number(raw);
-      if (!Number.isFinite(v)) fail();
-      if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();
-      if (spec.max !== undefined && v > spec.max) fail();
-      return v;
-    }
-    case "enum":
-      if (!spec.values.includes(raw)) fail();
-      return raw;
-    case "bool":
-      if (raw !== "true" && raw !== "false") fail();
-      return raw === "true";
-    case "string":
-      if (/[\r\n]/.test(raw)) fail();
-      return raw;
-    case "list": {
-      const items = listItems(raw);
-      if (items.length === 0) fail();
-      for (const item of items) {
-        if (spec.values) {
-          if (!spec.values.includes(item)) fail();
-          continue;
-        }
-        const v = Number(item);
-        if (!Number.isFinite(v)) fail();
-        if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();
-      }
-      return items.join(",");
-    }
-  }
 }
 
 /**
  * Resolves an experiment's config: defaults, then the profile's overrides,
  * then the user's `--set` pairs (later pairs win), then cross-field checks.
  */
-export function resolveConfig<C extends Record<string, Value>, R>(
-  experiment: Experiment<C, R>,
+export function resolveConfig<F extends Fields, R>(
+  experiment: Experiment<F, R>,
   profile: Profile,
   sets: [string, string][] = [],
-): C {
-  const config = { ...experiment.defaults, ...experiment.profiles[profile] } as C;
+): ConfigOf<F> {
+  const config = { ...experiment.defaults, ...experiment.profiles[profile] } as ConfigOf<F>;
   const fields = experiment.fields as Record<string, FieldSpec>;
   for (const [key, raw] of sets) {
     const spec = fields[key];
@@ -257,10 +210,10 @@ export function resolveConfig<C extends Record<string, Value>, R>(
 }
 
 /** Checks a config given as an object (e.g. from a notebook) the same way as `--set` values. */
-export function checkConfig<C extends Record<string, Value>, R>(
-  experiment: Experiment<C, R>,
-  config: C,
-): C {
+export function checkConfig<F extends Fields, R>(
+  experiment: Experiment<F, R>,
+  config: ConfigOf<F>,
+): ConfigOf<F> {
   const fields = experiment.fields as Record<string, FieldSpec>;
   for (const [key, value] of Object.entries(config)) {
     const spec = fields[key];
@@ -278,15 +231,22 @@ export function checkConfig<C extends Record<string, Value>, R>(
  *
  * @example
  * ```ts
- * import { configure, toySeedSweep } from "../mod.ts";
- * const config = configure(toySeedSweep, { seeds: 128, optimizer: "sgd", lr: 0.1 });
+ * import assert from "node:assert/strict";
+ * import { configure, toyTilt } from "../mod.ts";
+ * const config = configure(toyTilt, { n: 6 }, "smoke");
+ * assert.deepEqual(config, { n: 6, aMax: 0.4, points: 41 });
+ * assert.throws(() => configure(toyTilt, { points: 40 }), /points must be odd/);
  * ```
  */
-export function configure<C extends Record<string, Value>, R>(
-  experiment: Experiment<C, R>,
-  overrides: Partial<C> = {},
+export function configure<F extends Fields, R>(
+  experiment: Experiment<F, R>,
+  overrides: Partial<ConfigOf<F>> = {},
   profile: Profile = "quick",
-): C {
-  const config = { ...experiment.defaults, ...experiment.profiles[profile], ...overrides } as C;
+): ConfigOf<F> {
+  const config = {
+    ...experiment.defaults,
+    ...experiment.profiles[profile],
+    ...overrides,
+  } as ConfigOf<F>;
   return checkConfig(experiment, config);
 }

@@ -10,7 +10,9 @@
 
 /** Eigenvalues (descending) and unit eigenvectors of a symmetric matrix. */
 export interface Eigen {
+  /** Size of the matrix. */
   n: number;
+  /** Eigenvalues, in descending order. */
   values: Float64Array;
   /** Column k of the row-major `[n, n]` matrix is the eigenvector of values[k]. */
   vectors: Float64Array;

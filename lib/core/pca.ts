@@ -16,8 +16,11 @@ export { type Eigen, symmetricEigen };
 
 /** A fitted PCA. */
 export interface Pca {
+  /** Dimension of each sample. */
   dim: number;
+  /** Number of samples. */
   samples: number;
+  /** Mean of the samples `[dim]`. */
   mean: Float64Array;
   /** Eigenvalues of the covariance, descending (the variance along each component). */
   variances: Float64Array;

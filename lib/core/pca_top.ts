@@ -16,9 +16,13 @@ import { pca, symmetricEigen } from "./pca.ts";
 
 /** The k leading components of a PCA. */
 export interface PcaTop {
+  /** Dimension of each sample. */
   dim: number;
+  /** Number of samples. */
   samples: number;
+  /** Number of components kept. */
   k: number;
+  /** Mean of the samples `[dim]`. */
   mean: Float64Array;
   /** Variances along the components (covariance eigenvalues, dividing by N), descending. */
   variances: Float64Array;

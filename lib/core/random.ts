@@ -53,7 +53,9 @@ export function deriveSeed(seed: number, ...labels: (string | number)[]): number
 
 /** A generator's whole state (for checkpoints): sfc32's four words and a pending normal. */
 export interface RngState {
+  /** The xoshiro128** state words. */
   words: [number, number, number, number];
+  /** The second normal of the last Box–Muller pair, when one is pending. */
   spareNormal: number | null;
 }
 

@@ -11,12 +11,8 @@
  */
 import { initSae, saeLayout } from "../../lib/studies/sae/model.ts";
 import { optimizerDefaults } from "../../lib/core/optim/config.ts";
-import {
-  saeSuperpositionData,
-  type SaeTrainConfig,
-  variantConfig,
-} from "../../lib/studies/sae/train.ts";
-import type { SuperpositionConfig } from "../../lib/studies/sae/data.ts";
+import { type SaeTrainConfig, variantConfig } from "../../lib/studies/sae/train.ts";
+import { saeSuperpositionData, type SuperpositionConfig } from "../../lib/studies/sae/data.ts";
 
 // Small enough to replay in a test, long enough for latents to die (three
 // batches without firing) and for AuxK to act on them.

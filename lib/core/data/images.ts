@@ -10,8 +10,11 @@ import { deriveSeed, Rng } from "../random.ts";
 
 /** `count` grey images of `width × height`, pixels in [0, 1], row-major per image. */
 export interface Images {
+  /** Number of images. */
   count: number;
+  /** Width of each image in pixels. */
   width: number;
+  /** Height of each image in pixels. */
   height: number;
   /** `[count, width·height]`. */
   pixels: Float32Array;

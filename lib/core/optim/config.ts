@@ -16,6 +16,7 @@ export type OptimizerName = typeof OPTIMIZER_NAMES[number];
 
 /** Full optimizer settings. `lr` and `weightDecay` can also be given per instance at run time. */
 export interface OptimizerConfig {
+  /** Which update rule. */
   name: OptimizerName;
   /** Learning rate. */
   lr: number;

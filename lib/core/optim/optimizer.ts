@@ -45,7 +45,9 @@ function stateSlots(cfg: OptimizerConfig): boolean[] {
 
 /** Per-instance learning rates and weight decays, resolved from a config and optional overrides. */
 export interface PerInstanceHyper {
+  /** Learning rate of each instance. */
   lr: Float64Array;
+  /** Weight decay of each instance. */
   weightDecay: Float64Array;
 }
 
@@ -77,8 +79,11 @@ export function perInstanceHyper(
  * (`instances × perInstance` values).
  */
 export class ArrayOptimizer {
+  /** The shared settings (rule, betas, epsilon, …). */
   readonly config: OptimizerConfig;
+  /** Parameters per instance. */
   readonly perInstance: number;
+  /** Per-instance learning rates and weight decays. */
   readonly hyper: PerInstanceHyper;
   /** State buffers, same layout as the parameters (empty when unused). */
   readonly state: Float64Array[];
@@ -86,6 +91,7 @@ export class ArrayOptimizer {
   readonly steps: Uint32Array;
   readonly #rule: ArrayRule;
 
+  /** An optimizer for instances of `perInstance` parameters each, with per-instance `hyper`. */
   constructor(config: OptimizerConfig, perInstance: number, hyper: PerInstanceHyper) {
     this.config = config;
     this.perInstance = perInstance;
@@ -120,6 +126,7 @@ export class ArrayOptimizer {
  * All instances step together; instances marked inactive keep their values.
  */
 export class TensorOptimizer {
+  /** The shared settings (rule, betas, epsilon, …). */
   readonly config: OptimizerConfig;
   readonly #tf: typeof tfNs;
   readonly #vars: tfNs.Variable[];
@@ -129,6 +136,7 @@ export class TensorOptimizer {
   readonly #rule: TensorRule;
   #t = 0;
 
+  /** An optimizer over the given parameter tensors. */
   constructor(
     tf: typeof tfNs,
     config: OptimizerConfig,

@@ -14,7 +14,9 @@ import { type Spec, specTitle } from "./render.ts";
 export interface ImageGridOptions {
   /** Number of images in `images` (row-major, `[count, width·height]`). */
   count: number;
+  /** Width of each image in pixels. */
   width: number;
+  /** Height of each image in pixels. */
   height: number;
   /** Images per grid row (default: ⌈√count⌉). */
   columns?: number;
@@ -64,7 +66,7 @@ function colour(v: number, signed: boolean, out: Uint8Array, at: number): void {
  * of a rectangle per pixel keeps the SVG small (a 49-image MNIST grid drawn
  * as rectangles made a 10 MB SVG) and shows the pixels exactly.
  */
-export function imageGridUnit(images: ArrayLike<number>, options: ImageGridOptions) {
+export function imageGridUnit(images: ArrayLike<number>, options: ImageGridOptions): Spec {
   const { count, width, height } = options;
   if (!(count >= 1) || images.length < count * width * height) {
     throw new RangeError(
@@ -168,10 +170,15 @@ export function imageGridSpec(images: ArrayLike<number>, options: ImageGridOptio
 
 /** One titled panel of a composite image figure. */
 export interface ImagePanel {
+  /** Figure title. */
   title: string;
+  /** Pixels of the images, image after image. */
   images: ArrayLike<number>;
+  /** How many images to draw. */
   count: number;
+  /** Whether values are signed (diverging colours around 0). */
   signed?: boolean;
+  /** How each image is scaled to the colour range. */
   normalize?: ImageGridOptions["normalize"];
 }
 

@@ -10,9 +10,13 @@ import type { Spec } from "./render.ts";
 
 /** One row of a live loss plot. */
 export interface LossBandRow {
+  /** Training step. */
   step: number;
+  /** Median loss over the instances. */
   median: number;
+  /** Lower quantile of the loss. */
   lo: number;
+  /** Upper quantile of the loss. */
   hi: number;
 }
 
@@ -38,12 +42,20 @@ export function lossBandSpec(rows: LossBandRow[], options: { title: string }): S
   } as Spec;
 }
 
+/** A live loss figure: its rows so far and the progress callback that redraws it. */
+export interface LiveLossPlot {
+  /** The loss band at every progress event so far. */
+  rows: LossBandRow[];
+  /** Pass as an experiment's `onProgress`. */
+  onProgress(p: { step?: number; loss?: ArrayLike<number> }): Promise<void>;
+}
+
 /**
  * Returns a progress callback that keeps the loss band of every progress
  * event and redraws the figure under `id`. Works with any progress object
  * that carries `step` and `loss` (per instance); others are ignored.
  */
-export function liveLossPlot(options: { id: string; title: string }) {
+export function liveLossPlot(options: { id: string; title: string }): LiveLossPlot {
   const rows: LossBandRow[] = [];
   let shown = false;
   return {

@@ -17,7 +17,9 @@ export type Spec = TopLevelSpec;
 export const FONT = "DejaVu Sans";
 
 /** A spec's title: the text alone, or text and subtitle when there is one. */
-export function specTitle(o: { title: string; subtitle?: string }) {
+export function specTitle(
+  o: { title: string; subtitle?: string },
+): string | { text: string; subtitle: string } {
   return o.subtitle ? { text: o.title, subtitle: o.subtitle } : o.title;
 }
 
@@ -38,33 +40,43 @@ function loadResvg(): Promise<Uint8Array[]> {
 
 /** Warnings Vega-Lite raised while compiling a spec (kept, never printed). */
 export class CollectingLogger {
+  /** What vega logged, one line a message. */
   readonly messages: string[] = [];
   #level = 2;
+  /** The log level (vega's logger interface). */
   level(): number;
+  /** Sets the log level. */
   level(value: number): this;
   level(value?: number): number | this {
     if (value === undefined) return this.#level;
     this.#level = value;
     return this;
   }
+  /** Keeps an error message. */
   error(...args: readonly unknown[]): this {
     this.messages.push(`error: ${args.join(" ")}`);
     return this;
   }
+  /** Keeps a warning. */
   warn(...args: readonly unknown[]): this {
     this.messages.push(`warn: ${args.join(" ")}`);
     return this;
   }
+  /** Ignores info messages. */
   info(): this {
     return this;
   }
+  /** Ignores debug messages. */
   debug(): this {
     return this;
   }
 }
 
 /** Compiles a Vega-Lite spec to Vega; `logger` receives Vega-Lite's warnings. */
-export function compileSpec(spec: Spec, logger = new CollectingLogger()) {
+export function compileSpec(
+  spec: Spec,
+  logger: CollectingLogger = new CollectingLogger(),
+): object {
   const withFont = {
     ...spec,
     config: { font: FONT, ...(spec.config ?? {}) },
@@ -75,7 +87,10 @@ export function compileSpec(spec: Spec, logger = new CollectingLogger()) {
 /** Compiles a Vega-Lite spec and renders it to an SVG string. */
 export async function renderSvg(spec: Spec): Promise<string> {
   const compiled = compileSpec(spec);
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
+  const view = new vega.View(vega.parse(compiled as vega.Spec), {
+    renderer: "none",
+    logLevel: vega.Error,
+  });
   try {
     return await view.toSVG();
   } finally {

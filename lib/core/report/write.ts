@@ -13,13 +13,21 @@ import { replaceDirAtomic, toJson } from "./files.ts";
 
 /** What the report index needs to know about one experiment's directory. */
 export interface Manifest {
+  /** The experiment's id. */
   id: string;
+  /** The experiment's title. */
   title: string;
+  /** The experiment's description. */
   description: string;
+  /** The profile it ran with. */
   profile: string;
+  /** Notes shown above the figures. */
   notes: string[];
+  /** The figures written, in display order. */
   figures: { name: string; title: string }[];
+  /** The tables written. */
   tables: { name: string; rows: number; columns: string[] }[];
+  /** The summary (summary.json). */
   summary: Record<string, unknown>;
 }
 

@@ -29,12 +29,15 @@ export interface CheckpointOptions {
  * unreadable, or inconsistent. The CLI reports it in one line (exit 2).
  */
 export class CheckpointError extends RangeError {
+  /** The error's name. */
   override name = "CheckpointError";
 }
 
 /** A run that was stopped by its signal; its state is in the checkpoint folder, if it had one. */
 export class TrainingInterrupted extends Error {
+  /** The error's name. */
   override name = "TrainingInterrupted";
+  /** A run stopped at `where`, its state saved in `checkpointDir` (null: nothing saved). */
   constructor(readonly where: string, readonly checkpointDir: string | null) {
     super(
       checkpointDir

@@ -13,28 +13,39 @@
 
 /** A recorded series: `steps[k]` is the step of row k of `values` (`[rows, width]`). */
 export interface Series {
+  /** Values per row. */
   width: number;
+  /** The step of each row. */
   steps: number[];
+  /** The rows, `[steps.length, width]`. */
   values: Float32Array;
 }
 
 /** A recorder's complete state (plain data, for checkpoints). */
 export interface RecorderState {
+  /** Values per row. */
   width: number;
+  /** Rows kept at most. */
   capacity: number;
+  /** Steps between kept rows now. */
   stride: number;
+  /** The step of each kept row. */
   steps: number[];
+  /** The kept rows, `[capacity, width]`. */
   values: Float32Array;
 }
 
 /** Row recorder with a fixed capacity and a doubling stride. */
 export class StridedRecorder {
+  /** Values per row. */
   readonly width: number;
+  /** Rows kept at most. */
   readonly capacity: number;
   #stride: number;
   #steps: number[] = [];
   #buf: Float32Array;
 
+  /** A recorder of rows of `width` values, starting at every `stride` steps, keeping at most `capacity` rows. */
   constructor(width: number, options: { stride: number; capacity: number }) {
     const { stride, capacity } = options;
     if (!Number.isInteger(stride) || stride < 1) {

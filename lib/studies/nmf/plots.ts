@@ -2,7 +2,7 @@
  * Figures of the NMF study (Lee & Seung 1999): grids of images (NMF's basis
  * images next to PCA's components, reconstructions), the sparsity of bases
  * and encodings, and the objective over iterations. Pure functions of rows
- * and arrays; the image grids themselves are in images.ts.
+ * and arrays; the image grids themselves are lib/core/plots/images.ts's.
  *
  * @module
  */
@@ -10,12 +10,13 @@ import { type Spec, specTitle } from "../../core/plots/render.ts";
 
 /** One sparsity measurement. */
 export interface SparsityRow {
-  /** e.g. "NMF (frobenius)", "PCA". */
+  /** e.g. "NMF Frobenius", "PCA". */
   method: string;
   /** "basis images" or "encodings". */
   factor: string;
   /** "Hoyer sparsity" or "near-zero fraction". */
   measure: string;
+  /** The measure's value, in [0, 1]. */
   value: number;
 }
 
@@ -63,9 +64,13 @@ export function sparsitySpec(
 
 /** The objective after `iteration` updates of one run. */
 export interface ObjectiveRow {
+  /** The objective's label ("Frobenius", "KL"). */
   objective: string;
+  /** The start. */
   init: string;
+  /** Updates done. */
   iteration: number;
+  /** The objective after them. */
   value: number;
 }
 

@@ -1,17 +1,34 @@
 /**
- * How well a sparse autoencoder found the directions its data was made of
- * (see `data/superposition.ts`): for each true direction, the largest cosine
- * between it and any decoder column; their mean ("mean max cosine") and the
- * share above a threshold (0.9: "recovered").
+ * From trained sparse autoencoders to rows (seed 002; Gao et al. 2024,
+ * section 4 for the measures): how well each one found the directions its data
+ * was made of (see `data.ts`), and what its run ended with.
  *
- * The other measures of the study need the model's forward pass or its
- * training state and are taken by the trainer's evaluation
- * (`train/sae_train.ts`): L0 (mean active latents per held-out example),
+ * Recovery: for each true direction, the largest cosine between it and any
+ * decoder column; their mean ("mean max cosine") and the share above
+ * {@link RECOVERED_ABOVE} ("recovered"). The other measures need the model's
+ * forward pass or its training state and are taken by the trainer's
+ * evaluation (`train.ts`): L0 (mean active latents per held-out example),
  * normalised MSE (Σ‖x − x̂‖² / Σ‖x − x̄‖² on held-out examples) and the share
- * of dead latents.
+ * of dead latents. The functions below turn those results into the rows of
+ * the `sae` experiment's tables and figures.
  *
  * @module
  */
+import { mean } from "../../core/stats.ts";
+import { type SaeConfig, saeLayout } from "./model.ts";
+import type { SaeHistoryRow, SaeInstanceResult } from "./train.ts";
+
+/**
+ * Cosine above which a true direction counts as recovered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RECOVERED_ABOVE } from "./analysis.ts";
+ * assert.equal(RECOVERED_ABOVE, 0.9);
+ * ```
+ */
+export const RECOVERED_ABOVE = 0.9;
 
 /**
  * For each of the `count` true directions (rows of `truth`, `[count, dim]`),
@@ -24,13 +41,13 @@ export function maxCosines(
   shape: { latents: number; count: number; dim: number },
 ): Float64Array {
   const { latents, count, dim } = shape;
-  const dn = new Float64Array(latents);
+  const dn = new Float64Array(latents); // [latents]
   for (let j = 0; j < latents; j++) {
     let s = 0;
     for (let i = 0; i < dim; i++) s += decoder[j * dim + i] ** 2;
     dn[j] = Math.sqrt(s);
   }
-  const out = new Float64Array(count);
+  const out = new Float64Array(count); // [count]
   for (let f = 0; f < count; f++) {
     let tn = 0;
     for (let i = 0; i < dim; i++) tn += truth[f * dim + i] ** 2;
@@ -62,4 +79,230 @@ export function directionRecovery(
     if (maxCos[f] > threshold) above++;
   }
   return { meanMaxCos: sum / maxCos.length, recovered: above / maxCos.length };
+}
+
+/**
+ * Best cosine of every true direction (`directions`, `[count, dim]`) with the
+ * decoder columns of the instance at `offset` in `params`, and their summary.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeRecovery } from "./analysis.ts";
+ * import { initSae, SAE_DEFAULTS, saeLayout } from "./model.ts";
+ * const c = { ...SAE_DEFAULTS, dim: 3, latents: 4, k: 1 };
+ * const params = initSae(c, { seed: 0 });
+ * // The true directions are the decoder's first two columns: both are found.
+ * const L = saeLayout(c);
+ * const directions = params.slice(L.decoder, L.decoder + 2 * 3);
+ * const r = saeRecovery(c, params, directions);
+ * assert.equal(r.recovered, 1);
+ * assert.equal(r.maxCos.length, 2);
+ * ```
+ */
+export function saeRecovery(
+  config: Pick<SaeConfig, "dim" | "latents">,
+  params: Float64Array,
+  directions: Float64Array,
+  offset = 0,
+): { maxCos: Float64Array; meanMaxCos: number; recovered: number } {
+  const L = saeLayout(config);
+  const start = offset + L.decoder;
+  const maxCos = maxCosines(
+    params.subarray(start, start + config.latents * config.dim),
+    directions,
+    { latents: config.latents, count: directions.length / config.dim, dim: config.dim },
+  );
+  return { maxCos, ...directionRecovery(maxCos, RECOVERED_ABOVE) };
+}
+
+/** One evaluation point of one instance (a model at one seed). */
+export interface SaeMetricRow {
+  step: number;
+  model: string;
+  seed: number;
+  eval_nmse: number;
+  eval_l0: number;
+  dead_fraction: number;
+  mean_max_cos?: number;
+  recovered?: number;
+}
+
+/** One true direction's best match in one instance. */
+export interface SaeRecoveryRow {
+  model: string;
+  seed: number;
+  /** 1 for the best-matched direction, … (sorted descending within the instance). */
+  rank: number;
+  max_cos: number;
+}
+
+/** How an instance ended (NaN, or null for `diverged_at`, where it diverged). */
+export interface SaeEnd {
+  eval_nmse: number;
+  eval_l0: number;
+  dead_fraction: number;
+  /** Largest finite share of dead latents over training. */
+  max_dead_fraction: number;
+  /** Step at which the instance diverged, or null. */
+  diverged_at: number | null;
+}
+
+/** One instance of part 1 at the end (a row of `runs.csv`). */
+export interface SaeRunRow {
+  model: string;
+  seed: number;
+  l1: number;
+  aux_coef: number;
+  eval_nmse: number;
+  eval_l0: number;
+  mean_max_cos: number;
+  recovered: number;
+  dead_fraction: number;
+  max_dead_fraction: number;
+  final_loss: number;
+  diverged_at: number | null;
+}
+
+/** A run row with the best cosine of every true direction (for the recovery curves). */
+export type SaeRun = SaeRunRow & { maxCos: Float64Array };
+
+/** One model of part 1, averaged over its seeds (a row of `models.csv`). */
+export interface SaeModelRow {
+  model: string;
+  seeds: number;
+  recovered: number;
+  mean_max_cos: number;
+  eval_nmse: number;
+  eval_l0: number;
+  dead_fraction: number;
+  max_dead_fraction: number;
+  /** How many of its seeds diverged. */
+  diverged: number;
+}
+
+/** One MNIST latent, by how often it fires on held-out digits (a row of `mnist_latents.csv`). */
+export interface SaeLatentRow {
+  /** 1 for the most used latent. */
+  rank: number;
+  latent: number;
+  /** Share of held-out examples on which it fires. */
+  frequency: number;
+  dead: boolean;
+}
+
+/** The held-out metrics of an instance's history as figure rows (`seed` = instance mod `seeds`). */
+export function saeMetricRows(history: SaeHistoryRow[], seeds: number): SaeMetricRow[] {
+  return history.map((h) => ({
+    step: h.step,
+    model: h.label,
+    seed: h.instance % seeds,
+    eval_nmse: h.eval_nmse,
+    eval_l0: h.eval_l0,
+    dead_fraction: h.dead_fraction,
+    ...(typeof h.mean_max_cos === "number" ? { mean_max_cos: h.mean_max_cos } : {}),
+    ...(typeof h.recovered === "number" ? { recovered: h.recovered } : {}),
+  }));
+}
+
+/** The last evaluation of an instance, masked where it diverged. */
+export function saeEnd(res: SaeInstanceResult): SaeEnd {
+  const last = res.history[res.history.length - 1];
+  const diverged = res.divergedAt >= 0;
+  return {
+    eval_nmse: diverged ? NaN : last.eval_nmse,
+    eval_l0: diverged ? NaN : last.eval_l0,
+    dead_fraction: diverged ? NaN : last.dead_fraction,
+    max_dead_fraction: Math.max(
+      ...res.history.map((h) => h.dead_fraction).filter(Number.isFinite),
+    ),
+    diverged_at: diverged ? res.divergedAt : null,
+  };
+}
+
+/** Part 1's instances at the end, measured against the true directions (`[count, dim]`). */
+export function saeRuns(
+  results: SaeInstanceResult[],
+  options: { directions: Float64Array; seeds: number },
+): SaeRun[] {
+  return results.map((res, i) => {
+    const end = saeEnd(res);
+    const rec = saeRecovery(res.config, res.params, options.directions);
+    const diverged = end.diverged_at !== null;
+    return {
+      model: res.label,
+      seed: i % options.seeds,
+      l1: res.variant.l1,
+      aux_coef: res.variant.auxCoef,
+      eval_nmse: end.eval_nmse,
+      eval_l0: end.eval_l0,
+      mean_max_cos: diverged ? NaN : rec.meanMaxCos,
+      recovered: diverged ? NaN : rec.recovered,
+      dead_fraction: end.dead_fraction,
+      max_dead_fraction: end.max_dead_fraction,
+      final_loss: res.finalLoss,
+      diverged_at: end.diverged_at,
+      maxCos: rec.maxCos,
+    };
+  });
+}
+
+/** The models of `runs` in first-seen order, each averaged over its seeds. */
+export function saeModelRows(runs: SaeRunRow[]): SaeModelRow[] {
+  const labels = [...new Set(runs.map((x) => x.model))];
+  return labels.map((model) => {
+    const mine = runs.filter((x) => x.model === model);
+    const avg = (f: (x: SaeRunRow) => number) => mean(mine.map(f));
+    return {
+      model,
+      seeds: mine.length,
+      recovered: avg((x) => x.recovered),
+      mean_max_cos: avg((x) => x.mean_max_cos),
+      eval_nmse: avg((x) => x.eval_nmse),
+      eval_l0: avg((x) => x.eval_l0),
+      dead_fraction: avg((x) => x.dead_fraction),
+      max_dead_fraction: avg((x) => x.max_dead_fraction),
+      diverged: mine.filter((x) => x.diverged_at !== null).length,
+    };
+  });
+}
+
+/** Every run's max cosines, sorted from best to worst and ranked from 1. */
+export function saeRecoveryRows(runs: SaeRun[]): SaeRecoveryRow[] {
+  return runs.flatMap((x) =>
+    Array.from(x.maxCos).sort((a, b) => b - a).map((max_cos, k) => ({
+      model: x.model,
+      seed: x.seed,
+      rank: k + 1,
+      max_cos,
+    }))
+  );
+}
+
+/**
+ * An instance's latents from most to least used on held-out data (ties by
+ * index); `dead` when its counter is at `deadAfter` or more.
+ */
+export function saeLatentRows(res: SaeInstanceResult, deadAfter: number): SaeLatentRow[] {
+  const n = res.config.latents;
+  const order = Array.from({ length: n }, (_, j) => j).sort((a, b) =>
+    res.evalFrequency[b] - res.evalFrequency[a] || a - b
+  );
+  return order.map((j, rank) => ({
+    rank: rank + 1,
+    latent: j,
+    frequency: res.evalFrequency[j],
+    dead: res.since[j] >= deadAfter,
+  }));
+}
+
+/** The decoder columns of `latents`, in that order: `[latents.length, dim]`. */
+export function saeDecoderColumns(res: SaeInstanceResult, latents: number[]): Float64Array {
+  const { dim } = res.config;
+  const L = saeLayout(res.config);
+  const columns = new Float64Array(latents.length * dim); // [count, dim]
+  latents.forEach((j, q) => {
+    columns.set(res.params.subarray(L.decoder + j * dim, L.decoder + (j + 1) * dim), q * dim);
+  });
+  return columns;
 }

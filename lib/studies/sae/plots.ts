@@ -8,20 +8,9 @@
 import { showFigure } from "../../core/plots/display.ts";
 import { imageGridUnit } from "../../core/plots/images.ts";
 import { type Spec, specTitle } from "../../core/plots/render.ts";
+import type { SaeMetricRow, SaeRecoveryRow } from "./analysis.ts";
 
 const PANEL = { width: 260, height: 150 };
-
-/** One evaluation point of one instance (a model at one seed). */
-export interface SaeMetricRow {
-  step: number;
-  model: string;
-  seed: number;
-  eval_nmse: number;
-  eval_l0: number;
-  dead_fraction: number;
-  mean_max_cos?: number;
-  recovered?: number;
-}
 
 function finite(rows: SaeMetricRow[], field: keyof SaeMetricRow, positive = false) {
   return rows.filter((r) => {
@@ -111,15 +100,6 @@ export function saeDeadSpec(
   } as unknown as Spec;
 }
 
-/** One true direction's best match in one instance. */
-export interface SaeRecoveryRow {
-  model: string;
-  seed: number;
-  /** 1 for the best-matched direction, … (sorted descending within the instance). */
-  rank: number;
-  max_cos: number;
-}
-
 /**
  * For every true direction, its largest cosine with a decoder column, sorted
  * from best to worst: the curve's height is the match quality, and where it
@@ -194,6 +174,16 @@ export function decoderImagesSpec(
  * A progress callback that redraws the training loss of every instance in
  * place (Jupyter only). Losses include each model's own penalty terms, so
  * compare a model with itself over time, not models with each other.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeLive } from "./plots.ts";
+ * const live = saeLive({ id: "sae-demo", labels: ["top-k", "ReLU + L1"], every: 10 });
+ * // Outside Jupyter it collects the losses and draws nothing.
+ * await live({ step: 10, steps: 20, loss: [0.5, 0.7] });
+ * assert.equal(typeof live, "function");
+ * ```
  */
 export function saeLive(options: {
   id: string;
@@ -201,7 +191,7 @@ export function saeLive(options: {
   labels: string[];
   /** Redraw at most every this many steps (and at the last step). */
   every?: number;
-}) {
+}): (p: { step?: number; steps?: number; loss?: ArrayLike<number> }) => Promise<void> {
   const rows: { step: number; loss: number; instance: string }[] = [];
   const every = options.every ?? 200;
   let shown = false;

@@ -1,234 +1,227 @@
 /**
- * Training sparse autoencoders (see `models/sae.ts`): several variants (top-k
- * with or without AuxK, ReLU with an L1 penalty at several weights, …) train
- * as instances of one run on the same stream of batches, with Adam following
- * PyTorch's rule (`optim/`), the decoder kept at unit column norm, dead-latent
- * counters, periodic evaluation on a held-out set, and divergence handling.
+ * Training sparse autoencoders (seed 002; the model in `model.ts`, its fused
+ * kernel in `kernel.ts`, the data streams in `data.ts`): several variants
+ * (top-k with or without AuxK, ReLU with an L1 penalty at several weights, …)
+ * train as instances of one run on the same stream of batches, with Adam
+ * following PyTorch's rule (`optim/`), the decoder kept at unit column norm,
+ * dead-latent counters, and an evaluation on a held-out set every `evalEvery`
+ * steps and before the first.
  *
  * One step, for every instance: pre-activations (one tfjs matmul for all
  * instances with the `hybrid` engine, plain loops with `js`), the fused
  * sparse kernel for loss and gradient, the decoder gradient's projection,
  * the Adam step, and the decoder's renormalisation. An instance whose batch
- * loss is not finite or exceeds `divergeAbove` is marked diverged (its final
- * loss is NaN) and stops; the others carry on.
+ * loss diverges (`isDiverged` against the config's `divergeAbove`) is marked
+ * diverged (its final loss is NaN) and frozen; the others carry on.
  *
- * The data sources here turn the lab's datasets into seeded batch streams:
- * batch `step` is a function of the seed and the step alone, so every
- * instance sees the same examples and a rerun sees them again.
- *
- * With `checkpoint`, the run's state (parameters, Adam's moments, dead-latent
- * counters, history) is saved every `every` steps, at the end and when the
- * signal stops it; `resume` continues from there, bit-identical to a run that
- * was never stopped, because batches depend on the step alone.
+ * The core loop (`core/train/loop.ts`) runs the steps: progress, abort and
+ * checkpoints are its business. Everything a run changes sits in one
+ * {@link SaeRunState}, which the loop saves and restores whole; what stays
+ * fixed (scratch buffers, the optimizer's rule, the hybrid engine's float32
+ * copy of the encoders) lives in an {@link SaeRun} that is pointed at the
+ * state again after a resume. Batches depend on the step alone, so a resumed
+ * run ends bit-identical to one never stopped.
  *
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
-import type { Images } from "../../core/data/images.ts";
-import { type SuperpositionConfig, superpositionSample, SuperpositionStream } from "./data.ts";
+import type { SaeData } from "./data.ts";
 import {
   type AuxNorm,
   initSae,
-  normalizeDecoder,
-  type PreView,
-  projectDecoderGrad,
   type SaeActivation,
   type SaeConfig,
   saeLayout,
-  saeLossGrad,
-  saePreActivations,
-  saeScratch,
-  TfPreActivations,
   validateSae,
 } from "./model.ts";
+import {
+  normalizeDecoder,
+  type PreView,
+  projectDecoderGrad,
+  saeLossGrad,
+  saePreActivations,
+  type SaeScratch,
+  saeScratch,
+  type SaeStats,
+  TfPreActivations,
+} from "./kernel.ts";
 import { type OptimizerConfig, validateOptimizer } from "../../core/optim/config.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts";
-import { deriveSeed, Rng } from "../../core/random.ts";
 import { assertInteger } from "../../core/validate.ts";
-import {
-  type CheckpointOptions,
-  fingerprint,
-  loadCheckpoint,
-  saveCheckpoint,
-  TrainingInterrupted,
-} from "../../core/train/checkpoint.ts";
-
-/** A seeded stream of training batches and a held-out evaluation set. */
-export interface SaeData {
-  /** What the data is, for tables. */
-  name: string;
-  dim: number;
-  /** Writes training batch `step` (`rows` examples, `[rows, dim]`) into `out`. */
-  batch(step: number, rows: number, out: Float64Array): void;
-  /** V: mean over training examples of ‖x − mean‖² (normalises the loss). */
-  variance: number;
-  /** Mean of the training examples (b_pre starts here). */
-  mean: Float64Array;
-  /** `[evalRows, dim]`, never a training example. */
-  evalX: Float64Array;
-  evalRows: number;
-  /** Σ‖x − x̄‖² over the evaluation set (the denominator of its normalised MSE). */
-  evalDeviation: number;
-}
-
-function meanAndDeviation(x: Float64Array, rows: number, dim: number) {
-  const mean = new Float64Array(dim);
-  for (let b = 0; b < rows; b++) for (let i = 0; i < dim; i++) mean[i] += x[b * dim + i];
-  for (let i = 0; i < dim; i++) mean[i] /= rows;
-  let deviation = 0;
-  for (let b = 0; b < rows; b++) {
-    for (let i = 0; i < dim; i++) deviation += (x[b * dim + i] - mean[i]) ** 2;
-  }
-  return { mean, deviation };
-}
+import { type CheckpointOptions, fingerprint } from "../../core/train/checkpoint.ts";
+import { isDiverged, runLoop } from "../../core/train/loop.ts";
 
 /**
- * Superposition data (see `data/superposition.ts`) as an SAE stream. The
- * variance and mean come from `statsRows` examples of their own seed.
+ * One instance of a run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeVariant } from "./train.ts";
+ * const baseline: SaeVariant = { label: "ReLU + L1", activation: "relu", k: 4, auxCoef: 0, l1: 0.3, seed: 0 };
+ * assert.equal(baseline.activation, "relu");
+ * ```
  */
-export function saeSuperpositionData(
-  config: SuperpositionConfig,
-  options: { evalRows: number; statsRows?: number },
-): SaeData & { directions: Float64Array; features: number } {
-  const stream = new SuperpositionStream(config);
-  const statsRows = options.statsRows ?? 8192;
-  // The same directions, examples from a seed of their own.
-  const rng = new Rng(deriveSeed(config.seed, "superposition-stats"));
-  const sample = superpositionSample(config, stream.directions, rng, statsRows).x;
-  const { mean, deviation } = meanAndDeviation(sample, statsRows, config.dim);
-  const ev = stream.evalSet(options.evalRows);
-  return {
-    name: `superposition (d=${config.dim}, ${config.features} directions, ${config.active} active)`,
-    dim: config.dim,
-    batch: (step, rows, out) => void stream.batch(step, rows, out),
-    variance: deviation / statsRows,
-    mean,
-    evalX: ev.x,
-    evalRows: options.evalRows,
-    evalDeviation: meanAndDeviation(ev.x, options.evalRows, config.dim).deviation,
-    directions: stream.directions,
-    features: config.features,
-  };
-}
-
-/**
- * Images as an SAE stream: the first `trainRows` images train (reshuffled
- * every epoch with a seeded permutation), the next `evalRows` are held out.
- */
-export function saeImageData(
-  images: Images,
-  options: { trainRows: number; evalRows: number; seed: number },
-): SaeData {
-  const dim = images.width * images.height;
-  const { trainRows, evalRows, seed } = options;
-  if (!Number.isInteger(trainRows) || trainRows < 1 || trainRows + evalRows > images.count) {
-    throw new RangeError(
-      `trainRows + evalRows must be <= ${images.count} images, got ${trainRows} + ${evalRows}`,
-    );
-  }
-  const train = Float64Array.from(images.pixels.subarray(0, trainRows * dim));
-  const evalX = Float64Array.from(
-    images.pixels.subarray(trainRows * dim, (trainRows + evalRows) * dim),
-  );
-  const { mean, deviation } = meanAndDeviation(train, trainRows, dim);
-  const perms = new Map<number, Int32Array>();
-  const permutation = (epoch: number): Int32Array => {
-    let p = perms.get(epoch);
-    if (!p) {
-      p = Int32Array.from({ length: trainRows }, (_, k) => k);
-      const rng = new Rng(deriveSeed(seed, "image-epoch", epoch));
-      for (let k = trainRows - 1; k > 0; k--) {
-        const j = Math.floor(rng.uniform() * (k + 1));
-        const t = p[k];
-        p[k] = p[j];
-        p[j] = t;
-      }
-      if (perms.size > 2) perms.delete(Math.min(...perms.keys()));
-      perms.set(epoch, p);
-    }
-    return p;
-  };
-  return {
-    name: `${images.source} (${trainRows} training images, ${evalRows} held out)`,
-    dim,
-    batch(step, rows, out) {
-      for (let r = 0; r < rows; r++) {
-        const q = step * rows + r;
-        const src = permutation(Math.floor(q / trainRows))[q % trainRows];
-        out.set(train.subarray(src * dim, (src + 1) * dim), r * dim);
-      }
-    },
-    variance: deviation / trainRows,
-    mean,
-    evalX,
-    evalRows,
-    evalDeviation: meanAndDeviation(evalX, evalRows, dim).deviation,
-  };
-}
-
-/** One instance of a run. */
 export interface SaeVariant {
   /** Name of the model (several instances may share it, e.g. one per seed). */
   label: string;
+  /** Top-k then ReLU, or plain ReLU. */
   activation: SaeActivation;
+  /** Latents kept per example (top-k). */
   k: number;
+  /** Weight of the AuxK loss (0: off). */
   auxCoef: number;
+  /** Weight of the L1 penalty (ReLU). */
   l1: number;
   /** Seed of the initialisation. */
   seed: number;
 }
 
-/** How pre-activations are computed: one tfjs matmul for all instances, or plain loops. */
+/**
+ * How pre-activations are computed: one tfjs matmul for all instances, or plain loops.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SAE_ENGINES } from "./train.ts";
+ * assert.deepEqual([...SAE_ENGINES], ["hybrid", "js"]);
+ * ```
+ */
 export const SAE_ENGINES = ["hybrid", "js"] as const;
-/** One of {@link SAE_ENGINES}. */
+
+/**
+ * One of {@link SAE_ENGINES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeEngine } from "./train.ts";
+ * const engine: SaeEngine = "js"; // no tfjs needed
+ * assert.equal(engine, "js");
+ * ```
+ */
 export type SaeEngine = typeof SAE_ENGINES[number];
 
-/** A training run. */
+/**
+ * A training run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeTrainConfig } from "./train.ts";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * const config: SaeTrainConfig = {
+ *   model: { dim: 4, latents: 6, deadAfter: 100, auxNorm: "residual" },
+ *   variants: [{ label: "top-k", activation: "topk", k: 1, auxCoef: 1 / 32, l1: 0, seed: 0 }],
+ *   steps: 5,
+ *   batch: 8,
+ *   optimizer: optimizerDefaults("adam", 1e-2),
+ *   evalEvery: 5,
+ *   divergeAbove: 1e6,
+ *   engine: "js",
+ * };
+ * assert.equal(config.optimizer.name, "adam");
+ * ```
+ */
 export interface SaeTrainConfig {
+  /** What every variant shares. */
   model: { dim: number; latents: number; deadAfter: number; auxNorm: AuxNorm };
+  /** The instances, trained side by side. */
   variants: SaeVariant[];
+  /** Training steps. */
   steps: number;
   /** Examples per batch. */
   batch: number;
+  /** The optimizer of every instance (Adam in the study). */
   optimizer: OptimizerConfig;
   /** Evaluate (and record a history row) every this many steps and at the end. */
   evalEvery: number;
   /** A batch loss above this (or not finite) marks an instance diverged. */
   divergeAbove: number;
+  /** How pre-activations are computed. */
   engine: SaeEngine;
 }
 
-/** One history row (an evaluation point of one instance). */
+/**
+ * One history row (an evaluation point of one instance).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeHistoryRow } from "./train.ts";
+ * const row: SaeHistoryRow = {
+ *   step: 0, instance: 0, label: "top-k", seed: 0, loss: 1, recon: 1, aux: 0, l1: 2, train_l0: 2,
+ *   dead_fraction: 0, eval_nmse: 1, eval_l0: 2, recovered: 0.1,
+ * };
+ * assert.equal(row.recovered, 0.1); // an extra measure from `options.metrics`
+ * ```
+ */
 export interface SaeHistoryRow {
+  /** Step of the evaluation (0: before training). */
   step: number;
   /** Index of the instance in the run. */
   instance: number;
+  /** The instance's variant label. */
   label: string;
   /** The instance's initialisation seed. */
   seed: number;
-  /** Training losses, averaged over the steps since the previous row. */
+  /** Training losses, averaged over the steps since the previous row: L. */
   loss: number;
+  /** L_rec (averaged likewise). */
   recon: number;
+  /** L_aux before its coefficient (averaged likewise). */
   aux: number;
+  /** L_l1 before its coefficient (averaged likewise). */
   l1: number;
+  /** Mean active latents per training example (averaged likewise). */
   train_l0: number;
   /** Share of latents dead (counters at this step). */
   dead_fraction: number;
-  /** Held-out normalised MSE and L0. */
+  /** Held-out normalised MSE. */
   eval_nmse: number;
+  /** Held-out L0: mean active latents per example. */
   eval_l0: number;
   /** Extra measures from `options.metrics` (e.g. recovery of true directions). */
   [metric: string]: number | string;
 }
 
-/** What one instance ends with. */
+/**
+ * What one instance ends with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type SaeInstanceResult, trainSae } from "./train.ts";
+ * import { saeSuperpositionData } from "./data.ts";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * const data = saeSuperpositionData({ dim: 4, features: 6, active: 1, seed: 0 }, { evalRows: 16 });
+ * const run = await trainSae({
+ *   model: { dim: 4, latents: 6, deadAfter: 100, auxNorm: "residual" },
+ *   variants: [{ label: "top-k", activation: "topk", k: 1, auxCoef: 0, l1: 0, seed: 0 }],
+ *   steps: 2,
+ *   batch: 8,
+ *   optimizer: optimizerDefaults("adam", 1e-2),
+ *   evalEvery: 2,
+ *   divergeAbove: 1e6,
+ *   engine: "js",
+ * }, data);
+ * const res: SaeInstanceResult = run.results[0];
+ * assert.equal(res.divergedAt, -1);
+ * assert.equal(res.params.length, 2 * 6 * 4 + 6 + 4);
+ * ```
+ */
 export interface SaeInstanceResult {
+  /** The variant's label. */
   label: string;
+  /** The variant it trained. */
   variant: SaeVariant;
+  /** Its model config. */
   config: SaeConfig;
+  /** Final parameters (layout of `saeLayout`). */
   params: Float64Array;
   /** Examples since each latent last fired. */
   since: Float64Array;
+  /** Its history rows, in step order. */
   history: SaeHistoryRow[];
   /** Last batch loss (NaN when diverged). */
   finalLoss: number;
@@ -238,35 +231,78 @@ export interface SaeInstanceResult {
   evalFrequency: Float64Array;
 }
 
-/** What a run returns. */
+/**
+ * What a run returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeTrainResult } from "./train.ts";
+ * const empty: SaeTrainResult = { results: [], trainMs: 10, msPerStep: 1, evalMs: 2 };
+ * assert.equal(empty.trainMs / empty.msPerStep, 10); // steps
+ * ```
+ */
 export interface SaeTrainResult {
+  /** One per variant, in order. */
   results: SaeInstanceResult[];
-  /** Wall time of the training steps alone (all instances), and per step. */
+  /** Wall time of the training steps alone (all instances). */
   trainMs: number;
+  /** The same per step. */
   msPerStep: number;
   /** Wall time of the evaluations. */
   evalMs: number;
 }
 
-/** Progress of a run. */
+/**
+ * Progress of a run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeTrainProgress } from "./train.ts";
+ * const p: SaeTrainProgress = {
+ *   step: 50, steps: 200, loss: Float64Array.from([0.4]), history: [], elapsedMs: 500, etaMs: 1500,
+ * };
+ * assert.equal(p.step / p.steps, 0.25);
+ * ```
+ */
 export interface SaeTrainProgress {
+  /** The step just taken. */
   step: number;
+  /** Steps in the run. */
   steps: number;
   /** Latest batch loss of every instance. */
   loss: Float64Array;
   /** Every history row so far. */
   history: SaeHistoryRow[];
+  /** Wall time of the run so far (from the loop; includes time before a resume). */
+  elapsedMs: number;
+  /** Estimated time left (from the loop). */
+  etaMs: number;
 }
 
-/** Options of {@link trainSae}. */
+/**
+ * Options of {@link trainSae}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeTrainOptions } from "./train.ts";
+ * const seen: number[] = [];
+ * const options: SaeTrainOptions = { progressEvery: 10, onProgress: (p) => void seen.push(p.step) };
+ * assert.equal(options.tf, undefined); // enough for the js engine
+ * ```
+ */
 export interface SaeTrainOptions {
   /** tfjs, needed by the `hybrid` engine. */
   tf?: typeof tfNs;
   /** Extra measures of an instance at each evaluation (decoder rows at `layout.decoder + offset`). */
   metrics?: (params: Float64Array, offset: number, config: SaeConfig) => Record<string, number>;
+  /** Called every `progressEvery` steps, at every checkpoint and at the end (awaited). */
   onProgress?: (p: SaeTrainProgress) => void | Promise<void>;
   /** Steps between progress reports (default: about 100 per run). */
   progressEvery?: number;
+  /** Stops the run (after saving a checkpoint, when there is one). */
   signal?: AbortSignal;
   /** Checkpoint `name` in `dir` (several runs of one experiment share a folder). */
   checkpoint?: CheckpointOptions & { name: string };
@@ -286,20 +322,55 @@ function emptySums(): LossSums {
   return { n: 0, loss: 0, recon: 0, aux: 0, l1: 0, l0: 0 };
 }
 
-/** What a checkpoint of {@link trainSae} holds. */
-interface SaeState {
-  step: number;
+/** Everything a run changes, in one object: what the loop checkpoints and resumes. */
+interface SaeRunState {
+  /** `[instances, size]`: every instance's parameters (layout of `saeLayout`). */
   params: Float64Array;
-  optimizerState: Float64Array[];
-  optimizerSteps: Uint32Array;
+  /** The optimizer's buffers (Adam: m and v, each `[instances, size]`) and steps per instance. */
+  optimizer: { state: Float64Array[]; steps: Uint32Array };
+  /** Per instance, `[latents]`: examples since each latent last fired. */
   since: Float64Array[];
+  /** Per instance: training measures since its last history row. */
   sums: LossSums[];
-  history: SaeHistoryRow[];
+  /** `[instances]`: the latest batch loss. */
   lastLoss: Float64Array;
+  /** `[instances]`: the step an instance diverged at, or −1. */
   divergedAt: Int32Array;
+  /** Per instance, `[latents]`: share of held-out examples each latent fires on (last evaluation). */
   frequency: Float64Array[];
+  /** History rows so far, in step order. */
+  history: SaeHistoryRow[];
+  /** Wall time of the training steps so far. */
   trainMs: number;
+  /** Wall time of the evaluations so far. */
   evalMs: number;
+}
+
+/** What a run computes with besides its state; fixed for the run. */
+interface SaeRun {
+  config: SaeTrainConfig;
+  data: SaeData;
+  metrics: SaeTrainOptions["metrics"];
+  /** The model config of each instance. */
+  configs: SaeConfig[];
+  /** Parameters per instance. */
+  size: number;
+  /** `[batch, dim]`: the current training batch. */
+  x: Float64Array;
+  /** `[instances, size]`: gradient buffer. */
+  grad: Float64Array;
+  scratch: SaeScratch[];
+  /** Held-out examples per evaluation chunk. */
+  evalChunk: number;
+  evalScratch: SaeScratch[];
+  /** Its buffers are the state's (see {@link attach}). */
+  optimizer: ArrayOptimizer;
+  /** The hybrid engine, or null for plain loops. */
+  engine: TfPreActivations | null;
+  /** `[max(batch, evalChunk), latents]`: pre-activations of the js engine. */
+  jsPre: Float64Array | null;
+  /** The state the optimizer and engine currently mirror. */
+  attached: SaeRunState | null;
 }
 
 /** Throws a RangeError naming the first bad setting of a run. */
@@ -322,255 +393,314 @@ export function variantConfig(c: SaeTrainConfig, v: SaeVariant): SaeConfig {
 
 const EVAL_CHUNK = 1024;
 
-/** Trains every variant of `config` on `data`. */
+/** Validates the run and allocates what it computes with. */
+function prepareRun(config: SaeTrainConfig, data: SaeData, options: SaeTrainOptions): SaeRun {
+  validateSaeTrain(config);
+  if (data.dim !== config.model.dim) {
+    throw new RangeError(`the data has dim ${data.dim}, the model ${config.model.dim}`);
+  }
+  const { batch: B, variants } = config;
+  const I = variants.length;
+  const configs = variants.map((v) => variantConfig(config, v));
+  const size = saeLayout(config.model).size;
+  const evalChunk = Math.min(EVAL_CHUNK, data.evalRows);
+  let engine: TfPreActivations | null = null;
+  if (config.engine === "hybrid") {
+    if (!options.tf) throw new RangeError("the hybrid engine needs options.tf");
+    engine = new TfPreActivations(options.tf, config.model, I);
+  }
+  return {
+    config,
+    data,
+    metrics: options.metrics,
+    configs,
+    size,
+    x: new Float64Array(B * config.model.dim),
+    grad: new Float64Array(I * size),
+    scratch: configs.map((c) => saeScratch(c, B)),
+    evalChunk,
+    evalScratch: configs.map((c) => saeScratch(c, evalChunk)),
+    optimizer: new ArrayOptimizer(config.optimizer, size, perInstanceHyper(config.optimizer, I)),
+    engine,
+    jsPre: engine ? null : new Float64Array(Math.max(B, evalChunk) * config.model.latents),
+    attached: null,
+  };
+}
+
+/**
+ * Points the run at `state`: the optimizer steps the state's own buffers
+ * (copied in once when the state comes from a checkpoint) and the hybrid
+ * engine reloads every instance's encoder from the state's parameters.
+ */
+function attach(run: SaeRun, state: SaeRunState): void {
+  const opt = run.optimizer;
+  if (state.optimizer.state !== opt.state) {
+    state.optimizer.state.forEach((a, k) => opt.state[k].set(a));
+    opt.steps.set(state.optimizer.steps);
+    state.optimizer = { state: opt.state, steps: opt.steps };
+  }
+  for (let i = 0; i < run.configs.length; i++) run.engine?.load(i, state.params, i * run.size);
+  run.attached = state;
+}
+
+/** A fresh run: initial parameters, zero moments, and the evaluation at step 0. */
+function initialState(run: SaeRun): SaeRunState {
+  const { variants, model } = run.config;
+  const params = new Float64Array(variants.length * run.size);
+  variants.forEach((v, i) =>
+    params.set(initSae(run.configs[i], { seed: v.seed, preBias: run.data.mean }), i * run.size)
+  );
+  const state: SaeRunState = {
+    params,
+    optimizer: { state: run.optimizer.state, steps: run.optimizer.steps },
+    since: variants.map(() => new Float64Array(model.latents)),
+    sums: variants.map(emptySums),
+    lastLoss: new Float64Array(variants.length),
+    divergedAt: new Int32Array(variants.length).fill(-1),
+    frequency: variants.map(() => new Float64Array(model.latents)),
+    history: [],
+    trainMs: 0,
+    evalMs: 0,
+  };
+  attach(run, state);
+  const t0 = performance.now();
+  evaluate(run, state, 0);
+  state.evalMs += performance.now() - t0;
+  return state;
+}
+
+/** Instance `i`'s pre-activations of `x` (`shared`: the hybrid engine's result for all). */
+function preActivations(
+  run: SaeRun,
+  params: Float64Array,
+  at: { i: number; x: Float64Array; rows: number; shared: Float32Array | null },
+): PreView {
+  const { i, x, rows } = at;
+  if (run.engine) return run.engine.view(i, at.shared!);
+  saePreActivations(run.config.model, params.subarray(i * run.size, (i + 1) * run.size), {
+    x,
+    rows,
+    out: run.jsPre!,
+  });
+  return { data: run.jsPre!, offset: 0, stride: run.config.model.latents };
+}
+
+/** Training step `step` (batch `step − 1`) of every instance still training. */
+function trainStep(run: SaeRun, state: SaeRunState, step: number): void {
+  const { config, data, x, grad } = run;
+  const { params, sums } = state;
+  data.batch(step - 1, config.batch, x);
+  const shared = run.engine ? run.engine.compute(x, config.batch) : null;
+  for (let i = 0; i < run.configs.length; i++) {
+    if (state.divergedAt[i] >= 0) continue;
+    const off = i * run.size;
+    const c = run.configs[i];
+    const stats = saeLossGrad(c, params, {
+      x,
+      rows: config.batch,
+      pre: preActivations(run, params, { i, x, rows: config.batch, shared }),
+      variance: data.variance,
+      grad,
+      since: state.since[i],
+      scratch: run.scratch[i],
+      offset: off,
+    });
+    state.lastLoss[i] = stats.loss;
+    if (isDiverged(stats.loss, config.divergeAbove)) {
+      state.divergedAt[i] = step;
+      state.history.push(divergedRow(run, { i, step, stats }));
+      continue;
+    }
+    const m = sums[i];
+    m.n++;
+    m.loss += stats.loss;
+    m.recon += stats.recon;
+    m.aux += stats.aux;
+    m.l1 += stats.l1;
+    m.l0 += stats.l0;
+    projectDecoderGrad(c, params, grad, off);
+    run.optimizer.stepInstance(params, grad, i);
+    normalizeDecoder(c, params, off);
+    run.engine?.load(i, params, off);
+  }
+}
+
+/** The last history row of instance `i`: the batch losses it diverged with. */
+function divergedRow(
+  run: SaeRun,
+  at: { i: number; step: number; stats: SaeStats },
+): SaeHistoryRow {
+  const { i, step, stats } = at;
+  const v = run.config.variants[i];
+  return {
+    step,
+    instance: i,
+    label: v.label,
+    seed: v.seed,
+    loss: stats.loss,
+    recon: stats.recon,
+    aux: stats.aux,
+    l1: stats.l1,
+    train_l0: stats.l0,
+    dead_fraction: NaN,
+    eval_nmse: NaN,
+    eval_l0: NaN,
+  };
+}
+
+/**
+ * Evaluates every instance still training on the held-out set and records a
+ * history row each (training measures averaged since the previous row).
+ */
+function evaluate(run: SaeRun, state: SaeRunState, step: number): void {
+  const { config, data, configs } = run;
+  const { params, divergedAt, frequency } = state;
+  const I = configs.length;
+  const { dim, latents } = config.model;
+  const sq = new Float64Array(I);
+  const active = new Float64Array(I);
+  for (const f of frequency) f.fill(0);
+  for (let start = 0; start < data.evalRows; start += run.evalChunk) {
+    const rows = Math.min(run.evalChunk, data.evalRows - start);
+    const x = data.evalX.subarray(start * dim, (start + rows) * dim);
+    const shared = run.engine ? run.engine.compute(x, rows) : null;
+    for (let i = 0; i < I; i++) {
+      if (divergedAt[i] >= 0) continue;
+      const s = run.evalScratch[i];
+      const stats = saeLossGrad(configs[i], params, {
+        x,
+        rows,
+        pre: preActivations(run, params, { i, x, rows, shared }),
+        variance: 1,
+        grad: null,
+        since: null,
+        scratch: s,
+        offset: i * run.size,
+      });
+      sq[i] += stats.recon * rows;
+      active[i] += stats.l0 * rows;
+      for (let e = 0; e < s.start[rows]; e++) frequency[i][s.idx[e]] += 1;
+    }
+  }
+  for (let i = 0; i < I; i++) {
+    if (divergedAt[i] >= 0) continue;
+    const m = state.sums[i];
+    const n = Math.max(1, m.n);
+    let dead = 0;
+    for (let j = 0; j < latents; j++) if (state.since[i][j] >= config.model.deadAfter) dead++;
+    for (let j = 0; j < latents; j++) frequency[i][j] /= data.evalRows;
+    state.history.push({
+      step,
+      instance: i,
+      label: config.variants[i].label,
+      seed: config.variants[i].seed,
+      loss: m.loss / n,
+      recon: m.recon / n,
+      aux: m.aux / n,
+      l1: m.l1 / n,
+      train_l0: m.l0 / n,
+      dead_fraction: dead / latents,
+      eval_nmse: sq[i] / data.evalDeviation,
+      eval_l0: active[i] / data.evalRows,
+      ...(run.metrics?.(params, i * run.size, configs[i]) ?? {}),
+    });
+    state.sums[i] = emptySums();
+  }
+}
+
+/** Steps `from + 1` … `to`, each timed, with the evaluations that fall among them. */
+function advance(run: SaeRun, state: SaeRunState, span: { from: number; to: number }): void {
+  if (run.attached !== state) attach(run, state);
+  const { evalEvery, steps } = run.config;
+  let t0 = 0;
+  for (let step = span.from + 1; step <= span.to; step++) {
+    t0 = performance.now();
+    trainStep(run, state, step);
+    state.trainMs += performance.now() - t0;
+    if (step % evalEvery === 0 || step === steps) {
+      t0 = performance.now();
+      evaluate(run, state, step);
+      state.evalMs += performance.now() - t0;
+    }
+  }
+}
+
+/** What stamps a run's checkpoint: its config and a fingerprint of its data. */
+function checkpointKey(run: SaeRun): unknown {
+  const { data, x } = run;
+  data.batch(0, run.config.batch, x);
+  return {
+    config: run.config,
+    data: { name: data.name, variance: data.variance, data: fingerprint(data.mean, data.evalX, x) },
+  };
+}
+
+/**
+ * Trains every variant of `config` on `data`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainSae } from "./train.ts";
+ * import { saeSuperpositionData } from "./data.ts";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * const data = saeSuperpositionData({ dim: 4, features: 6, active: 1, seed: 0 }, { evalRows: 16 });
+ * const run = await trainSae({
+ *   model: { dim: 4, latents: 6, deadAfter: 100, auxNorm: "residual" },
+ *   variants: [
+ *     { label: "top-k", activation: "topk", k: 1, auxCoef: 1 / 32, l1: 0, seed: 0 },
+ *     { label: "ReLU + L1", activation: "relu", k: 1, auxCoef: 0, l1: 0.1, seed: 0 },
+ *   ],
+ *   steps: 4,
+ *   batch: 8,
+ *   optimizer: optimizerDefaults("adam", 1e-2),
+ *   evalEvery: 2,
+ *   divergeAbove: 1e6,
+ *   engine: "js",
+ * }, data);
+ * // Evaluations at steps 0, 2 and 4 for each instance.
+ * assert.deepEqual(run.results.map((r) => r.history.map((h) => h.step)), [[0, 2, 4], [0, 2, 4]]);
+ * ```
+ */
 export async function trainSae(
   config: SaeTrainConfig,
   data: SaeData,
   options: SaeTrainOptions = {},
 ): Promise<SaeTrainResult> {
-  validateSaeTrain(config);
-  if (data.dim !== config.model.dim) {
-    throw new RangeError(`the data has dim ${data.dim}, the model ${config.model.dim}`);
-  }
-  const { steps, batch: B, variants } = config;
-  const I = variants.length;
-  const { dim, latents } = config.model;
-  const configs = variants.map((v) => variantConfig(config, v));
-  const L = saeLayout(config.model);
-  const size = L.size;
-  const params = new Float64Array(I * size);
-  variants.forEach((v, i) =>
-    params.set(initSae(configs[i], { seed: v.seed, preBias: data.mean }), i * size)
-  );
-  const grad = new Float64Array(I * size);
-  const optimizer = new ArrayOptimizer(
-    config.optimizer,
-    size,
-    perInstanceHyper(config.optimizer, I),
-  );
-  const since = variants.map(() => new Float64Array(latents));
-  const scratch = configs.map((c) => saeScratch(c, B));
-  const evalRows = Math.min(EVAL_CHUNK, data.evalRows);
-  const evalScratch = configs.map((c) => saeScratch(c, evalRows));
-
-  let engine: TfPreActivations | null = null;
-  if (config.engine === "hybrid") {
-    if (!options.tf) throw new RangeError("the hybrid engine needs options.tf");
-    engine = new TfPreActivations(options.tf, config.model, I);
-    for (let i = 0; i < I; i++) engine.load(i, params, i * size);
-  }
-  const jsPre = engine ? null : new Float64Array(Math.max(B, evalRows) * latents);
-  const preOf = (
-    i: number,
-    x: Float64Array,
-    rows: number,
-    shared: Float32Array | null,
-  ): PreView => {
-    if (engine) return engine.view(i, shared!);
-    saePreActivations(config.model, params.subarray(i * size, (i + 1) * size), {
-      x,
-      rows,
-      out: jsPre!,
-    });
-    return { data: jsPre!, offset: 0, stride: latents };
-  };
-
-  const history: SaeHistoryRow[] = [];
-  const lastLoss = new Float64Array(I);
-  const divergedAt = new Int32Array(I).fill(-1);
-  let sums = variants.map(emptySums);
-  const frequency = variants.map(() => new Float64Array(latents));
-
-  const evaluate = (step: number) => {
-    const sq = new Float64Array(I);
-    const active = new Float64Array(I);
-    for (const f of frequency) f.fill(0);
-    for (let start = 0; start < data.evalRows; start += evalRows) {
-      const rows = Math.min(evalRows, data.evalRows - start);
-      const x = data.evalX.subarray(start * dim, (start + rows) * dim);
-      const shared = engine ? engine.compute(x, rows) : null;
-      for (let i = 0; i < I; i++) {
-        if (divergedAt[i] >= 0) continue;
-        const s = evalScratch[i];
-        const stats = saeLossGrad(configs[i], params, {
-          x,
-          rows,
-          pre: preOf(i, x, rows, shared),
-          variance: 1,
-          grad: null,
-          since: null,
-          scratch: s,
-          offset: i * size,
-        });
-        sq[i] += stats.recon * rows;
-        active[i] += stats.l0 * rows;
-        for (let e = 0; e < s.start[rows]; e++) frequency[i][s.idx[e]] += 1;
-      }
-    }
-    for (let i = 0; i < I; i++) {
-      if (divergedAt[i] >= 0) continue;
-      const m = sums[i];
-      const n = Math.max(1, m.n);
-      let dead = 0;
-      for (let j = 0; j < latents; j++) if (since[i][j] >= config.model.deadAfter) dead++;
-      for (let j = 0; j < latents; j++) frequency[i][j] /= data.evalRows;
-      history.push({
-        step,
-        instance: i,
-        label: variants[i].label,
-        seed: variants[i].seed,
-        loss: m.loss / n,
-        recon: m.recon / n,
-        aux: m.aux / n,
-        l1: m.l1 / n,
-        train_l0: m.l0 / n,
-        dead_fraction: dead / latents,
-        eval_nmse: sq[i] / data.evalDeviation,
-        eval_l0: active[i] / data.evalRows,
-        ...(options.metrics?.(params, i * size, configs[i]) ?? {}),
-      });
-      sums[i] = emptySums();
-    }
-  };
-
-  const progressEvery = options.progressEvery ?? Math.max(1, Math.round(steps / 100));
-  const x = new Float64Array(B * dim);
-  let trainMs = 0;
-  let evalMs = 0;
-  let first = 1;
-
+  const run = prepareRun(config, data, options);
   const cp = options.checkpoint;
-  const key = () => {
-    data.batch(0, B, x);
-    return {
-      config,
-      data: {
-        name: data.name,
-        variance: data.variance,
-        data: fingerprint(data.mean, data.evalX, x),
-      },
-    };
-  };
-  const runKey = cp ? key() : null;
-  const save = async (step: number) => {
-    if (!cp) return;
-    const state: SaeState = {
-      step,
-      params,
-      optimizerState: optimizer.state,
-      optimizerSteps: optimizer.steps,
-      since,
-      sums,
-      history,
-      lastLoss,
-      divergedAt,
-      frequency,
-      trainMs,
-      evalMs,
-    };
-    await saveCheckpoint(cp.dir, cp.name, { key: runKey, state });
-  };
-  const saved = cp?.resume ? await loadCheckpoint<SaeState>(cp.dir, cp.name, runKey) : null;
-  if (saved) {
-    first = saved.step + 1;
-    params.set(saved.params);
-    saved.optimizerState.forEach((a, k) => optimizer.state[k].set(a));
-    optimizer.steps.set(saved.optimizerSteps);
-    saved.since.forEach((a, i) => since[i].set(a));
-    sums = saved.sums;
-    history.push(...saved.history);
-    lastLoss.set(saved.lastLoss);
-    divergedAt.set(saved.divergedAt);
-    saved.frequency.forEach((a, i) => frequency[i].set(a));
-    trainMs = saved.trainMs;
-    evalMs = saved.evalMs;
-    for (let i = 0; i < I; i++) engine?.load(i, params, i * size);
-  } else {
-    const t0 = performance.now();
-    evaluate(0);
-    evalMs += performance.now() - t0;
-  }
-  let t0 = 0;
-  for (let step = first; step <= steps; step++) {
-    if (options.signal?.aborted) {
-      if (cp) {
-        await save(step - 1);
-        throw new TrainingInterrupted(`step ${step - 1} of ${cp.name}`, cp.dir);
-      }
-      throw options.signal.reason ?? new Error("aborted");
-    }
-    t0 = performance.now();
-    data.batch(step - 1, B, x);
-    const shared = engine ? engine.compute(x, B) : null;
-    for (let i = 0; i < I; i++) {
-      if (divergedAt[i] >= 0) continue;
-      const off = i * size;
-      const c = configs[i];
-      const stats = saeLossGrad(c, params, {
-        x,
-        rows: B,
-        pre: preOf(i, x, B, shared),
-        variance: data.variance,
-        grad,
-        since: since[i],
-        scratch: scratch[i],
-        offset: off,
-      });
-      lastLoss[i] = stats.loss;
-      if (!(stats.loss <= config.divergeAbove)) {
-        divergedAt[i] = step;
-        history.push({
-          step,
-          instance: i,
-          label: variants[i].label,
-          seed: variants[i].seed,
-          loss: stats.loss,
-          recon: stats.recon,
-          aux: stats.aux,
-          l1: stats.l1,
-          train_l0: stats.l0,
-          dead_fraction: NaN,
-          eval_nmse: NaN,
-          eval_l0: NaN,
-        });
-        continue;
-      }
-      const m = sums[i];
-      m.n++;
-      m.loss += stats.loss;
-      m.recon += stats.recon;
-      m.aux += stats.aux;
-      m.l1 += stats.l1;
-      m.l0 += stats.l0;
-      projectDecoderGrad(c, params, grad, off);
-      optimizer.stepInstance(params, grad, i);
-      normalizeDecoder(c, params, off);
-      engine?.load(i, params, off);
-    }
-    trainMs += performance.now() - t0;
-    if (step % config.evalEvery === 0 || step === steps) {
-      t0 = performance.now();
-      evaluate(step);
-      evalMs += performance.now() - t0;
-    }
-    if (cp && (step % cp.every === 0 || step === steps)) await save(step);
-    if (step % progressEvery === 0 || step === steps) {
-      await options.onProgress?.({ step, steps, loss: lastLoss.slice(), history });
-      // Let signal handlers (Ctrl-C) run.
-      await new Promise((r) => setTimeout(r, 0));
-    }
-  }
+  const { state } = await runLoop<SaeRunState>({
+    steps: config.steps,
+    progressEvery: options.progressEvery,
+    init: () => initialState(run),
+    key: cp ? checkpointKey(run) : undefined,
+    advance: (s, span) => advance(run, s, span),
+    progress: (s, at) =>
+      options.onProgress?.({
+        step: at.step,
+        steps: at.steps,
+        loss: s.lastLoss.slice(),
+        history: s.history,
+        elapsedMs: at.elapsedMs,
+        etaMs: at.etaMs,
+      }),
+  }, { signal: options.signal, checkpoint: cp });
 
-  const results: SaeInstanceResult[] = variants.map((v, i) => ({
+  const results: SaeInstanceResult[] = config.variants.map((v, i) => ({
     label: v.label,
     variant: v,
-    config: configs[i],
-    params: params.slice(i * size, (i + 1) * size),
-    since: since[i],
-    history: history.filter((r) => r.instance === i),
-    finalLoss: divergedAt[i] >= 0 ? NaN : lastLoss[i],
-    divergedAt: divergedAt[i],
-    evalFrequency: frequency[i],
+    config: run.configs[i],
+    params: state.params.slice(i * run.size, (i + 1) * run.size),
+    since: state.since[i],
+    history: state.history.filter((r) => r.instance === i),
+    finalLoss: state.divergedAt[i] >= 0 ? NaN : state.lastLoss[i],
+    divergedAt: state.divergedAt[i],
+    evalFrequency: state.frequency[i],
   }));
-  return { results, trainMs, msPerStep: trainMs / steps, evalMs };
+  return {
+    results,
+    trainMs: state.trainMs,
+    msPerStep: state.trainMs / config.steps,
+    evalMs: state.evalMs,
+  };
 }

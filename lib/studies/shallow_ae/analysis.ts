@@ -8,10 +8,15 @@
  * `tolerance` share of what the k-th component adds. It "reaches the PCA
  * error" when it reaches level K.
  *
+ * The second half turns a training run and its outcomes into the rows that
+ * the experiment's tables and figures are made of.
+ *
  * @module
  */
-import { settingLabel, shallowAeError, type ShallowAeSetting } from "./model.ts";
+import { settingLabel, type ShallowAeSetting } from "./model.ts";
+import { shallowAeError } from "./kernel.ts";
 import type { ShallowAeInstance, ShallowAeTrainResult } from "./train.ts";
+import type { CaptureRow, ErrorRow, GapRow, LevelRow, NormRow, OverlapRow } from "./plots.ts";
 import { mean, median } from "../../core/stats.ts";
 
 /**
@@ -83,19 +88,43 @@ export function levelTimes(
   return out;
 }
 
-/** One trained instance measured on held-out rows. */
+/**
+ * One trained instance measured on held-out rows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ShallowAeOutcome } from "../../mod.ts";
+ * const o: ShallowAeOutcome = {
+ *   setting: "linear-untied-none", activation: "linear", weights: "untied", bias: "none",
+ *   seed: 0, error: 0.62, pcaError: 0.6, gap: 0.02, levels: 3, reached: true,
+ *   divergedAt: null, levelSteps: [40, 300, 2000],
+ * };
+ * assert.equal(o.levels, o.levelSteps.length);
+ * ```
+ */
 export interface ShallowAeOutcome {
+  /** Its setting's label. */
   setting: string;
+  /** Its activation. */
   activation: string;
+  /** Its weight tying. */
   weights: string;
+  /** Its bias mode. */
   bias: string;
+  /** Its seed index. */
   seed: number;
   /** Held-out error (NaN when diverged). */
   error: number;
+  /** PCA's error with K components on the same held-out rows. */
   pcaError: number;
+  /** (error − PCA(K)) / (PCA(K − 1) − PCA(K)), see {@link pcaGap}. */
   gap: number;
+  /** Levels reached, 0 … K (see the module's definition). */
   levels: number;
+  /** Whether it reached level K, the PCA error. */
   reached: boolean;
+  /** Step at which training diverged (null: never). */
   divergedAt: number | null;
   /** First step reaching level k = 1 … K in the training error (null: never). */
   levelSteps: (number | null)[];
@@ -131,20 +160,48 @@ function settingParts(s: ShallowAeSetting) {
   return { setting: settingLabel(s), activation: s.activation, weights: s.weights, bias: s.bias };
 }
 
-/** One row per setting: how many seeds reached the PCA error, errors and gaps. */
+/**
+ * One row per setting: how many seeds reached the PCA error, errors and gaps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ShallowAeSettingRow } from "../../mod.ts";
+ * const row: ShallowAeSettingRow = {
+ *   setting: "erf-tied-none", activation: "erf", weights: "tied", bias: "none",
+ *   seeds: 2, reached: 0, diverged: 0, verdict: "does not reach",
+ *   meanError: 0.9, pcaError: 0.6, medianGap: 1.1, minLevels: 2, maxLevels: 2,
+ *   levelSteps: [50, 900, null],
+ * };
+ * assert.equal(row.verdict, "does not reach");
+ * ```
+ */
 export interface ShallowAeSettingRow {
+  /** The setting's label. */
   setting: string;
+  /** Its activation. */
   activation: string;
+  /** Its weight tying. */
   weights: string;
+  /** Its bias mode. */
   bias: string;
+  /** How many seeds were trained. */
   seeds: number;
+  /** How many seeds reached the PCA error. */
   reached: number;
+  /** How many seeds diverged. */
   diverged: number;
+  /** All seeds reached PCA, some did, none did, or all diverged. */
   verdict: "reaches PCA" | "sometimes" | "does not reach" | "diverged";
+  /** Mean held-out error of the seeds that did not diverge. */
   meanError: number;
+  /** PCA's held-out error with K components. */
   pcaError: number;
+  /** Median gap to the PCA error over the seeds that did not diverge. */
   medianGap: number;
+  /** Fewest levels any seed reached. */
   minLevels: number;
+  /** Most levels any seed reached. */
   maxLevels: number;
   /** Median over seeds of the first step reaching level k = 1 … K (null when a seed never did). */
   levelSteps: (number | null)[];
@@ -189,4 +246,196 @@ export function settingTable(outcomes: ShallowAeOutcome[]): ShallowAeSettingRow[
       }),
     };
   });
+}
+
+/** The settings whose verdict is `verdict`, in table order. */
+export function settingsWithVerdict(
+  rows: ShallowAeSettingRow[],
+  verdict: ShallowAeSettingRow["verdict"],
+): string[] {
+  return rows.filter((s) => s.verdict === verdict).map((s) => s.setting);
+}
+
+/** A row of the `settings` (and `mnist`) table. */
+export interface SettingsTableRow {
+  setting: string;
+  activation: string;
+  weights: string;
+  bias: string;
+  verdict: string;
+  /** `reached/seeds`. */
+  reached: string;
+  mean_error: number;
+  pca_error: number;
+  median_gap: number;
+  /** Levels reached, as `min–max` over seeds (one number when all agree). */
+  levels: string;
+  /** Median step reaching level 1 / 2 / … (– when some seed never did). */
+  steps_to_levels: string;
+  diverged: number;
+}
+
+/** The per-setting table, with counts and step lists written out for reading. */
+export function settingsTableRows(rows: ShallowAeSettingRow[]): SettingsTableRow[] {
+  return rows.map((s) => ({
+    setting: s.setting,
+    activation: s.activation,
+    weights: s.weights,
+    bias: s.bias,
+    verdict: s.verdict,
+    reached: `${s.reached}/${s.seeds}`,
+    mean_error: s.meanError,
+    pca_error: s.pcaError,
+    median_gap: s.medianGap,
+    levels: s.minLevels === s.maxLevels ? `${s.minLevels}` : `${s.minLevels}–${s.maxLevels}`,
+    steps_to_levels: s.levelSteps.map((v) => (v === null ? "–" : String(Math.round(v)))).join(
+      " / ",
+    ),
+    diverged: s.diverged,
+  }));
+}
+
+/** A row of the `runs` table: one trained instance. */
+export interface RunsTableRow {
+  setting: string;
+  seed: number;
+  error: number;
+  pca_error: number;
+  gap: number;
+  levels: number;
+  reached: boolean;
+  diverged_at: number | null;
+  /** First step reaching level 1 / 2 / … (– for never). */
+  level_steps: string;
+}
+
+/** The per-instance table. */
+export function runsTableRows(outcomes: ShallowAeOutcome[]): RunsTableRow[] {
+  return outcomes.map((o) => ({
+    setting: o.setting,
+    seed: o.seed,
+    error: o.error,
+    pca_error: o.pcaError,
+    gap: o.gap,
+    levels: o.levels,
+    reached: o.reached,
+    diverged_at: o.divergedAt,
+    level_steps: o.levelSteps.map((s) => (s === null ? "–" : String(s))).join(" / "),
+  }));
+}
+
+/** PCA's levels k = 0 … K as reference-line rows. */
+export function levelRows(levels: number[]): LevelRow[] {
+  return levels.map((error, k) => ({ k, error }));
+}
+
+/** The `pca_levels` table: PCA's error with k components, population and held out. */
+export function pcaLevelTableRows(
+  population: number[],
+  heldOut: number[],
+): { components: number; population: number; held_out: number }[] {
+  return heldOut.map((error, k) => ({ components: k, population: population[k], held_out: error }));
+}
+
+/** Each instance's gap to the PCA error, for the gap figure. */
+export function gapRows(outcomes: ShallowAeOutcome[]): GapRow[] {
+  return outcomes.map((o) => ({
+    setting: o.setting,
+    seed: o.seed,
+    gap: o.gap,
+    reached: o.reached,
+  }));
+}
+
+/**
+ * The training error of each setting averaged over its seeds at every record
+ * (seeds whose error is not finite there are left out; a record with none is
+ * skipped). `curve` and `panel` name the line and the panel of a setting.
+ */
+export function meanCurves(
+  train: ShallowAeTrainResult,
+  by: { curve: (s: ShallowAeSetting) => string; panel: (s: ShallowAeSetting) => string },
+): ErrorRow[] {
+  const groups = new Map<string, { setting: ShallowAeSetting; errors: Float64Array[] }>();
+  for (const inst of train.instances) {
+    const key = settingLabel(inst.setting);
+    const g = groups.get(key) ?? { setting: inst.setting, errors: [] };
+    g.errors.push(inst.error);
+    groups.set(key, g);
+  }
+  const rows: ErrorRow[] = [];
+  for (const { setting, errors } of groups.values()) {
+    train.recordSteps.forEach((step, r) => {
+      const values = errors.map((e) => e[r]).filter(Number.isFinite);
+      if (values.length === 0) return;
+      rows.push({
+        step,
+        error: values.reduce((a, b) => a + b, 0) / values.length,
+        curve: by.curve(setting),
+        panel: by.panel(setting),
+      });
+    });
+  }
+  return rows;
+}
+
+/** Seed 0 of each setting named in `labels`, with its label (the instances the figures draw). */
+function shownInstances(
+  train: ShallowAeTrainResult,
+  labels: string[],
+): { inst: ShallowAeInstance; label: string }[] {
+  return train.instances
+    .map((inst) => ({ inst, label: settingLabel(inst.setting) }))
+    .filter(({ inst, label }) => inst.seedIndex === 0 && labels.includes(label));
+}
+
+/** ‖P_W uᵣ‖² at every record, for seed 0 of the settings in `labels`. */
+export function captureRows(train: ShallowAeTrainResult, labels: string[]): CaptureRow[] {
+  const rows: CaptureRow[] = [];
+  for (const { inst, label } of shownInstances(train, labels)) {
+    const R = inst.captured.length / train.recordSteps.length;
+    train.recordSteps.forEach((step, r) => {
+      for (let q = 0; q < R; q++) {
+        rows.push({ setting: label, step, component: q + 1, share: inst.captured[r * R + q] });
+      }
+    });
+  }
+  return rows;
+}
+
+/** cos(wₖ, uᵣ) at every record (finite ones), for seed 0 of the settings in `labels`. */
+export function overlapRows(train: ShallowAeTrainResult, labels: string[]): OverlapRow[] {
+  const rows: OverlapRow[] = [];
+  const K = train.config.units;
+  for (const { inst, label } of shownInstances(train, labels)) {
+    const R = inst.overlap.length / (train.recordSteps.length * K);
+    train.recordSteps.forEach((step, r) => {
+      for (let k = 0; k < K; k++) {
+        for (let q = 0; q < R; q++) {
+          const overlap = inst.overlap[(r * K + k) * R + q];
+          if (Number.isFinite(overlap)) {
+            rows.push({ setting: label, step, unit: k + 1, component: q + 1, overlap });
+          }
+        }
+      }
+    });
+  }
+  return rows;
+}
+
+/** ‖wₖ‖/√D and ‖vₖ‖ at every record, for seed 0 of the settings in `labels`. */
+export function normRows(train: ShallowAeTrainResult, labels: string[]): NormRow[] {
+  const rows: NormRow[] = [];
+  const K = train.config.units;
+  for (const { inst, label } of shownInstances(train, labels)) {
+    const norms = [["‖wₖ‖/√D", inst.encoderNorm], ["‖vₖ‖", inst.decoderNorm]] as const;
+    train.recordSteps.forEach((step, r) => {
+      for (let k = 0; k < K; k++) {
+        for (const [which, norm] of norms) {
+          rows.push({ setting: label, step, unit: k + 1, which, norm: norm[r * K + k] });
+        }
+      }
+    });
+  }
+  return rows;
 }

@@ -12,7 +12,20 @@
  */
 import { deriveSeed, Rng } from "../../core/random.ts";
 
-/** A source of samples with known (or estimated) principal components. */
+/**
+ * A source of samples with known (or estimated) principal components.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng, type SampleSource, spikedGaussian } from "../../mod.ts";
+ * const source: SampleSource = spikedGaussian({ dim: 3, spikes: [4], noise: 1, seed: 0 });
+ * const x = new Float64Array(source.dim);
+ * source.sample(new Rng(0), x);
+ * assert.equal(source.componentCount, 1);
+ * assert.ok(x.every(Number.isFinite));
+ * ```
+ */
 export interface SampleSource {
   /** Input dimension D. */
   dim: number;
@@ -28,8 +41,19 @@ export interface SampleSource {
   description: string;
 }
 
-/** Parameters of {@link spikedGaussian}. */
+/**
+ * Parameters of {@link spikedGaussian}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SpikedConfig } from "../../mod.ts";
+ * const config: SpikedConfig = { dim: 100, spikes: [31, 21, 11], noise: 1, seed: 0 };
+ * assert.ok(config.spikes.every((s) => s > config.noise));
+ * ```
+ */
 export interface SpikedConfig {
+  /** Input dimension D. */
   dim: number;
   /** Variances along the spikes (each above `noise`), any order; sorted descending internally. */
   spikes: number[];
@@ -39,7 +63,19 @@ export interface SpikedConfig {
   seed: number;
 }
 
-/** The spiked Gaussian distribution; spike directions are a seeded random orthonormal set. */
+/**
+ * The spiked Gaussian distribution; spike directions are a seeded random orthonormal set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pcaLevels, spikedGaussian } from "../../mod.ts";
+ * const source = spikedGaussian({ dim: 10, spikes: [3, 6], noise: 1, seed: 0 });
+ * assert.deepEqual(source.spikes, [6, 3]); // sorted, largest first
+ * // PCA with k components leaves the other variances: (6 + 3 + 8) / 10, (3 + 8) / 10, 8 / 10.
+ * assert.deepEqual(pcaLevels(source.variances, 2).map((v) => +v.toFixed(12)), [1.7, 1.1, 0.8]);
+ * ```
+ */
 export function spikedGaussian(config: SpikedConfig): SampleSource & { spikes: number[] } {
   const { dim: D, noise } = config;
   const spikes = [...config.spikes].sort((a, b) => b - a);
@@ -94,4 +130,19 @@ export function spikedGaussian(config: SpikedConfig): SampleSource & { spikes: n
       }
     },
   };
+}
+
+/** `count` samples of `source` drawn from `rng`, as rows `[count, D]` (held-out sets). */
+export function sampleRows(
+  source: SampleSource,
+  options: { count: number; rng: Rng },
+): Float64Array {
+  const { count, rng } = options;
+  const rows = new Float64Array(count * source.dim); // [count, D]
+  const row = new Float64Array(source.dim); // [D]
+  for (let r = 0; r < count; r++) {
+    source.sample(rng, row);
+    rows.set(row, r * source.dim);
+  }
+  return rows;
 }

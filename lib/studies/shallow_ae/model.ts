@@ -1,60 +1,143 @@
 /**
  * The shallow autoencoder of Refinetti & Goldt (ICML 2022), as seed 002
- * writes it:
+ * writes it: the readable reference, in tfjs, that the fused kernel
+ * (kernel.ts) is held equal to by a test.
  *
  *   λₖ = wₖ·x / √D (+ bₖ)        k = 1 … K hidden units
  *   x̂  = Σₖ vₖ g(λₖ) (+ c)
+ *   ℓ  = ½‖x − x̂‖²
  *
  * with g one of linear, erf(·/√2), the logistic sigmoid or ReLU; tied
  * weights (vₖ = wₖ) or untied; and optional trainable biases: `encoder`
  * adds bₖ to each pre-activation, `both` also adds an output bias c ∈ ℝᴰ.
+ * The 1/√D keeps λₖ of order one when the entries of wₖ are, whatever D.
  *
- * Training is online SGD on the per-sample loss ℓ = ½‖x − x̂‖², one fresh
- * sample per step. The decoder weights v move with rate η and the encoder
- * weights w with rate η/D, the paper's scaling (the encoder's gradient carries
- * a 1/√D and acts through D coordinates at once). Tied weights get the sum of
- * both gradients at the encoder's rate. Both biases also move with η/D: at
- * rate η the output bias c alone would jitter around the data's mean by
- * about √(η/2) per coordinate, an excess error of ≈ η/2 that has nothing to
- * do with the architecture. The error reported everywhere is the
- * mean squared error per coordinate, ‖x − x̂‖²/D, whose population value is
- * the paper's pmse.
- *
- * One instance's parameters live in plain float64 arrays; a sweep steps many
- * instances on the same sample (see train/shallow_ae_train.ts).
+ * Here are the settings, the plain float64 parameters with their
+ * initialisation, and the forward pass and loss on tensors. How the
+ * parameters are trained (online SGD, encoder rate η/D) is in kernel.ts.
  *
  * @module
  */
+import type * as tfNs from "@tensorflow/tfjs";
 import type { Rng } from "../../core/random.ts";
 
-/** Activation functions g of the hidden layer. */
+/**
+ * Activation functions g of the hidden layer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ACTIVATIONS } from "./model.ts";
+ * assert.ok(ACTIVATIONS.includes("erf"));
+ * ```
+ */
 export const ACTIVATIONS = ["linear", "erf", "sigmoid", "relu"] as const;
-/** One of {@link ACTIVATIONS}. */
+/**
+ * One of {@link ACTIVATIONS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Activation } from "./model.ts";
+ * const g: Activation = "relu";
+ * assert.equal(g, "relu");
+ * ```
+ */
 export type Activation = typeof ACTIVATIONS[number];
 
-/** Which biases are trained: none, the hidden units' (bₖ), or those and the output's (c). */
+/**
+ * Which biases are trained: none, the hidden units' (bₖ), or those and the output's (c).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BIAS_MODES } from "./model.ts";
+ * assert.deepEqual([...BIAS_MODES], ["none", "encoder", "both"]);
+ * ```
+ */
 export const BIAS_MODES = ["none", "encoder", "both"] as const;
-/** One of {@link BIAS_MODES}. */
+/**
+ * One of {@link BIAS_MODES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { BiasMode } from "./model.ts";
+ * const bias: BiasMode = "encoder";
+ * assert.equal(bias, "encoder");
+ * ```
+ */
 export type BiasMode = typeof BIAS_MODES[number];
 
-/** Weight sharing between encoder and decoder. */
+/**
+ * Weight sharing between encoder and decoder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WEIGHT_MODES } from "./model.ts";
+ * assert.deepEqual([...WEIGHT_MODES], ["untied", "tied"]);
+ * ```
+ */
 export const WEIGHT_MODES = ["untied", "tied"] as const;
-/** One of {@link WEIGHT_MODES}. */
+/**
+ * One of {@link WEIGHT_MODES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WeightMode } from "./model.ts";
+ * const weights: WeightMode = "tied";
+ * assert.equal(weights, "tied");
+ * ```
+ */
 export type WeightMode = typeof WEIGHT_MODES[number];
 
-/** One architecture of the comparison. */
+/**
+ * One architecture of the comparison.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { settingLabel, type ShallowAeSetting } from "./model.ts";
+ * const s: ShallowAeSetting = { activation: "erf", weights: "tied", bias: "none" };
+ * assert.equal(settingLabel(s), "erf-tied-none");
+ * ```
+ */
 export interface ShallowAeSetting {
+  /** The hidden layer's g. */
   activation: Activation;
+  /** Whether the decoder shares the encoder's weights. */
   weights: WeightMode;
+  /** Which biases are trained. */
   bias: BiasMode;
 }
 
-/** The label used in tables, figures and `--set show=...`: `activation-weights-bias`. */
+/**
+ * The label used in tables, figures and `--set show=...`: `activation-weights-bias`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { settingLabel } from "./model.ts";
+ * assert.equal(settingLabel({ activation: "relu", weights: "untied", bias: "both" }), "relu-untied-both");
+ * ```
+ */
 export function settingLabel(s: ShallowAeSetting): string {
   return `${s.activation}-${s.weights}-${s.bias}`;
 }
 
-/** Parses a {@link settingLabel} (undefined when it is not one). */
+/**
+ * Parses a {@link settingLabel} (undefined when it is not one).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSetting } from "./model.ts";
+ * assert.deepEqual(parseSetting("erf-tied-encoder"), { activation: "erf", weights: "tied", bias: "encoder" });
+ * assert.equal(parseSetting("tanh-tied-none"), undefined);
+ * ```
+ */
 export function parseSetting(label: string): ShallowAeSetting | undefined {
   const [activation, weights, bias, ...rest] = label.split("-");
   if (rest.length > 0) return undefined;
@@ -64,75 +147,33 @@ export function parseSetting(label: string): ShallowAeSetting | undefined {
   return { activation, weights, bias } as ShallowAeSetting;
 }
 
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-
 /**
- * The error function, within a few ulp (1e-15 absolute). Uses the series
- * erf(x) = 2/√π · e^(−x²) · Σₙ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)), whose terms are
- * all positive (no cancellation); beyond |x| = 6, erf is ±1 in float64.
+ * One autoencoder's parameters in float64. With tied weights `v` is the same array as `w`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initShallowAe, type ShallowAeParams } from "./model.ts";
+ * import { Rng } from "../../core/random.ts";
+ * const p: ShallowAeParams = initShallowAe({ activation: "linear", weights: "untied", bias: "none" }, 4, 2, new Rng(0));
+ * assert.equal(p.w.length, p.units * p.dim);
+ * ```
  */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const a = Math.abs(x);
-  if (a >= 6) return x > 0 ? 1 : -1;
-  const x2 = a * a;
-  let term = a;
-  let sum = a;
-  for (let n = 1; n < 200; n++) {
-    term *= (2 * x2) / (2 * n + 1);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  const y = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
-  return x < 0 ? -y : y;
-}
-
-const SQRT1_2 = Math.SQRT1_2;
-const ERF_SLOPE = Math.sqrt(2 / Math.PI);
-
-/** g(λ) for an activation. */
-export function activate(activation: Activation, x: number): number {
-  switch (activation) {
-    case "linear":
-      return x;
-    case "erf":
-      return erf(x * SQRT1_2);
-    case "sigmoid":
-      return 1 / (1 + Math.exp(-x));
-    case "relu":
-      return x > 0 ? x : 0;
-  }
-}
-
-/** g′(λ) for an activation (ReLU′(0) = 0, as PyTorch). */
-export function activateSlope(activation: Activation, x: number): number {
-  switch (activation) {
-    case "linear":
-      return 1;
-    case "erf":
-      return ERF_SLOPE * Math.exp(-0.5 * x * x);
-    case "sigmoid": {
-      const s = 1 / (1 + Math.exp(-x));
-      return s * (1 - s);
-    }
-    case "relu":
-      return x > 0 ? 1 : 0;
-  }
-}
-
-/** One autoencoder's parameters. With tied weights `v` is the same array as `w`. */
 export interface ShallowAeParams {
+  /** The architecture these parameters belong to. */
   setting: ShallowAeSetting;
+  /** Input dimension D. */
   dim: number;
+  /** Hidden units K. */
   units: number;
-  /** Encoder rows wₖ, `[K, D]` row-major. */
-  w: Float64Array;
-  /** Decoder columns vₖ, `[K, D]` row-major (the array `w` itself when tied). */
-  v: Float64Array;
+  /** Encoder rows wₖ. */
+  w: Float64Array; // [K, D]
+  /** Decoder columns vₖ (the array `w` itself when tied). */
+  v: Float64Array; // [K, D]
   /** Hidden biases bₖ (all zero and never trained when bias is `none`). */
-  b: Float64Array;
+  b: Float64Array; // [K]
   /** Output bias c (zero and never trained unless bias is `both`). */
-  c: Float64Array;
+  c: Float64Array; // [D]
 }
 
 /**
@@ -140,6 +181,16 @@ export interface ShallowAeParams {
  * initScale at the start), decoder entries N(0, 1/D), biases zero. Draws w
  * first, then v, so instances of different settings that share a stream start
  * from the same encoder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initShallowAe } from "./model.ts";
+ * import { Rng } from "../../core/random.ts";
+ * const p = initShallowAe({ activation: "erf", weights: "tied", bias: "both" }, 5, 3, new Rng(1));
+ * assert.equal(p.v, p.w); // tied: one array
+ * assert.deepEqual([...p.b], [0, 0, 0]);
+ * ```
  */
 export function initShallowAe(
   setting: ShallowAeSetting,
@@ -148,8 +199,8 @@ export function initShallowAe(
   rng: Rng,
   initScale = 1,
 ): ShallowAeParams {
-  const w = rng.fillNormal(new Float64Array(units * dim), initScale);
-  const decoder = rng.fillNormal(new Float64Array(units * dim), 1 / Math.sqrt(dim));
+  const w = rng.fillNormal(new Float64Array(units * dim), initScale); // [K, D]
+  const decoder = rng.fillNormal(new Float64Array(units * dim), 1 / Math.sqrt(dim)); // [K, D]
   const v = setting.weights === "tied" ? w : decoder;
   return { setting, dim, units, w, v, b: new Float64Array(units), c: new Float64Array(dim) };
 }
@@ -166,148 +217,132 @@ export function cloneShallowAe(p: ShallowAeParams): ShallowAeParams {
   };
 }
 
-/** Reusable buffers for {@link shallowAeStep} and friends. */
-export interface ShallowAeScratch {
-  lambda: Float64Array;
-  h: Float64Array;
-  slope: Float64Array;
-  err: Float64Array;
-  /** vₖ·e per unit. */
-  ve: Float64Array;
+/**
+ * One autoencoder's parameters as tfjs tensors (float32), for the reference
+ * forward pass. Variables work too (tests differentiate through them).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initShallowAe, loadTf, Rng, shallowAeTensors, type ShallowAeTensors } from "../../mod.ts";
+ * const tf = await loadTf("cpu");
+ * const setting = { activation: "relu", weights: "untied", bias: "none" } as const;
+ * const model: ShallowAeTensors = shallowAeTensors(tf, initShallowAe(setting, 4, 2, new Rng(0)));
+ * assert.deepEqual(model.v.shape, [2, 4]);
+ * tf.dispose([model.w, model.v, model.b, model.c]);
+ * ```
+ */
+export interface ShallowAeTensors {
+  /** The architecture: which activation, whether tied, which biases count. */
+  setting: ShallowAeSetting;
+  /** Encoder rows wₖ. */
+  w: tfNs.Tensor2D; // [K, D]
+  /** Decoder columns vₖ (the tensor `w` itself when tied). */
+  v: tfNs.Tensor2D; // [K, D]
+  /** Hidden biases bₖ (ignored when bias is `none`). */
+  b: tfNs.Tensor1D; // [K]
+  /** Output bias c (ignored unless bias is `both`). */
+  c: tfNs.Tensor1D; // [D]
 }
 
-/** Buffers for a model of this size. */
-export function shallowAeScratch(dim: number, units: number): ShallowAeScratch {
+/**
+ * Copies float64 parameters into float32 tensors (tied: `v` is `w`). The
+ * caller disposes them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initShallowAe, loadTf, Rng, shallowAeTensors } from "../../mod.ts";
+ * const tf = await loadTf("cpu");
+ * const setting = { activation: "erf", weights: "tied", bias: "encoder" } as const;
+ * const model = shallowAeTensors(tf, initShallowAe(setting, 6, 3, new Rng(2)));
+ * assert.equal(model.v, model.w);
+ * assert.deepEqual(model.b.shape, [3]);
+ * tf.dispose([model.w, model.b, model.c]);
+ * ```
+ */
+export function shallowAeTensors(tf: typeof tfNs, p: ShallowAeParams): ShallowAeTensors {
+  const w = tf.tensor2d(Float32Array.from(p.w), [p.units, p.dim]);
   return {
-    lambda: new Float64Array(units),
-    h: new Float64Array(units),
-    slope: new Float64Array(units),
-    err: new Float64Array(dim),
-    ve: new Float64Array(units),
+    setting: p.setting,
+    w,
+    v: p.setting.weights === "tied" ? w : tf.tensor2d(Float32Array.from(p.v), [p.units, p.dim]),
+    b: tf.tensor1d(Float32Array.from(p.b)),
+    c: tf.tensor1d(Float32Array.from(p.c)),
   };
 }
 
-/**
- * Forward pass on one sample `x` (at `offset` in its array): fills λ, g(λ),
- * g′(λ) and e = x − x̂ in `s`, and returns ‖e‖².
- */
-export function shallowAeForward(
-  p: ShallowAeParams,
-  x: ArrayLike<number>,
-  s: ShallowAeScratch,
-  offset = 0,
-): number {
-  const { dim: D, units: K, w, v, b, c } = p;
-  const act = p.setting.activation;
-  const scale = 1 / Math.sqrt(D);
-  const err = s.err;
-  for (let i = 0; i < D; i++) err[i] = x[offset + i] - c[i];
-  for (let k = 0; k < K; k++) {
-    const o = k * D;
-    let dot = 0;
-    for (let i = 0; i < D; i++) dot += w[o + i] * x[offset + i];
-    const lambda = dot * scale + b[k];
-    s.lambda[k] = lambda;
-    const h = activate(act, lambda);
-    s.h[k] = h;
-    s.slope[k] = activateSlope(act, lambda);
-    if (h !== 0) { for (let i = 0; i < D; i++) err[i] -= v[o + i] * h; }
+/** g applied elementwise. */
+function activationTensors(tf: typeof tfNs, g: Activation, lambda: tfNs.Tensor2D): tfNs.Tensor2D {
+  switch (g) {
+    case "linear":
+      return lambda;
+    case "erf":
+      return tf.erf(lambda.mul(Math.SQRT1_2));
+    case "sigmoid":
+      return tf.sigmoid(lambda);
+    case "relu":
+      return tf.relu(lambda);
   }
-  let sq = 0;
-  for (let i = 0; i < D; i++) sq += err[i] * err[i];
-  return sq;
-}
-
-/** Gradients of ℓ = ½‖x − x̂‖² (tied: `w` holds the sum of both roles, `v` is unused). */
-export interface ShallowAeGrads {
-  w: Float64Array;
-  v: Float64Array;
-  b: Float64Array;
-  c: Float64Array;
 }
 
 /**
- * ℓ = ½‖x − x̂‖² and its gradient with respect to every parameter, for tests
- * and notebooks (training uses the fused {@link shallowAeStep}).
+ * The reconstructions x̂ = Σₖ vₖ g(wₖ·x/√D + bₖ) + c of a batch of rows `x`
+ * `[batch, D]`, returned as `[batch, D]`. Biases enter only as the setting
+ * says.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initShallowAe, loadTf, Rng, shallowAeForwardTensors, shallowAeTensors } from "../../mod.ts";
+ * const tf = await loadTf("cpu");
+ * const setting = { activation: "sigmoid", weights: "untied", bias: "both" } as const;
+ * const model = shallowAeTensors(tf, initShallowAe(setting, 4, 2, new Rng(0)));
+ * const x = tf.tensor2d([[1, 0, 0, 0], [0, 1, 0, 0], [0.5, -1, 2, 0]]); // [batch, D]
+ * const xhat = shallowAeForwardTensors(tf, { model, x });
+ * assert.deepEqual(xhat.shape, [3, 4]);
+ * tf.dispose([model.w, model.v, model.b, model.c, x, xhat]);
+ * ```
  */
-export function shallowAeLossGrad(
-  p: ShallowAeParams,
-  x: ArrayLike<number>,
-): { loss: number; grads: ShallowAeGrads } {
-  const { dim: D, units: K } = p;
-  const s = shallowAeScratch(D, K);
-  const loss = 0.5 * shallowAeForward(p, x, s);
-  const scale = 1 / Math.sqrt(D);
-  const gw = new Float64Array(K * D);
-  const gv = new Float64Array(K * D);
-  const gb = new Float64Array(K);
-  const gc = new Float64Array(D);
-  const tied = p.setting.weights === "tied";
-  for (let k = 0; k < K; k++) {
-    const o = k * D;
-    let ve = 0;
-    for (let i = 0; i < D; i++) ve += p.v[o + i] * s.err[i];
-    const dl = -ve * s.slope[k];
-    for (let i = 0; i < D; i++) {
-      gw[o + i] = dl * scale * x[i];
-      gv[o + i] = -s.err[i] * s.h[k];
-    }
-    if (tied) { for (let i = 0; i < D; i++) gw[o + i] += gv[o + i]; }
-    if (p.setting.bias !== "none") gb[k] = dl;
-  }
-  if (p.setting.bias === "both") { for (let i = 0; i < D; i++) gc[i] = -s.err[i]; }
-  return { loss, grads: { w: gw, v: tied ? new Float64Array(0) : gv, b: gb, c: gc } };
+export function shallowAeForwardTensors(
+  tf: typeof tfNs,
+  input: { model: ShallowAeTensors; x: tfNs.Tensor2D },
+): tfNs.Tensor2D {
+  const { model, x } = input;
+  const { activation, bias } = model.setting;
+  const dim = x.shape[1];
+  let lambda = tf.matMul(x, model.w, false, true).mul(1 / Math.sqrt(dim)) as tfNs.Tensor2D; // [batch, K]
+  if (bias !== "none") lambda = lambda.add(model.b); // [batch, K]
+  const h = activationTensors(tf, activation, lambda); // [batch, K]
+  let xhat: tfNs.Tensor2D = tf.matMul(h, model.v); // [batch, D]
+  if (bias === "both") xhat = xhat.add(model.c); // [batch, D]
+  return xhat;
 }
 
 /**
- * One online SGD step on sample `x` (at `offset`): decoder weights with rate
- * `lr`, encoder weights and both biases with `lr / D`. Returns the
- * sample's squared error per coordinate ‖x − x̂‖²/D before the step.
+ * The loss ℓ = ½‖x − x̂‖² averaged over the rows of `x` `[batch, D]` (a
+ * scalar; with one row it is that sample's loss, the one SGD steps on).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initShallowAe, loadTf, Rng, shallowAeLossTensors, shallowAeTensors } from "../../mod.ts";
+ * const tf = await loadTf("cpu");
+ * const setting = { activation: "linear", weights: "untied", bias: "none" } as const;
+ * const p = initShallowAe(setting, 3, 1, new Rng(0));
+ * p.v.fill(0); // x̂ = 0, so ℓ = ½‖x‖²
+ * const model = shallowAeTensors(tf, p);
+ * const x = tf.tensor2d([[1, 2, 2]]);
+ * const loss = shallowAeLossTensors(tf, { model, x });
+ * assert.ok(Math.abs(loss.dataSync()[0] - 4.5) < 1e-6);
+ * tf.dispose([model.w, model.v, model.b, model.c, x, loss]);
+ * ```
  */
-export function shallowAeStep(
-  p: ShallowAeParams,
-  x: ArrayLike<number>,
-  lr: number,
-  s: ShallowAeScratch,
-  offset = 0,
-): number {
-  const { dim: D, units: K, w, v, b, c } = p;
-  const sq = shallowAeForward(p, x, s, offset);
-  const err = s.err;
-  const lrEnc = lr / D;
-  const scale = 1 / Math.sqrt(D);
-  const tied = p.setting.weights === "tied";
-  const bias = p.setting.bias;
-  // vₖ·e first: every unit's encoder gradient needs the decoder before its update.
-  for (let k = 0; k < K; k++) {
-    const o = k * D;
-    let ve = 0;
-    for (let i = 0; i < D; i++) ve += v[o + i] * err[i];
-    s.ve[k] = ve;
-  }
-  for (let k = 0; k < K; k++) {
-    const o = k * D;
-    const back = s.ve[k] * s.slope[k]; // −∂ℓ/∂λₖ
-    const gx = lrEnc * back * scale;
-    const h = s.h[k];
-    if (tied) {
-      const ge = lrEnc * h;
-      for (let i = 0; i < D; i++) w[o + i] += gx * x[offset + i] + ge * err[i];
-    } else {
-      if (gx !== 0) { for (let i = 0; i < D; i++) w[o + i] += gx * x[offset + i]; }
-      const gd = lr * h;
-      if (gd !== 0) { for (let i = 0; i < D; i++) v[o + i] += gd * err[i]; }
-    }
-    if (bias !== "none") b[k] += lrEnc * back;
-  }
-  if (bias === "both") { for (let i = 0; i < D; i++) c[i] += lrEnc * err[i]; }
-  return sq / D;
-}
-
-/** Mean squared error per coordinate over rows `[count, D]` of `data`. */
-export function shallowAeError(p: ShallowAeParams, data: ArrayLike<number>, count: number): number {
-  const s = shallowAeScratch(p.dim, p.units);
-  let total = 0;
-  for (let r = 0; r < count; r++) total += shallowAeForward(p, data, s, r * p.dim);
-  return total / (count * p.dim);
+export function shallowAeLossTensors(
+  tf: typeof tfNs,
+  input: { model: ShallowAeTensors; x: tfNs.Tensor2D },
+): tfNs.Scalar {
+  const xhat = shallowAeForwardTensors(tf, input); // [batch, D]
+  const squared = tf.sub(input.x, xhat).square().sum(1); // [batch]: ‖x − x̂‖²
+  return squared.mean().mul(0.5) as tfNs.Scalar;
 }

@@ -1,19 +1,57 @@
 /**
  * Measurements of the step-function autoencoder (seed 003): how linear the
  * latent code is in the step position, how the reconstruction error is spread
- * over positions, and the seed's hand-derived gradients (appendix, equations
- * 10–18) as plain functions.
+ * over positions, which units are dead (Lemma 1), the seed's hand-derived
+ * gradients (appendix, equations 10–18) as plain functions, and the rows the
+ * experiments `step-ae` and `step-ae-remedies` turn a training result into.
  *
  * @module
  */
+import { median } from "../../core/stats.ts";
 import { stepValue } from "./data.ts";
+import { stepAeOutputs } from "./kernel.ts";
 import { type StepAeConfig, stepAeLayout } from "./model.ts";
+import {
+  encoderView,
+  type StepAeInstanceResult,
+  type StepAeTrainConfig,
+  variantModel,
+} from "./train.ts";
 
-/** Least-squares line y ≈ slope·x + intercept, its R² and the largest |residual|. */
-export function linearFit(
-  xs: ArrayLike<number>,
-  ys: ArrayLike<number>,
-): { slope: number; intercept: number; r2: number; maxDeviation: number } {
+/**
+ * A least-squares line y ≈ slope·x + intercept and how well it fits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LineFit } from "./analysis.ts";
+ * const exact: LineFit = { slope: 2, intercept: 1, r2: 1, maxDeviation: 0 };
+ * assert.equal(exact.r2, 1);
+ * ```
+ */
+export interface LineFit {
+  /** Slope of the line. */
+  slope: number;
+  /** Value of the line at x = 0. */
+  intercept: number;
+  /** Share of the variance of y the line explains (1 when y is constant). */
+  r2: number;
+  /** Largest |residual|. */
+  maxDeviation: number;
+}
+
+/**
+ * Least-squares line y ≈ slope·x + intercept, its R² and the largest |residual|.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linearFit } from "./analysis.ts";
+ * const fit = linearFit([1, 2, 3], [3, 5, 7]);
+ * assert.ok(Math.abs(fit.slope - 2) < 1e-12 && Math.abs(fit.r2 - 1) < 1e-12);
+ * ```
+ */
+export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit {
   const m = xs.length;
   let mx = 0;
   let my = 0;
@@ -44,11 +82,43 @@ export function linearFit(
 }
 
 /**
+ * How linear a latent code is: the best line against the step position and
+ * the largest deviation from it as a share of the code's range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LatentLinearity } from "./analysis.ts";
+ * const bent: LatentLinearity = {
+ *   slope: -0.1,
+ *   intercept: 1,
+ *   r2: 0.95,
+ *   maxDeviation: 0.05,
+ *   relativeMaxDeviation: 0.05,
+ * };
+ * assert.ok(bent.r2 < 1);
+ * ```
+ */
+export interface LatentLinearity extends LineFit {
+  /** {@link LineFit.maxDeviation} divided by the code's range (0 for a constant code). */
+  relativeMaxDeviation: number;
+}
+
+/**
  * How linear the latent code is in the step position p = 1 … n + 1: R² of the
  * best line, and the largest deviation from it, absolute and as a share of
  * the code's range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { latentLinearity } from "./analysis.ts";
+ * const lin = latentLinearity([1, 0.9, 0.5, 0.1, 0]); // codes of p = 1 … 5
+ * assert.ok(lin.slope < 0 && lin.r2 > 0.9 && lin.r2 < 1);
+ * assert.ok(lin.relativeMaxDeviation > 0 && lin.relativeMaxDeviation < 0.2);
+ * ```
  */
-export function latentLinearity(z: ArrayLike<number>) {
+export function latentLinearity(z: ArrayLike<number>): LatentLinearity {
   const positions = Array.from({ length: z.length }, (_, e) => e + 1);
   const fit = linearFit(positions, z);
   let lo = Infinity;
@@ -72,6 +142,14 @@ export function latentLineRows(
   }));
 }
 
+/** Mean error of the leftmost and the rightmost step functions ({@link edgeErrors}). */
+export interface EdgeErrors {
+  /** Over step positions p = 1 … 40. */
+  left: number;
+  /** Over step positions p = n − 38 … n + 1. */
+  right: number;
+}
+
 /** Positions counted as "left" and "right" in the summary. */
 export const EDGE_POSITIONS = 40;
 
@@ -80,7 +158,7 @@ export const EDGE_POSITIONS = 40;
  * `EDGE_POSITIONS` leftmost step positions (p = 1 … 40) and the rightmost
  * (p = n − 38 … n + 1, the last being the all-zero signal).
  */
-export function edgeErrors(exampleError: ArrayLike<number>): { left: number; right: number } {
+export function edgeErrors(exampleError: ArrayLike<number>): EdgeErrors {
   const rows = exampleError.length;
   const k = Math.min(EDGE_POSITIONS, rows);
   let left = 0;
@@ -92,11 +170,31 @@ export function edgeErrors(exampleError: ArrayLike<number>): { left: number; rig
   return { left: left / k, right: right / k };
 }
 
-/** The appendix's gradients of the activation-free model, with its loss ½ΣΣ(y − x)². */
+/**
+ * The appendix's gradients of the activation-free model, with its loss ½ΣΣ(y − x)².
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { AppendixGradients } from "./analysis.ts";
+ * const n = 2;
+ * const zero: AppendixGradients = {
+ *   W3: new Float64Array(n * n),
+ *   w2: new Float64Array(n),
+ *   b2: new Float64Array(n),
+ *   w1: new Float64Array(n),
+ * };
+ * assert.equal(zero.W3.length, 4);
+ * ```
+ */
 export interface AppendixGradients {
+  /** ∂/∂W₃, `[n, n]` row-major (equations 10–11). */
   W3: Float64Array;
+  /** ∂/∂w₂, `[n]` (equations 12–13). */
   w2: Float64Array;
+  /** ∂/∂b₂, `[n]` (equations 14–15). */
   b2: Float64Array;
+  /** ∂/∂w₁, `[n]` (equations 16–18). */
   w1: Float64Array;
 }
 
@@ -107,6 +205,18 @@ export interface AppendixGradients {
  * (∂/∂w₂ᵣ sums W₃[j][r], i.e. W₃ᵀ(y − x), where the seed writes W₃[r][j]).
  * A test holds the corrected form to tfjs autodiff and shows that the literal
  * one differs unless W₃ is symmetric.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendixGradients } from "./analysis.ts";
+ * import { stepAeLayout } from "./model.ts";
+ * const n = 3;
+ * const params = new Float64Array(stepAeLayout({ n, outputBias: false }).size).fill(0.1);
+ * const printed = appendixGradients({ n, amplitude: 5 }, params, { literal: true });
+ * const fixed = appendixGradients({ n, amplitude: 5 }, params, { literal: false });
+ * assert.deepEqual(printed.w2, fixed.w2); // a constant W₃ is symmetric: both forms agree
+ * ```
  */
 export function appendixGradients(
   config: Pick<StepAeConfig, "n" | "amplitude">,
@@ -161,15 +271,43 @@ export function appendixGradients(
 }
 
 /**
+ * Units that are off for every example, by index (0-based).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { DeadUnits } from "./analysis.ts";
+ * const none: DeadUnits = { hidden: [], output: [] };
+ * assert.equal(none.output.length, 0);
+ * ```
+ */
+export interface DeadUnits {
+  /** Hidden units k with w₂ₖz + b₂ₖ ≤ 0 for every example. */
+  hidden: number[];
+  /** Output units j whose pre-activation is ≤ 0 for every example. */
+  output: number[];
+}
+
+/**
  * Units that are off for every example (ReLU input ≤ 0 throughout): by the
  * seed's Lemma 1 their incoming weights get no gradient, so they stay dead.
  * Counts hidden units (a) and output units (y).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { deadUnits } from "./analysis.ts";
+ * import { stepAeLayout } from "./model.ts";
+ * const config = { n: 2, amplitude: 5, outputBias: false };
+ * const params = new Float64Array(stepAeLayout(config).size); // all zero: nothing ever fires
+ * assert.deepEqual(deadUnits(config, params, [1, 0.5, 0]), { hidden: [0, 1], output: [0, 1] });
+ * ```
  */
 export function deadUnits(
   config: Pick<StepAeConfig, "n" | "amplitude" | "outputBias">,
   params: Float64Array,
   z: ArrayLike<number>,
-): { hidden: number[]; output: number[] } {
+): DeadUnits {
   const n = config.n;
   const L = stepAeLayout(config);
   const hiddenAlive = new Uint8Array(n);
@@ -189,4 +327,138 @@ export function deadUnits(
   }
   const dead = (alive: Uint8Array) => Array.from(alive.keys()).filter((k) => !alive[k]);
   return { hidden: dead(hiddenAlive), output: dead(outputAlive) };
+}
+
+/** Codes, reconstructions and errors of one instance at the end of training. */
+export type StepAeOutputs = ReturnType<typeof stepAeOutputs>;
+
+/** What the experiments measure on one trained instance. */
+export interface InstanceMeasures {
+  /** The instance's result, as the trainer returned it. */
+  result: StepAeInstanceResult;
+  /** The model as this instance computes it (its own output ReLU). */
+  model: StepAeConfig;
+  /** Codes `[n + 1]`, reconstructions `[n + 1, n]` and per-example errors `[n + 1]`. */
+  outputs: StepAeOutputs;
+  /** How linear the final code is in the step position. */
+  linearity: LatentLinearity;
+  /** Mean error of the leftmost and rightmost step functions. */
+  edges: EdgeErrors;
+  /** Units off for every example at the end. */
+  dead: DeadUnits;
+}
+
+/**
+ * Measures every trained instance of a run (one result per variant, in order):
+ * its final codes and reconstructions, the code's linearity, the edge errors
+ * and the dead units.
+ */
+export function measureInstances(
+  train: StepAeTrainConfig,
+  results: StepAeInstanceResult[],
+): InstanceMeasures[] {
+  return results.map((result, i) => {
+    const variant = train.variants[i];
+    const model = variantModel(train, variant);
+    const outputs = stepAeOutputs(model, result.params, encoderView(train, variant));
+    return {
+      result,
+      model,
+      outputs,
+      linearity: latentLinearity(outputs.z),
+      edges: edgeErrors(outputs.exampleError),
+      dead: deadUnits(model, result.params, outputs.z),
+    };
+  });
+}
+
+/** A recorded loss curve as figure rows, tagged with `label`. */
+export function lossRows(
+  loss: { steps: number[]; values: ArrayLike<number> },
+  label: string,
+): { epoch: number; loss: number; label: string }[] {
+  return loss.steps.map((epoch, k) => ({ epoch, loss: loss.values[k], label }));
+}
+
+/** Each example's error by its step position p = e + 1, tagged with `label`. */
+export function positionErrorRows(
+  exampleError: ArrayLike<number>,
+  label: string,
+): { position: number; error: number; label: string }[] {
+  return Array.from(exampleError, (error, e) => ({ position: e + 1, error, label }));
+}
+
+/** The encoder by input index s = 1 … n: its weight and its gradient summed over training. */
+export function encoderRows(
+  w1: ArrayLike<number>,
+  gradW1: ArrayLike<number>,
+): { s: number; w1: number; grad_sum: number }[] {
+  return Array.from(w1, (w, k) => ({ s: k + 1, w1: w, grad_sum: gradW1[k] }));
+}
+
+/** One row of the remedies table: medians over the seeds of one remedy. */
+export interface RemedyRow {
+  remedy: string;
+  /** What the remedy changes. */
+  change: string;
+  seeds: number;
+  /** Seeds whose loss fell below the threshold. */
+  reached_threshold: number;
+  /** Median first epoch below the threshold, or null unless every seed got there. */
+  epochs_to_threshold: number | null;
+  /** The same in seconds, from the measured cost of an instance-epoch. */
+  seconds_to_threshold: number | null;
+  final_loss: number;
+  latent_r2: number;
+  latent_relative_max_deviation: number;
+  err_left: number;
+  err_right: number;
+  /** Dead output units (0 for a remedy without an output ReLU, where the notion does not apply). */
+  dead_output_units: number;
+}
+
+/**
+ * The remedies table: one row per remedy label, in the order the labels first
+ * appear, each the median over that remedy's seeds.
+ */
+export function remedyRows(
+  measured: InstanceMeasures[],
+  options: { changeOf: (id: string) => string; msPerInstanceEpoch: number },
+): RemedyRow[] {
+  const ids = [...new Set(measured.map((m) => m.result.label))];
+  return ids.map((id) => {
+    const mine = measured.filter((m) => m.result.label === id);
+    const reached = mine.map((m) => m.result.thresholdEpoch).filter((e) => e >= 0);
+    const epochsTo = reached.length === mine.length ? median(reached) : null;
+    const dead = mine.map((m) => m.model.outputRelu ? m.dead.output.length : 0);
+    return {
+      remedy: id,
+      change: options.changeOf(id),
+      seeds: mine.length,
+      reached_threshold: reached.length,
+      epochs_to_threshold: epochsTo,
+      seconds_to_threshold: epochsTo === null
+        ? null
+        : (epochsTo * options.msPerInstanceEpoch) / 1000,
+      final_loss: median(mine.map((m) => m.result.finalLoss)),
+      latent_r2: median(mine.map((m) => m.linearity.r2)),
+      latent_relative_max_deviation: median(mine.map((m) => m.linearity.relativeMaxDeviation)),
+      err_left: median(mine.map((m) => m.edges.left)),
+      err_right: median(mine.map((m) => m.edges.right)),
+      dead_output_units: median(dead),
+    };
+  });
+}
+
+/** The first instance of each label, in the order the labels first appear. */
+export function firstOfEachLabel(measured: InstanceMeasures[]): InstanceMeasures[] {
+  const ids = [...new Set(measured.map((m) => m.result.label))];
+  return ids.map((id) => measured.find((m) => m.result.label === id)!);
+}
+
+/** Remedies that reached the threshold on every seed, fastest first (ties keep table order). */
+export function fastestRemedies(rows: RemedyRow[]): RemedyRow[] {
+  return rows.filter((x) => x.epochs_to_threshold !== null).sort((a, b) =>
+    a.epochs_to_threshold! - b.epochs_to_threshold!
+  );
 }

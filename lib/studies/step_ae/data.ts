@@ -9,7 +9,17 @@
  * @module
  */
 
-/** The n + 1 step functions as dense rows, `[n + 1, n]` row-major. */
+/**
+ * The n + 1 step functions as dense rows, `[n + 1, n]` row-major.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepFunctions } from "./data.ts";
+ * const x = stepFunctions(3, 5); // [4, 3]
+ * assert.deepEqual(Array.from(x), [5, 5, 5, 0, 5, 5, 0, 0, 5, 0, 0, 0]);
+ * ```
+ */
 export function stepFunctions(n: number, amplitude: number): Float64Array {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`n must be an integer >= 2, got ${n}`);
   const out = new Float64Array((n + 1) * n);
@@ -17,7 +27,17 @@ export function stepFunctions(n: number, amplitude: number): Float64Array {
   return out;
 }
 
-/** Value of coordinate j (0-based) of example e (0-based, e = p − 1). */
+/**
+ * Value of coordinate j (0-based) of example e (0-based, e = p − 1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepValue } from "./data.ts";
+ * assert.equal(stepValue(2, 1, 5), 0); // before the step
+ * assert.equal(stepValue(2, 2, 5), 5);
+ * ```
+ */
 export function stepValue(e: number, j: number, amplitude: number): number {
   return j >= e ? amplitude : 0;
 }

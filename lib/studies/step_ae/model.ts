@@ -1,5 +1,8 @@
 /**
- * The autoencoder of seed 003 for the n + 1 step functions of length n:
+ * The autoencoder of seed 003 ("Autoencoder study for piecewise constant
+ * functions") for the n + 1 step functions of length n, written as the
+ * readable reference: a tfjs forward pass and loss that a reader can follow
+ * line by line and that the tests differentiate with autodiff.
  *
  *   encoder  z = w₁·x̃ + b₁                 (n → 1, no activation)
  *   decoder  a = ReLU(w₂ z + b₂)            (1 → n)
@@ -14,24 +17,33 @@
  * Parameters of one instance lie in one float64 row:
  * `[w₁ (n), b₁, w₂ (n), b₂ (n), W₃ (n × n, row-major: W₃[j][k] at j·n + k), b₃ (n, if on)]`.
  *
- * Two engines: tfjs (dense, batched over instances; the reference) and a fused
- * float64 kernel ({@link stepAeLossGrad}) that uses the structure of the data
- * to cost O(n²) per epoch instead of O(n³):
- * - z of every example is a suffix sum of w₁ (x is a step);
- * - a(z) is ReLU of a line in z per unit, so W₃a(z) = z·U(z) + V(z), where U
- *   and V sum the columns W₃[:,k]·w₂ₖ and W₃[:,k]·b₂ₖ over the units active at
- *   z; sorted by z, each unit is active on one contiguous run of examples, so
- *   U and V for all examples come from running sums;
- * - the gradient reuses the same runs: ∂L/∂W₃[:,k] = w₂ₖ·Σ z d + b₂ₖ·Σ d over
- *   unit k's run, ∂L/∂w₂ₖ = W₃[:,k]·Σ z d, ∂L/∂z = d·U(z), and ∂L/∂w₁ is a
- *   prefix sum of ∂L/∂z. Tests hold it equal to tfjs autodiff.
+ * Training does not run this code: `kernel.ts` computes the same loss and its
+ * gradient in float64 at O(n²) per epoch by using the structure of the data,
+ * and a test holds the two equal.
  *
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
 import { deriveSeed, Rng } from "../../core/random.ts";
 
-/** Architecture and initialisation of the step-function autoencoder. */
+/**
+ * Architecture and initialisation of the step-function autoencoder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { StepAeConfig } from "./model.ts";
+ * const linear: StepAeConfig = {
+ *   n: 9,
+ *   amplitude: 5,
+ *   hiddenRelu: false,
+ *   outputRelu: false,
+ *   outputBias: false,
+ *   initScale: 0,
+ * };
+ * assert.equal(linear.hiddenRelu, false);
+ * ```
+ */
 export interface StepAeConfig {
   /** Signal length (the data has n + 1 examples). */
   n: number;
@@ -47,7 +59,17 @@ export interface StepAeConfig {
   initScale: number;
 }
 
-/** The seed's defaults: n = 129, A = 5, ReLUs on, no output bias, init scale 0.01. */
+/**
+ * The seed's defaults: n = 129, A = 5, ReLUs on, no output bias, init scale 0.01.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STEP_AE_DEFAULTS } from "./model.ts";
+ * assert.equal(STEP_AE_DEFAULTS.n, 129);
+ * assert.equal(STEP_AE_DEFAULTS.amplitude, 5);
+ * ```
+ */
 export const STEP_AE_DEFAULTS: StepAeConfig = {
   n: 129,
   amplitude: 5,
@@ -57,19 +79,46 @@ export const STEP_AE_DEFAULTS: StepAeConfig = {
   initScale: 0.01,
 };
 
-/** Offsets of each parameter block in an instance's row. */
+/**
+ * Offsets of each parameter block in an instance's row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type StepAeLayout, stepAeLayout } from "./model.ts";
+ * const layout: StepAeLayout = stepAeLayout({ n: 3, outputBias: false });
+ * assert.equal(layout.b3, -1);
+ * ```
+ */
 export interface StepAeLayout {
+  /** Encoder weights w₁, n entries. */
   w1: number;
+  /** Encoder bias b₁, one entry. */
   b1: number;
+  /** Hidden weights w₂, n entries. */
   w2: number;
+  /** Hidden biases b₂, n entries. */
   b2: number;
+  /** Output weights W₃, n × n entries, row-major (W₃[j][k] at W3 + j·n + k). */
   W3: number;
-  /** -1 when there is no output bias. */
+  /** Output biases b₃, n entries; -1 when there is no output bias. */
   b3: number;
+  /** Length of the whole row. */
   size: number;
 }
 
-/** Where each block sits in a parameter row. */
+/**
+ * Where each block sits in a parameter row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepAeLayout } from "./model.ts";
+ * const L = stepAeLayout({ n: 4, outputBias: true });
+ * assert.deepEqual([L.w1, L.b1, L.w2, L.b2, L.W3, L.b3], [0, 4, 5, 9, 13, 29]);
+ * assert.equal(L.size, 33); // 3n + 1 + n² + n
+ * ```
+ */
 export function stepAeLayout(config: Pick<StepAeConfig, "n" | "outputBias">): StepAeLayout {
   const n = config.n;
   const w1 = 0;
@@ -81,7 +130,16 @@ export function stepAeLayout(config: Pick<StepAeConfig, "n" | "outputBias">): St
   return { w1, b1, w2, b2, W3, b3, size: W3 + n * n + (config.outputBias ? n : 0) };
 }
 
-/** Throws a RangeError naming the first invalid field. */
+/**
+ * Throws a RangeError naming the first invalid field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STEP_AE_DEFAULTS, validateStepAe } from "./model.ts";
+ * assert.throws(() => validateStepAe({ ...STEP_AE_DEFAULTS, n: 1 }), /n must be an integer >= 2/);
+ * ```
+ */
 export function validateStepAe(config: StepAeConfig): void {
   const { n, amplitude, initScale } = config;
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`n must be an integer >= 2, got ${n}`);
@@ -93,7 +151,18 @@ export function validateStepAe(config: StepAeConfig): void {
   }
 }
 
-/** One instance's parameters drawn uniformly in [−initScale, initScale] from its seed. */
+/**
+ * One instance's parameters drawn uniformly in [−initScale, initScale] from its seed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initStepAe, STEP_AE_DEFAULTS } from "./model.ts";
+ * const params = initStepAe({ ...STEP_AE_DEFAULTS, n: 4 }, 0); // [3n + 1 + n²]
+ * assert.equal(params.length, 29);
+ * assert.ok(params.every((v) => Math.abs(v) <= 0.01));
+ * ```
+ */
 export function initStepAe(config: StepAeConfig, seed: number): Float64Array {
   validateStepAe(config);
   const layout = stepAeLayout(config);
@@ -103,272 +172,49 @@ export function initStepAe(config: StepAeConfig, seed: number): Float64Array {
   return out;
 }
 
-/** How the encoder of one instance sees its input, and whether it is trained. */
-export interface EncoderView {
-  /** x̃ = scale·x + shift. */
-  scale: number;
-  shift: number;
-  /** A fixed latent code z_e per example (the encoder is then not used or trained). */
-  fixedZ?: Float64Array;
-}
-
-/** Reusable buffers of {@link stepAeLossGrad} for one n. */
-export interface StepAeScratch {
-  z: Float64Array;
-  order: Int32Array;
-  lo: Int32Array;
-  hi: Int32Array;
-  /** Running sums U, V at each sorted position, `[n + 1, n]`. */
-  U: Float64Array;
-  V: Float64Array;
-  /** ∂L/∂pre per sorted position, `[n + 1, n]`. */
-  d: Float64Array;
-  /** Cumulative Σ z·d and Σ d over sorted positions, `[n + 2, n]`. */
-  cz: Float64Array;
-  c1: Float64Array;
-  dz: Float64Array;
-  accU: Float64Array;
-  accV: Float64Array;
-  /** Linked lists of units by the sorted position where their run starts / ends. */
-  starts: Int32Array;
-  ends: Int32Array;
-  link: Int32Array;
-  /** Mean squared error of each example (by example index, not sorted). */
-  exampleError: Float64Array;
-}
-
-/** Allocates scratch space for {@link stepAeLossGrad}. */
-export function stepAeScratch(n: number): StepAeScratch {
-  const rows = n + 1;
-  return {
-    z: new Float64Array(rows),
-    order: new Int32Array(rows),
-    lo: new Int32Array(n),
-    hi: new Int32Array(n),
-    U: new Float64Array(rows * n),
-    V: new Float64Array(rows * n),
-    d: new Float64Array(rows * n),
-    cz: new Float64Array((rows + 1) * n),
-    c1: new Float64Array((rows + 1) * n),
-    dz: new Float64Array(rows),
-    accU: new Float64Array(n),
-    accV: new Float64Array(n),
-    starts: new Int32Array(rows),
-    ends: new Int32Array(rows),
-    link: new Int32Array(n),
-    exampleError: new Float64Array(rows),
-  };
-}
-
 /**
- * Loss (PyTorch's MSELoss) and gradient of one instance on all n + 1 step
- * functions, in float64, exploiting their structure (module doc). Reads
- * `params[off ..]`, writes the gradient to `grad[off ..]` when not null and
- * returns the loss. After the call, `scratch.z` holds every example's latent
- * code and `scratch.exampleError` every example's mean squared error.
+ * How the encoder of one instance sees its input, and whether it is trained.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EncoderView } from "./model.ts";
+ * const centred: EncoderView = { scale: 1, shift: -2.5 }; // x̃ = x − A/2 for A = 5
+ * assert.equal(centred.fixedZ, undefined);
+ * ```
  */
-export function stepAeLossGrad(
-  config: Pick<StepAeConfig, "n" | "amplitude" | "hiddenRelu" | "outputRelu" | "outputBias">,
-  params: Float64Array,
-  off: number,
-  view: EncoderView,
-  grad: Float64Array | null,
-  scratch: StepAeScratch,
-): number {
-  const n = config.n;
-  const A = config.amplitude;
-  const rows = n + 1;
-  const L = stepAeLayout(config);
-  const w1 = off + L.w1;
-  const w2 = off + L.w2;
-  const b2 = off + L.b2;
-  const W3 = off + L.W3;
-  const { z, order, lo, hi, U, V, d, cz, c1, dz, exampleError } = scratch;
-
-  // Latent codes: z_e = s·A·Σ_{j≥e} w1_j + c·Σ_j w1_j + b1.
-  if (view.fixedZ) {
-    z.set(view.fixedZ);
-  } else {
-    let total = 0;
-    for (let j = 0; j < n; j++) total += params[w1 + j];
-    const base = view.shift * total + params[off + L.b1];
-    let suffix = 0;
-    z[n] = base;
-    for (let e = n - 1; e >= 0; e--) {
-      suffix += params[w1 + e];
-      z[e] = view.scale * A * suffix + base;
-    }
-  }
-  for (let r = 0; r < rows; r++) order[r] = r;
-  order.sort((a, b) => z[a] - z[b] || a - b);
-
-  // Each hidden unit is active on one run [lo_k, hi_k) of the sorted examples.
-  for (let k = 0; k < n; k++) {
-    const wk = params[w2 + k];
-    const bk = params[b2 + k];
-    if (!config.hiddenRelu) {
-      lo[k] = 0;
-      hi[k] = rows;
-      continue;
-    }
-    const on = (r: number) => wk * z[order[r]] + bk > 0;
-    if (wk > 0) {
-      // Active on a suffix: first r that is on.
-      let a = 0;
-      let b = rows;
-      while (a < b) {
-        const m = (a + b) >> 1;
-        if (on(m)) b = m;
-        else a = m + 1;
-      }
-      lo[k] = a;
-      hi[k] = rows;
-    } else if (wk < 0) {
-      // Active on a prefix: first r that is off.
-      let a = 0;
-      let b = rows;
-      while (a < b) {
-        const m = (a + b) >> 1;
-        if (on(m)) a = m + 1;
-        else b = m;
-      }
-      lo[k] = 0;
-      hi[k] = a;
-    } else {
-      lo[k] = 0;
-      hi[k] = bk > 0 ? rows : 0;
-    }
-  }
-
-  // U_r = Σ_{k active at r} w2_k·W3[:,k], V_r likewise with b2_k. Runs that reach the
-  // last example are added sweeping up from their start, the others sweeping down
-  // from their end, so nothing is ever subtracted.
-  const { accU, accV, starts, ends } = scratch;
-  starts.fill(-1);
-  ends.fill(-1);
-  const next = scratch.link;
-  for (let k = 0; k < n; k++) {
-    if (lo[k] >= hi[k]) continue;
-    if (hi[k] === rows) {
-      next[k] = starts[lo[k]];
-      starts[lo[k]] = k;
-    } else {
-      next[k] = ends[hi[k] - 1];
-      ends[hi[k] - 1] = k;
-    }
-  }
-  const addUnit = (k: number) => {
-    const wk = params[w2 + k];
-    const bk = params[b2 + k];
-    for (let j = 0; j < n; j++) {
-      const c = params[W3 + j * n + k];
-      accU[j] += wk * c;
-      accV[j] += bk * c;
-    }
-  };
-  accU.fill(0);
-  accV.fill(0);
-  for (let r = 0; r < rows; r++) {
-    for (let k = starts[r]; k >= 0; k = next[k]) addUnit(k);
-    U.set(accU, r * n);
-    V.set(accV, r * n);
-  }
-  accU.fill(0);
-  accV.fill(0);
-  for (let r = rows - 1; r >= 0; r--) {
-    for (let k = ends[r]; k >= 0; k = next[k]) addUnit(k);
-    for (let j = 0; j < n; j++) {
-      U[r * n + j] += accU[j];
-      V[r * n + j] += accV[j];
-    }
-  }
-
-  // Output, loss and ∂L/∂pre per sorted position.
-  const scale = 2 / (rows * n);
-  const b3 = L.b3 >= 0 ? off + L.b3 : -1;
-  let loss = 0;
-  for (let r = 0; r < rows; r++) {
-    const e = order[r];
-    const ze = z[e];
-    let err = 0;
-    for (let j = 0; j < n; j++) {
-      let pre = ze * U[r * n + j] + V[r * n + j];
-      if (b3 >= 0) pre += params[b3 + j];
-      const active = !config.outputRelu || pre > 0;
-      const y = active ? pre : 0;
-      const res = y - (j >= e ? A : 0);
-      err += res * res;
-      d[r * n + j] = active ? scale * res : 0;
-    }
-    exampleError[e] = err / n;
-    loss += err;
-  }
-  loss /= rows * n;
-  if (grad === null) return loss;
-
-  // Cumulative sums of z·d and d over sorted positions.
-  for (let j = 0; j < n; j++) {
-    cz[j] = 0;
-    c1[j] = 0;
-  }
-  for (let r = 0; r < rows; r++) {
-    const zr = z[order[r]];
-    const a = r * n;
-    const b = (r + 1) * n;
-    for (let j = 0; j < n; j++) {
-      cz[b + j] = cz[a + j] + zr * d[a + j];
-      c1[b + j] = c1[a + j] + d[a + j];
-    }
-  }
-
-  grad.fill(0, off, off + L.size);
-  for (let k = 0; k < n; k++) {
-    const a = lo[k] * n;
-    const b = hi[k] * n;
-    if (lo[k] >= hi[k]) continue;
-    const wk = params[w2 + k];
-    const bk = params[b2 + k];
-    let gw2 = 0;
-    let gb2 = 0;
-    for (let j = 0; j < n; j++) {
-      const gz = cz[b + j] - cz[a + j];
-      const g1 = c1[b + j] - c1[a + j];
-      grad[W3 + j * n + k] = wk * gz + bk * g1;
-      const c = params[W3 + j * n + k];
-      gw2 += c * gz;
-      gb2 += c * g1;
-    }
-    grad[w2 + k] = gw2;
-    grad[b2 + k] = gb2;
-  }
-  if (b3 >= 0) {
-    const last = rows * n;
-    for (let j = 0; j < n; j++) grad[b3 + j] = c1[last + j];
-  }
-  if (view.fixedZ) return loss;
-
-  // ∂L/∂z_e = d_e · U_e; then ∂L/∂w1_j = s·A·Σ_{e≤j} ∂L/∂z_e + c·Σ_e ∂L/∂z_e.
-  let dzTotal = 0;
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += d[r * n + j] * U[r * n + j];
-    dz[order[r]] = s;
-    dzTotal += s;
-  }
-  let prefix = 0;
-  for (let j = 0; j < n; j++) {
-    prefix += dz[j];
-    grad[w1 + j] = view.scale * A * prefix + view.shift * dzTotal;
-  }
-  grad[off + L.b1] = dzTotal;
-  return loss;
+export interface EncoderView {
+  /** x̃ = scale·x + shift: the factor. */
+  scale: number;
+  /** x̃ = scale·x + shift: the offset. */
+  shift: number;
+  /** A fixed latent code z_e per example, `[n + 1]` (the encoder is then not used or trained). */
+  fixedZ?: Float64Array;
 }
 
 /**
  * tfjs forward pass of `instances` autoencoders on the dense data.
- * `p` holds the parameter rows `[instances, size]`; `x` is `[n + 1, n]`,
- * `xIn` the encoder's view of it `[instances, n + 1, n]`. Returns y,
- * `[instances, n + 1, n]`.
+ * `p` holds the parameter rows `[instances, size]`; `xIn` is the encoder's
+ * view of the data `[instances, n + 1, n]`; `fixedZ`, when not null, replaces
+ * the encoder's codes `[instances, n + 1]`. Returns y, `[instances, n + 1, n]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTf } from "../../core/tf.ts";
+ * import { stepFunctions } from "./data.ts";
+ * import { initStepAe, STEP_AE_DEFAULTS, stepAeForwardTensors } from "./model.ts";
+ * const tf = await loadTf("cpu");
+ * const config = { ...STEP_AE_DEFAULTS, n: 3, initScale: 0.5 };
+ * const params = initStepAe(config, 1);
+ * const y = tf.tidy(() => {
+ *   const xIn = tf.tensor3d(Float32Array.from(stepFunctions(3, 5)), [1, 4, 3]); // [1, n + 1, n]
+ *   const p = tf.tensor2d(Float32Array.from(params), [1, params.length]); // [1, size]
+ *   return stepAeForwardTensors(tf, config, p, xIn, null);
+ * });
+ * assert.deepEqual(y.shape, [1, 4, 3]);
+ * y.dispose();
+ * ```
  */
 export function stepAeForwardTensors(
   tf: typeof tfNs,
@@ -393,7 +239,28 @@ export function stepAeForwardTensors(
   return y as tfNs.Tensor3D;
 }
 
-/** tfjs per-instance loss `[instances]`: mean over (n + 1)·n entries of (y − x)². */
+/**
+ * tfjs per-instance loss `[instances]`: mean over (n + 1)·n entries of (y − x)²,
+ * with `x` the targets `[n + 1, n]` and the other arguments as in
+ * {@link stepAeForwardTensors}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTf } from "../../core/tf.ts";
+ * import { stepFunctions } from "./data.ts";
+ * import { STEP_AE_DEFAULTS, stepAeLayout, stepAeLossTensors } from "./model.ts";
+ * const tf = await loadTf("cpu");
+ * const config = { ...STEP_AE_DEFAULTS, n: 3 };
+ * const size = stepAeLayout(config).size;
+ * const loss = tf.tidy(() => {
+ *   const x = tf.tensor2d(Float32Array.from(stepFunctions(3, 5)), [4, 3]); // [n + 1, n]
+ *   const p = tf.zeros([1, size]) as typeof x; // all-zero weights: y = 0
+ *   return stepAeLossTensors(tf, config, p, x, x.expandDims(0), null).dataSync()[0];
+ * });
+ * assert.ok(Math.abs(loss - 12.5) < 1e-6); // half the entries are A = 5: mean of 25 and 0
+ * ```
+ */
 export function stepAeLossTensors(
   tf: typeof tfNs,
   config: StepAeConfig,
@@ -404,29 +271,4 @@ export function stepAeLossTensors(
 ): tfNs.Tensor1D {
   const y = stepAeForwardTensors(tf, config, p, xIn, fixedZ);
   return y.sub(x.expandDims(0)).square().mean([1, 2]) as tfNs.Tensor1D;
-}
-
-/**
- * Every example's latent code and reconstruction, `y` as `[n + 1, n]`
- * row-major by example index (float64, from the same kernel as training).
- */
-export function stepAeOutputs(
-  config: Pick<StepAeConfig, "n" | "amplitude" | "hiddenRelu" | "outputRelu" | "outputBias">,
-  params: Float64Array,
-  view: EncoderView,
-): { z: Float64Array; y: Float64Array; exampleError: Float64Array; loss: number } {
-  const n = config.n;
-  const scratch = stepAeScratch(n);
-  const loss = stepAeLossGrad(config, params, 0, view, null, scratch);
-  const L = stepAeLayout(config);
-  const y = new Float64Array((n + 1) * n);
-  for (let r = 0; r <= n; r++) {
-    const e = scratch.order[r];
-    for (let j = 0; j < n; j++) {
-      let pre = scratch.z[e] * scratch.U[r * n + j] + scratch.V[r * n + j];
-      if (L.b3 >= 0) pre += params[L.b3 + j];
-      y[e * n + j] = config.outputRelu && pre <= 0 ? 0 : pre;
-    }
-  }
-  return { z: scratch.z.slice(), y, exampleError: scratch.exampleError.slice(), loss };
 }

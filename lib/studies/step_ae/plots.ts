@@ -10,7 +10,8 @@ import type { Spec } from "../../core/plots/render.ts";
 import { showFigure } from "../../core/plots/display.ts";
 import { latentLinearity, latentLineRows } from "./analysis.ts";
 import { stepValue } from "./data.ts";
-import { type EncoderView, type StepAeConfig, stepAeOutputs } from "./model.ts";
+import type { EncoderView, StepAeConfig } from "./model.ts";
+import { stepAeOutputs } from "./kernel.ts";
 
 const WIDE = 460;
 
@@ -277,14 +278,29 @@ export function remediesSpec(
  * autoencoder trains (Jupyter only): encoder weights, latent code with its
  * line, reconstructions, and the loss so far. It needs progress events that
  * carry the first instance's parameters (`step-ae` sends them).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STEP_AE_DEFAULTS } from "./model.ts";
+ * import { stepAeLive } from "./plots.ts";
+ * const live = stepAeLive({ model: STEP_AE_DEFAULTS, view: { scale: 1, shift: 0 }, id: "demo" });
+ * // An event without parameters (a trainer that does not send them) draws nothing.
+ * assert.equal(await live({ step: 10, steps: 100 }), undefined);
+ * ```
  */
 export function stepAeLive(options: {
+  /** The architecture the parameters belong to. */
   model: Pick<StepAeConfig, "n" | "amplitude" | "hiddenRelu" | "outputRelu" | "outputBias">;
+  /** How the encoder sees its input. */
   view: EncoderView;
+  /** Display id prefix of the figures (updated in place). */
   id: string;
   /** Redraw at most every this many epochs (default 2000) and at the last epoch. */
   every?: number;
-}) {
+}): (
+  p: { step?: number; steps?: number; loss?: ArrayLike<number>; params?: Float64Array },
+) => Promise<void> {
   const lossRows: { epoch: number; loss: number; label: string }[] = [];
   const every = options.every ?? 2000;
   let shown = false;

@@ -1,38 +1,109 @@
 /**
- * The fused training loop of the toy autoencoder: float64, one pass per
- * instance per step (loss, hand-derived gradient, optimizer update), no
- * tensors. Runs a contiguous range of instances, so the same function serves
- * the main thread and each worker; an instance's numbers never depend on
- * which range or worker it ran in.
+ * The fused training step of the toy autoencoder, run by the lab's one loop
+ * (`core/train/loop.ts`): float64, one pass per instance per step (loss and
+ * hand-derived gradient from `kernel.ts`, optimizer update), no tensors.
+ *
+ * A contiguous range of instances trains as one run, so the same function
+ * serves the main thread and each worker; an instance's numbers never
+ * depend on which range or worker it ran in. Everything the run changes sits
+ * in one {@link ToyRangeState}; what it computes with besides (optimizer
+ * rule, scratch space, fixed batches) follows from the config.
+ *
+ * Also here, because both engines use them: the data each instance trains
+ * on, and the part of the run state they share ({@link ToyTrack}).
  *
  * @module
  */
-import { featureImportance, openToyData } from "./data.ts";
-import {
-  initToy,
-  toyLossGrad,
-  toyLossGradIdentity,
-  toyParamCount,
-  type ToyParams,
-  toyScratch,
-} from "./model.ts";
+import { type CsrBatch, featureImportance, openToyData, sparseFeatureBatch } from "./data.ts";
+import { initToy, toyParamCount, type ToyParams } from "./model.ts";
+import { toyLossGrad, toyLossGradIdentity, type ToyScratch, toyScratch } from "./kernel.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts";
+import { deriveSeed, Rng, type RngState } from "../../core/random.ts";
 import { type Series, StridedRecorder } from "../../core/train/history.ts";
+import { isDiverged, runLoop, type Span } from "../../core/train/loop.ts";
 import type { ToyTrainConfig } from "./config.ts";
 
-/** Progress of one range: steps done and the range's current losses. */
+/** Instances `[from, to)` of a run: one job of the worker pool. */
+export interface ToyRange {
+  /** First instance. */
+  from: number;
+  /** One past the last instance. */
+  to: number;
+}
+
+/** What every worker receives once: the run and its progress interval. */
+export interface ToyShared {
+  /** The whole run (each job trains a range of its instances). */
+  config: ToyTrainConfig;
+  /** Steps between progress reports and stop checks. */
+  every: number;
+}
+
+/** Progress of one range, after every span of the loop. */
 export interface RangeProgress {
+  /** Steps done. */
   step: number;
+  /** `[count]`: the range's current losses (the final ones after the last step). */
   loss: Float64Array;
+  /** The loop's estimate of the time left. */
+  etaMs: number;
 }
 
 /** What one range returns. */
 export interface RangeResult {
+  /** `[count, p]`: final parameters. */
   params: Float64Array;
+  /** `[count]`: loss at the final parameters (NaN once diverged). */
   finalLoss: Float64Array;
+  /** `[count]`: step each instance diverged at, or -1. */
   divergedAt: Int32Array;
+  /** Loss rows, `[rows, count]`. */
   loss: Series;
+  /** Parameter rows, `[rows, count × p]`. */
   snapshots: Series;
+}
+
+/** How a range runs (never changes its numbers). */
+export interface RangeControl {
+  /** Steps between progress reports and stop checks. */
+  every: number;
+  /** Hears the range's progress after every span (awaited; may throw to stop). */
+  report?: (p: RangeProgress) => void | Promise<void>;
+  /** Stops the run after the current span (it rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Polled like `signal` (workers read a shared flag). */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * What both engines' run states hold besides parameters and optimizer: the
+ * losses, the divergence marks, where each instance's data generator
+ * stands, and the history. The recorders are held as they are: turning them
+ * into plain rows (`save()`) copies every kept row, which after every span
+ * would cost a long sweep about 5%, and toy runs are never checkpointed.
+ */
+export interface ToyTrack {
+  /** `[count]`: loss at the last step (the final loss once the run ends; NaN once diverged). */
+  loss: Float64Array;
+  /** `[count]`: step each instance diverged at, or -1. */
+  divergedAt: Int32Array;
+  /** Generator of each instance's fresh batches (empty when the data is a fixed set). */
+  data: RngState[];
+  /** Loss rows, `[rows, count]`. */
+  lossRows: StridedRecorder;
+  /** Parameter rows, `[rows, count × p]`. */
+  snapshots: StridedRecorder;
+}
+
+/**
+ * Everything a fused range changes while it trains: the one object the loop
+ * holds and hands to every span.
+ */
+interface ToyRangeState extends ToyTrack {
+  /** `[count, p]`: parameters, instance by instance (W row-major `[m, n]`, then b `[n]`). */
+  params: Float64Array;
+  /** The optimizer's buffers (each `[count, p]`, empty when its rule does not use it) and step counts `[count]`. */
+  optimizer: { state: Float64Array[]; steps: Uint32Array };
 }
 
 /** Initial parameters of the whole run (given, or seeded). */
@@ -42,100 +113,318 @@ export function initialParams(config: ToyTrainConfig): ToyParams {
 }
 
 /**
- * Trains instances `[from, to)` of `config`. `progress` is awaited every
- * `progressEvery` steps (letting the event loop run) and may throw to stop.
+ * The batch each instance trains on at every step when its data is a fixed
+ * set (one-hot examples, or sparse with `examples` > 0), else null (fresh
+ * batches, see {@link freshBatch}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { fixedBatches } from "./_train_fused.ts";
+ * const config: ToyTrainConfig = {
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("sgd", 0.1),
+ *   steps: 10,
+ *   seeds: [0, 1],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * };
+ * assert.deepEqual(fixedBatches(config, [0, 1])?.map((b) => b.rows), [7, 7]); // the one-hot rows
+ * const data = { kind: "sparse", sparsity: 0.5, examples: 0, batchSize: 4 } as const;
+ * assert.equal(fixedBatches({ ...config, data }, [0, 1]), null);
+ * ```
  */
-export async function runToyRange(
-  config: ToyTrainConfig,
-  range: { from: number; to: number },
-  progress: { every: number; report: (p: RangeProgress) => void | Promise<void> } | null,
-): Promise<RangeResult> {
-  const { model, steps } = config;
-  const { n, m, bias } = model;
-  const shape = { n, m, bias };
-  const p = toyParamCount(model);
-  const { from, to } = range;
-  const count = to - from;
-  const init = initialParams(config);
-  const params = init.data.slice(from * p, to * p);
-  const grad = new Float64Array(count * p);
+export function fixedBatches(config: ToyTrainConfig, seeds: number[]): CsrBatch[] | null {
+  const streams = seeds.map((s) => openToyData(config.data, config.model.n, s));
+  return streams.every((s) => s.fixed) ? streams.map((s) => s.next()) : null;
+}
+
+/**
+ * A fresh track of `seeds.length` instances of `p` parameters: no loss yet,
+ * nothing diverged, empty recorders, and each instance's data generator
+ * where `openToyData` starts it (none when the data is a fixed set).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { freshTrack } from "./_train_fused.ts";
+ * const config: ToyTrainConfig = {
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("sgd", 0.1),
+ *   steps: 10,
+ *   seeds: [0, 1],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * };
+ * const data = { kind: "sparse", sparsity: 0.5, examples: 0, batchSize: 4 } as const;
+ * const track = freshTrack({ ...config, data }, [0, 1], 21);
+ * assert.deepEqual(Array.from(track.divergedAt), [-1, -1]);
+ * assert.equal(track.data.length, 2); // one generator per instance
+ * assert.equal(track.snapshots.width, 2 * 21);
+ * ```
+ */
+export function freshTrack(config: ToyTrainConfig, seeds: number[], p: number): ToyTrack {
+  const count = seeds.length;
+  const rec = config.record;
+  const fresh = config.data.kind === "sparse" && config.data.examples === 0;
+  return {
+    loss: new Float64Array(count),
+    divergedAt: new Int32Array(count).fill(-1),
+    data: fresh ? seeds.map((s) => new Rng(deriveSeed(s, "toy-data")).state()) : [],
+    lossRows: new StridedRecorder(count, { stride: rec.lossEvery, capacity: rec.maxLossRows }),
+    snapshots: new StridedRecorder(count * p, {
+      stride: rec.snapshotEvery,
+      capacity: rec.maxSnapshots,
+    }),
+  };
+}
+
+/**
+ * The next fresh batch of an instance whose data generator is `rng` (as
+ * `openToyData` draws it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { Rng } from "../../core/random.ts";
+ * import { openToyData } from "./data.ts";
+ * import { freshBatch, freshTrack } from "./_train_fused.ts";
+ * const config: ToyTrainConfig = {
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("sgd", 0.1),
+ *   steps: 10,
+ *   seeds: [0, 1],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * };
+ * const data = { kind: "sparse", sparsity: 0.5, examples: 0, batchSize: 4 } as const;
+ * const [state] = freshTrack({ ...config, data }, [3], 21).data;
+ * const batch = freshBatch({ ...config, data }, Rng.fromState(state));
+ * assert.deepEqual(batch, openToyData(data, 7, 3).next()); // instance 3's first batch
+ * ```
+ */
+export function freshBatch(config: ToyTrainConfig, rng: Rng): CsrBatch {
+  if (config.data.kind !== "sparse") throw new Error("fresh batches need sparse data");
+  const { batchSize, sparsity } = config.data;
+  return sparseFeatureBatch(rng, { rows: batchSize, n: config.model.n, sparsity });
+}
+
+/** What a range computes with besides its state; fixed for the run. */
+interface RangeRun {
+  config: ToyTrainConfig;
+  range: ToyRange;
+  shape: { n: number; m: number; bias: boolean };
+  /** Parameters per instance. */
+  p: number;
+  /** Instances in the range. */
+  count: number;
+  /** Steps the state's own optimizer buffers (see {@link attach}). */
+  optimizer: ArrayOptimizer;
+  /** `[count, p]`: gradient of the current step. */
+  grad: Float64Array;
+  scratch: ToyScratch;
+  /** `[n]`: loss weight of each feature. */
+  importance: Float64Array;
+  /** Each instance's batch when the data is a fixed set, else null. */
+  batches: CsrBatch[] | null;
+  /** Whether the data is the complete one-hot dataset, for which the specialised kernel needs no batch. */
+  identity: boolean;
+  /** Parameter indices (within an instance) that never move. */
+  frozen: number[];
+  /** `[frozen]`: their values, held across an optimizer step. */
+  held: Float64Array;
+}
+
+function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
+  const { n, m, bias } = config.model;
+  const p = toyParamCount(config.model);
+  const count = range.to - range.from;
   const all = perInstanceHyper(config.optimizer, config.seeds.length, {
     lr: config.lrs,
     weightDecay: config.weightDecays,
   });
-  const opt = new ArrayOptimizer(config.optimizer, p, {
-    lr: all.lr.slice(from, to),
-    weightDecay: all.weightDecay.slice(from, to),
-  });
-  const streams = config.seeds.slice(from, to).map((s) => openToyData(config.data, n, s));
-  const importance = featureImportance(n, config.importanceDecay);
-  const scratch = toyScratch(n, m);
-  const rec = config.record;
-  const lossRec = new StridedRecorder(count, {
-    stride: rec.lossEvery,
-    capacity: rec.maxLossRows,
-  });
-  const snapRec = new StridedRecorder(count * p, {
-    stride: rec.snapshotEvery,
-    capacity: rec.maxSnapshots,
-  });
-  const loss = new Float64Array(count);
-  const divergedAt = new Int32Array(count).fill(-1);
   const frozen = config.frozen ?? [];
-  const held = new Float64Array(frozen.length);
-  const limit = config.divergeAbove;
-  // The specialised kernel needs the complete identity dataset.
-  const identity = config.data.kind === "identity" && !config.data.omit?.length;
-  const lossGrad = (off: number, i: number, g: Float64Array | null) =>
-    identity
-      ? toyLossGradIdentity(shape, params, off, importance, g, scratch)
-      : toyLossGrad(shape, params, off, streams[i].next(), importance, g, scratch);
+  return {
+    config,
+    range,
+    shape: { n, m, bias },
+    p,
+    count,
+    optimizer: new ArrayOptimizer(config.optimizer, p, {
+      lr: all.lr.slice(range.from, range.to),
+      weightDecay: all.weightDecay.slice(range.from, range.to),
+    }),
+    grad: new Float64Array(count * p),
+    scratch: toyScratch(n, m),
+    importance: featureImportance(n, config.importanceDecay),
+    batches: fixedBatches(config, config.seeds.slice(range.from, range.to)),
+    identity: config.data.kind === "identity" && !config.data.omit?.length,
+    frozen,
+    held: new Float64Array(frozen.length),
+  };
+}
 
-  for (let t = 0; t < steps; t++) {
-    if (snapRec.wants(t)) snapRec.record(t, params);
+/** A fresh range: its slice of the initial parameters, zero moments, empty history. */
+function initialState(run: RangeRun): ToyRangeState {
+  const { config, range, p, optimizer } = run;
+  const seeds = config.seeds.slice(range.from, range.to);
+  return {
+    params: initialParams(config).data.slice(range.from * p, range.to * p),
+    optimizer: { state: optimizer.state, steps: optimizer.steps },
+    ...freshTrack(config, seeds, p),
+  };
+}
+
+/**
+ * Points the optimizer at the buffers of `s`, copying them in once when the
+ * state was made elsewhere, so that it steps the state's own arrays.
+ */
+function attach(run: RangeRun, s: ToyRangeState): void {
+  const opt = run.optimizer;
+  if (s.optimizer.state === opt.state) return;
+  s.optimizer.state.forEach((a, j) => opt.state[j].set(a));
+  opt.steps.set(s.optimizer.steps);
+  s.optimizer = { state: opt.state, steps: opt.steps };
+}
+
+/** Instance i's loss (and gradient into `g`, when given) at the state's parameters. */
+type LossGrad = (off: number, i: number, g: Float64Array | null) => number;
+
+/** The loss of `s`, drawing fresh batches from `rngs` (the specialised kernel needs no batch). */
+function lossGradOf(run: RangeRun, s: ToyRangeState, rngs: Rng[]): LossGrad {
+  const { config, shape, importance, batches, scratch } = run;
+  const { params } = s;
+  return run.identity
+    ? (off, _i, g) => toyLossGradIdentity(shape, params, off, importance, g, scratch)
+    : (off, i, g) =>
+      toyLossGrad(
+        shape,
+        params,
+        off,
+        batches ? batches[i] : freshBatch(config, rngs[i]),
+        importance,
+        g,
+        scratch,
+      );
+}
+
+/**
+ * The loop's steps `from + 1` … `to`, i.e. updates `from` … `to − 1`: each
+ * records, computes every live instance's loss and gradient, marks the
+ * diverged and steps the others. The last span also evaluates the final
+ * parameters.
+ */
+function advance(run: RangeRun, s: ToyRangeState, span: Span): void {
+  attach(run, s);
+  const { p, count, optimizer, grad, frozen, held } = run;
+  const { params, loss, divergedAt, lossRows, snapshots } = s;
+  const limit = run.config.divergeAbove;
+  const rngs = s.data.map((r) => Rng.fromState(r));
+  const lossGrad = lossGradOf(run, s, rngs);
+  for (let t = span.from; t < span.to; t++) {
+    if (snapshots.wants(t)) snapshots.record(t, params);
     for (let i = 0; i < count; i++) {
       if (divergedAt[i] >= 0) continue;
       const off = i * p;
       const L = lossGrad(off, i, grad);
-      // `!(L <= limit)` is also true for NaN.
-      if (!(L <= limit)) {
+      if (isDiverged(L, limit)) {
         divergedAt[i] = t;
         loss[i] = NaN;
         continue;
       }
       loss[i] = L;
       for (let k = 0; k < frozen.length; k++) held[k] = params[off + frozen[k]];
-      opt.stepInstance(params, grad, i);
+      optimizer.stepInstance(params, grad, i);
       for (let k = 0; k < frozen.length; k++) params[off + frozen[k]] = held[k];
     }
-    if (lossRec.wants(t)) lossRec.record(t, loss);
-    if (progress && (t + 1) % progress.every === 0 && t + 1 < steps) {
-      await progress.report({ step: t + 1, loss });
-    }
+    if (lossRows.wants(t)) lossRows.record(t, loss);
   }
+  if (span.to === run.config.steps) finish(run, s, lossGrad);
+  s.data = rngs.map((r) => r.state());
+}
 
-  const finalLoss = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    if (divergedAt[i] >= 0) {
-      finalLoss[i] = NaN;
-      continue;
-    }
-    const L = lossGrad(i * p, i, null);
-    if (!(L <= limit)) {
+/** After the last step: every live instance's final loss (diverged at `steps` if it is), and the last rows. */
+function finish(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): void {
+  const { steps, divergeAbove } = run.config;
+  const { loss, divergedAt } = s;
+  for (let i = 0; i < run.count; i++) {
+    if (divergedAt[i] >= 0) continue;
+    const L = lossGrad(i * run.p, i, null);
+    if (isDiverged(L, divergeAbove)) {
       divergedAt[i] = steps;
-      finalLoss[i] = NaN;
+      loss[i] = NaN;
     } else {
-      finalLoss[i] = L;
+      loss[i] = L;
     }
   }
-  lossRec.finish(steps, finalLoss);
-  snapRec.finish(steps, params);
-  if (progress) await progress.report({ step: steps, loss: finalLoss });
+  s.lossRows.finish(steps, loss);
+  s.snapshots.finish(steps, s.params);
+}
+
+/**
+ * Trains instances `[from, to)` of `config` on the core loop: progress after
+ * every `every` steps (and at the end, with the final losses), stop checks
+ * at the same points.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { runToyRange } from "./_train_fused.ts";
+ * const config: ToyTrainConfig = {
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("sgd", 0.1),
+ *   steps: 10,
+ *   seeds: [0, 1],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * };
+ * const seen: number[] = [];
+ * const part = await runToyRange(config, { from: 1, to: 2 }, {
+ *   every: 4,
+ *   report: (p) => void seen.push(p.step),
+ * });
+ * assert.deepEqual(seen, [4, 8, 10]);
+ * assert.equal(part.finalLoss.length, 1); // instance 1 only
+ * ```
+ */
+export async function runToyRange(
+  config: ToyTrainConfig,
+  range: ToyRange,
+  control: RangeControl,
+): Promise<RangeResult> {
+  const run = prepareRange(config, range);
+  const { state } = await runLoop<ToyRangeState>({
+    steps: config.steps,
+    progressEvery: control.every,
+    init: () => initialState(run),
+    advance: (s, span) => advance(run, s, span),
+    progress: (s, at) => control.report?.({ step: at.step, loss: s.loss, etaMs: at.etaMs }),
+  }, { signal: control.signal, shouldStop: control.shouldStop });
   return {
-    params,
-    finalLoss,
-    divergedAt,
-    loss: lossRec.series(),
-    snapshots: snapRec.series(),
+    params: state.params,
+    finalLoss: state.loss,
+    divergedAt: state.divergedAt,
+    loss: state.lossRows.series(),
+    snapshots: state.snapshots.series(),
   };
 }

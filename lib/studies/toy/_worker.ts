@@ -1,40 +1,31 @@
 /**
- * Worker entry for the fused toy loop: receives a config and an instance
- * range, posts progress messages and finally the range's result.
+ * Worker entry of the fused toy engine: each job is an instance range of the
+ * run sent once as `shared`, trained by `runToyRange` (see `train.ts`).
  *
  * @module
  */
-/// <reference lib="deno.worker" />
-import { runToyRange } from "./_train_fused.ts";
-import type { ToyTrainConfig } from "./config.ts";
+import { serveJobs } from "../../core/train/workers.ts";
+import {
+  type RangeProgress,
+  type RangeResult,
+  runToyRange,
+  type ToyRange,
+  type ToyShared,
+} from "./_train_fused.ts";
 
-interface Job {
-  config: ToyTrainConfig;
-  from: number;
-  to: number;
-  progressEvery: number;
-}
-
-self.onmessage = async (event: MessageEvent<Job>) => {
-  const { config, from, to, progressEvery } = event.data;
-  try {
-    const result = await runToyRange(config, { from, to }, {
-      every: progressEvery,
-      report: async (p) => {
-        self.postMessage({ type: "progress", step: p.step, loss: p.loss.slice() });
-        // Yield so that a terminate() from the main thread can land.
-        await new Promise((r) => setTimeout(r, 0));
-      },
-    });
-    const buffers = [
-      result.params.buffer,
-      result.finalLoss.buffer,
-      result.divergedAt.buffer,
-      result.loss.values.buffer,
-      result.snapshots.values.buffer,
-    ] as ArrayBuffer[];
-    self.postMessage({ type: "done", result }, buffers);
-  } catch (err) {
-    self.postMessage({ type: "error", message: err instanceof Error ? err.message : String(err) });
-  }
-};
+serveJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(
+  (range, ctx) =>
+    runToyRange(ctx.shared.config, range, {
+      every: ctx.shared.every,
+      report: ctx.progress,
+      shouldStop: ctx.shouldStop,
+    }),
+  (r) =>
+    [
+      r.params.buffer,
+      r.finalLoss.buffer,
+      r.divergedAt.buffer,
+      r.loss.values.buffer,
+      r.snapshots.values.buffer,
+    ] as ArrayBuffer[],
+);

@@ -14,14 +14,35 @@
  * @module
  */
 
-/** ‖Wᵢ‖² and bᵢ of the regular k-gon solution. */
+/**
+ * ‖Wᵢ‖² and bᵢ of the regular k-gon solution.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { regularPolygonScale } from "./closed_forms.ts";
+ * const { normSq, bias } = regularPolygonScale(6); // cos 60° = ½
+ * assert.ok(Math.abs(normSq - 2) < 1e-12 && Math.abs(bias + 1) < 1e-12);
+ * ```
+ */
 export function regularPolygonScale(k: number): { normSq: number; bias: number } {
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer >= 2, got ${k}`);
   const c = Math.cos((2 * Math.PI) / k);
   return { normSq: 1 / (1 - c), bias: -c / (1 - c) };
 }
 
-/** W (`[2][n]`) and b of the regular n-gon, rotated by `rotation` radians. */
+/**
+ * W (`[2][n]`) and b of the regular n-gon, rotated by `rotation` radians.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { regularPolygon } from "./closed_forms.ts";
+ * const { W, b } = regularPolygon(5);
+ * // Each feature's own output is ‖Wᵢ‖² + bᵢ = 1.
+ * assert.ok(Math.abs(W[0][0] ** 2 + W[1][0] ** 2 + b[0] - 1) < 1e-12);
+ * ```
+ */
 export function regularPolygon(n: number, rotation = 0): { W: number[][]; b: number[] } {
   const { normSq, bias } = regularPolygonScale(n);
   const r = Math.sqrt(normSq);
@@ -35,6 +56,14 @@ export function regularPolygon(n: number, rotation = 0): { W: number[][]; b: num
 /**
  * The Symmetric Failure state: feature `unlearnt` (0-based, default the last)
  * has Wᵢ = 0 and bᵢ = 1/n; the other n − 1 form a regular (n−1)-gon.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { symmetricFailure } from "./closed_forms.ts";
+ * const { W, b } = symmetricFailure(7, { unlearnt: 2 });
+ * assert.deepEqual([W[0][2], W[1][2], b[2]], [0, 0, 1 / 7]);
+ * ```
  */
 export function symmetricFailure(
   n: number,
@@ -61,7 +90,16 @@ export function symmetricFailure(
   return { W, b };
 }
 
-/** Loss of the Symmetric Failure state, (n−1)/n³ (n ≥ 5): the cost of one unlearnt feature. */
+/**
+ * Loss of the Symmetric Failure state, (n−1)/n³ (n ≥ 5): the cost of one unlearnt feature.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { symmetricFailureLoss } from "./closed_forms.ts";
+ * assert.equal(symmetricFailureLoss(7), 6 / 343);
+ * ```
+ */
 export function symmetricFailureLoss(n: number): number {
   return (n - 1) / n ** 3;
 }
@@ -72,6 +110,16 @@ export function symmetricFailureLoss(n: number): number {
  * two examples. Its loss is 1/n² (four errors of ½ over n² entries), higher
  * than Symmetric Failure's (n−1)/n³; trained models with plain SGD often end
  * here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergedPair } from "./closed_forms.ts";
+ * const { W, b } = mergedPair(7);
+ * // Feature 7 shares feature 1's column; both biases are ½ lower than the ring's.
+ * assert.deepEqual([W[0][6], W[1][6]], [W[0][0], W[1][0]]);
+ * assert.equal(b[6], b[0]);
+ * ```
  */
 export function mergedPair(n: number, rotation = 0): { W: number[][]; b: number[] } {
   if (!Number.isInteger(n) || n < 5) throw new RangeError(`n must be an integer >= 5, got ${n}`);

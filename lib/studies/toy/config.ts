@@ -13,7 +13,18 @@ import type { ToyModelConfig, ToyParams } from "./model.ts";
 import type { OptimizerConfig } from "../../core/optim/config.ts";
 import type { Series } from "../../core/train/history.ts";
 
-/** How much history a run keeps (memory stays bounded, see `history.ts`). */
+/**
+ * How much history a run keeps (memory stays bounded, see `history.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RECORD_DEFAULTS, type RecordConfig } from "./config.ts";
+ * // Every 100th loss, and only the final snapshots' worth of memory.
+ * const sparse: RecordConfig = { ...RECORD_DEFAULTS, lossEvery: 100, maxSnapshots: 2 };
+ * assert.equal(sparse.snapshotEvery, RECORD_DEFAULTS.snapshotEvery);
+ * ```
+ */
 export interface RecordConfig {
   /** Record every instance's loss every this many steps (doubles when the buffer fills). */
   lossEvery: number;
@@ -25,13 +36,39 @@ export interface RecordConfig {
   maxSnapshots: number;
 }
 
-/** A toy training run. */
+/**
+ * A toy training run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * // Four seeds of the seed's setting: n = 7 one-hot features, m = 2, Adam at lr 0.01.
+ * const config: ToyTrainConfig = {
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("adam", 1e-2),
+ *   steps: 100,
+ *   seeds: [0, 1, 2, 3],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * };
+ * assert.equal(config.seeds.length, 4);
+ * ```
+ */
 export interface ToyTrainConfig {
+  /** Shape and initialisation of every instance. */
   model: ToyModelConfig;
+  /** The data every instance trains on (each from its own stream). */
   data: ToyDataConfig;
   /** Feature i's loss weight is importanceDecay^i (1: plain MSE). */
   importanceDecay: number;
+  /** Optimizer and its hyperparameters (PyTorch's update rules). */
   optimizer: OptimizerConfig;
+  /** Optimizer steps (updates) per instance. */
   steps: number;
   /** One seed per instance: instance i's initial weights and data come from seeds[i] only. */
   seeds: number[];
@@ -46,29 +83,93 @@ export interface ToyTrainConfig {
    * vector (`[W row-major, b]`, the same for every instance).
    */
   frozen?: number[];
+  /** How much loss and parameter history to keep. */
   record: RecordConfig;
   /** An instance whose loss is non-finite or above this is marked diverged and stops. */
   divergeAbove: number;
 }
 
-/** Engine that runs the training loop. */
+/**
+ * Engines that run the training loop: the fused float64 kernels, or tfjs autodiff (float32).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_ENGINES } from "./config.ts";
+ * assert.ok(TOY_ENGINES.includes("fused"));
+ * ```
+ */
 export const TOY_ENGINES = ["fused", "tfjs"] as const;
-/** One of {@link TOY_ENGINES}. */
+/**
+ * One of {@link TOY_ENGINES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ToyEngine } from "./config.ts";
+ * const engine: ToyEngine = "tfjs";
+ * assert.equal(engine, "tfjs");
+ * ```
+ */
 export type ToyEngine = typeof TOY_ENGINES[number];
 
-/** Progress of a run, sent every `progressEvery` steps. */
+/**
+ * Progress of a run, sent every `progressEvery` steps and at the end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ToyProgress } from "./config.ts";
+ * const p: ToyProgress = {
+ *   step: 50,
+ *   steps: 100,
+ *   loss: Float64Array.of(0.1, NaN),
+ *   diverged: 1,
+ *   elapsedMs: 3,
+ *   etaMs: 3,
+ * };
+ * assert.equal(p.step / p.steps, 0.5);
+ * ```
+ */
 export interface ToyProgress {
   /** Steps done. */
   step: number;
+  /** Steps of the whole run. */
   steps: number;
   /** Current loss of every instance (NaN once diverged). */
   loss: Float64Array;
   /** Instances diverged so far. */
   diverged: number;
+  /** Wall-clock time since the run started. */
   elapsedMs: number;
+  /** The training loop's estimate of the time left (the slowest worker's). */
+  etaMs: number;
 }
 
-/** What a toy run returns. */
+/**
+ * What a toy run returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainResult } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { trainToy } from "./train.ts";
+ * const result: ToyTrainResult = await trainToy({
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("adam", 1e-2),
+ *   steps: 20,
+ *   seeds: [0, 1],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * });
+ * assert.equal(result.finalLoss.length, 2);
+ * assert.equal(result.loss.steps.at(-1), 20);
+ * ```
+ */
 export interface ToyTrainResult {
   /** Parameters after the last step (a diverged instance keeps the values it diverged with). */
   final: ToyParams;
@@ -80,14 +181,26 @@ export interface ToyTrainResult {
   loss: Series;
   /** Parameters of every instance over steps (`[rows, instances × paramCount]`). */
   snapshots: Series;
+  /** The engine that ran. */
   engine: ToyEngine;
   /** Where the numbers were computed: the tfjs backend (`wasm`, `cpu`), or `js-float64` for the fused engine. */
   backend: string;
+  /** Threads the fused engine ran on (1 for tfjs). */
   workers: number;
+  /** Wall-clock time of the run. */
   elapsedMs: number;
 }
 
-/** Defaults for history recording. */
+/**
+ * Defaults for history recording: every loss, every 10th snapshot, at most 2,048 and 512 rows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RECORD_DEFAULTS } from "./config.ts";
+ * assert.equal(RECORD_DEFAULTS.lossEvery, 1);
+ * ```
+ */
 export const RECORD_DEFAULTS: RecordConfig = {
   lossEvery: 1,
   snapshotEvery: 10,

@@ -18,16 +18,49 @@
  */
 import { deriveSeed, Rng } from "../../core/random.ts";
 
-/** `rows` examples of dimension `n`; row r's entries are `idx/val[start[r] .. start[r+1])`. */
+/**
+ * `rows` examples of dimension `n`; row r's entries are `idx/val[start[r] .. start[r+1])`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CsrBatch, toDense } from "./data.ts";
+ * // Two examples of n = 3: (0, 0.5, 0) and (1, 0, 1).
+ * const batch: CsrBatch = {
+ *   rows: 2,
+ *   n: 3,
+ *   start: Int32Array.of(0, 1, 3),
+ *   idx: Int32Array.of(1, 0, 2),
+ *   val: Float64Array.of(0.5, 1, 1),
+ * };
+ * assert.deepEqual(Array.from(toDense(batch)), [0, 0.5, 0, 1, 0, 1]);
+ * ```
+ */
 export interface CsrBatch {
+  /** Number of examples. */
   rows: number;
+  /** Dimension of an example. */
   n: number;
+  /** `[rows + 1]`: row r's entries are at `start[r] .. start[r+1]` of `idx` and `val`. */
   start: Int32Array;
+  /** `[non-zeros]`: the feature (column) of each stored entry. */
   idx: Int32Array;
+  /** `[non-zeros]`: the value of each stored entry. */
   val: Float64Array;
 }
 
-/** Builds a CSR batch from dense rows (zeros dropped). */
+/**
+ * Builds a CSR batch from dense rows (zeros dropped).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromDense } from "./data.ts";
+ * const batch = fromDense([[0, 2, 0], [1, 0, 3]], 3);
+ * assert.deepEqual(Array.from(batch.idx), [1, 0, 2]);
+ * assert.deepEqual(Array.from(batch.start), [0, 1, 3]);
+ * ```
+ */
 export function fromDense(rows: ArrayLike<number>[], n: number): CsrBatch {
   const start = new Int32Array(rows.length + 1);
   const idx: number[] = [];
@@ -45,7 +78,16 @@ export function fromDense(rows: ArrayLike<number>[], n: number): CsrBatch {
   return { rows: rows.length, n, start, idx: Int32Array.from(idx), val: Float64Array.from(val) };
 }
 
-/** Dense row-major copy `[rows, n]`. */
+/**
+ * Dense row-major copy `[rows, n]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { identityBatch, toDense } from "./data.ts";
+ * assert.deepEqual(Array.from(toDense(identityBatch(2))), [1, 0, 0, 1]);
+ * ```
+ */
 export function toDense(batch: CsrBatch): Float64Array {
   const out = new Float64Array(batch.rows * batch.n);
   for (let r = 0; r < batch.rows; r++) {
@@ -60,6 +102,15 @@ export function toDense(batch: CsrBatch): Float64Array {
  * The n one-hot examples e₁ … eₙ as a CSR batch, leaving out the examples of
  * the features listed in `omit` (0-based), e.g. to fit the learnt features on
  * their own examples only.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { identityBatch } from "./data.ts";
+ * const batch = identityBatch(5, [2]); // e₁, e₂, e₄, e₅
+ * assert.equal(batch.rows, 4);
+ * assert.deepEqual(Array.from(batch.idx), [0, 1, 3, 4]);
+ * ```
  */
 export function identityBatch(n: number, omit: readonly number[] = []): CsrBatch {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be an integer >= 1, got ${n}`);
@@ -79,7 +130,22 @@ export function identityBatch(n: number, omit: readonly number[] = []): CsrBatch
   return { rows: kept.length, n, start, idx, val: new Float64Array(kept.length).fill(1) };
 }
 
-/** Draws `rows` sparse examples of dimension `n` with sparsity `sparsity` from `rng`. */
+/**
+ * Draws `rows` sparse examples of dimension `n` with sparsity `sparsity` from
+ * `rng` (see the module doc; `normalize: false` keeps the raw values).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng } from "../../core/random.ts";
+ * import { sparseFeatureBatch } from "./data.ts";
+ * const batch = sparseFeatureBatch(new Rng(1), { rows: 8, n: 10, sparsity: 0.7 });
+ * assert.equal(batch.rows, 8);
+ * // Every example with an entry on is scaled to unit length.
+ * const first = batch.val.subarray(batch.start[0], batch.start[1]);
+ * if (first.length > 0) assert.ok(Math.abs(Math.hypot(...first) - 1) < 1e-12);
+ * ```
+ */
 export function sparseFeatureBatch(
   rng: Rng,
   options: { rows: number; n: number; sparsity: number; normalize?: boolean },
@@ -115,15 +181,37 @@ export function sparseFeatureBatch(
   return { rows, n, start, idx: Int32Array.from(idx), val: Float64Array.from(val) };
 }
 
-/** The identity dataset (seed 001's setting). */
+/**
+ * The identity dataset (seed 001's setting).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IdentityDataConfig } from "./data.ts";
+ * const withoutFeature3: IdentityDataConfig = { kind: "identity", omit: [2] };
+ * assert.equal(withoutFeature3.omit?.length, 1);
+ * ```
+ */
 export interface IdentityDataConfig {
+  /** Tags the identity dataset. */
   kind: "identity";
   /** Features (0-based) whose examples are left out of the data. */
   omit?: number[];
 }
 
-/** Anthropic's sparse synthetic features. */
+/**
+ * Anthropic's sparse synthetic features.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SparseDataConfig } from "./data.ts";
+ * const fresh: SparseDataConfig = { kind: "sparse", sparsity: 0.9, examples: 0, batchSize: 256 };
+ * assert.equal(fresh.examples, 0); // a new batch every step
+ * ```
+ */
 export interface SparseDataConfig {
+  /** Tags the sparse synthetic features. */
   kind: "sparse";
   /** Probability that an entry is zero. */
   sparsity: number;
@@ -133,24 +221,66 @@ export interface SparseDataConfig {
   batchSize: number;
 }
 
-/** Data of the toy autoencoder. */
+/**
+ * Data of the toy autoencoder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ToyDataConfig } from "./data.ts";
+ * const data: ToyDataConfig = { kind: "identity" };
+ * assert.equal(data.kind, "identity");
+ * ```
+ */
 export type ToyDataConfig = IdentityDataConfig | SparseDataConfig;
 
-/** Yields one instance's batch for each step, in order. */
+/**
+ * Yields one instance's batch for each step, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openToyData, type ToyDataStream } from "./data.ts";
+ * const stream: ToyDataStream = openToyData({ kind: "identity" }, 4, 0);
+ * assert.ok(stream.fixed);
+ * assert.equal(stream.next(), stream.next()); // the same batch every step
+ * ```
+ */
 export interface ToyDataStream {
   /** True when every call returns the same batch. */
   readonly fixed: boolean;
+  /** The batch of the next step. */
   next(): CsrBatch;
 }
 
-/** Per-feature loss weights `decay^i` (i = 0 … n−1); decay 1 weighs all features equally. */
+/**
+ * Per-feature loss weights `decay^i` (i = 0 … n−1); decay 1 weighs all features equally.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { featureImportance } from "./data.ts";
+ * assert.deepEqual(Array.from(featureImportance(3, 0.5)), [1, 0.5, 0.25]);
+ * ```
+ */
 export function featureImportance(n: number, decay: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = decay ** i;
   return out;
 }
 
-/** Opens the data stream of one instance. */
+/**
+ * Opens the data stream of one instance (its draws come from `instanceSeed` only).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openToyData } from "./data.ts";
+ * const stream = openToyData({ kind: "sparse", sparsity: 0.5, examples: 0, batchSize: 4 }, 6, 42);
+ * assert.equal(stream.fixed, false);
+ * assert.equal(stream.next().rows, 4);
+ * ```
+ */
 export function openToyData(config: ToyDataConfig, n: number, instanceSeed: number): ToyDataStream {
   if (config.kind === "identity") {
     const batch = identityBatch(n, config.omit);

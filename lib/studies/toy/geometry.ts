@@ -14,27 +14,70 @@
  * @module
  */
 
-/** A point of the latent plane. */
+/**
+ * A point of the latent plane.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Point, polygonArea } from "./geometry.ts";
+ * const square: Point[] = [[0, 0], [1, 0], [1, 1], [0, 1]];
+ * assert.equal(polygonArea(square), 1);
+ * ```
+ */
 export type Point = [number, number];
 
-/** Per-feature geometry: norm ‖Wᵢ‖, angle of Wᵢ (m = 2, degrees in [0, 360)), bias bᵢ. */
+/**
+ * Per-feature geometry: norm ‖Wᵢ‖, angle of Wᵢ (m = 2, degrees in [0, 360)), bias bᵢ.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type FeatureRow, featureRows } from "./geometry.ts";
+ * const [row]: FeatureRow[] = featureRows([[0], [2]], [0.5]);
+ * assert.deepEqual([row.feature, row.norm, row.angle, row.bias], [1, 2, 90, 0.5]);
+ * ```
+ */
 export interface FeatureRow {
+  /** Feature number, from 1. */
   feature: number;
+  /** ‖Wᵢ‖. */
   norm: number;
   /** Angle in degrees (only when m = 2, else NaN). */
   angle: number;
+  /** bᵢ. */
   bias: number;
-  /** Coordinates of Wᵢ (only when m = 2, else NaN). */
+  /** First coordinate of Wᵢ (only when m = 2, else NaN). */
   x: number;
+  /** Second coordinate of Wᵢ (only when m = 2, else NaN). */
   y: number;
 }
 
-/** Column i of W (`[m][n]`). */
+/**
+ * Column i of W (`[m][n]`): feature i's latent vector Wᵢ.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { column } from "./geometry.ts";
+ * assert.deepEqual(column([[1, 2], [3, 4]], 1), [2, 4]);
+ * ```
+ */
 export function column(W: number[][], i: number): number[] {
   return W.map((row) => row[i]);
 }
 
-/** Norm, angle and bias of every feature. */
+/**
+ * Norm, angle and bias of every feature (W is `[m][n]`, b is `[n]`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { featureRows } from "./geometry.ts";
+ * const rows = featureRows([[1, 0], [0, -1]], [0, 0]);
+ * assert.deepEqual(rows.map((r) => r.angle), [0, 270]);
+ * ```
+ */
 export function featureRows(W: number[][], b: number[]): FeatureRow[] {
   const m = W.length;
   const n = W[0].length;
@@ -55,7 +98,16 @@ export function featureRows(W: number[][], b: number[]): FeatureRow[] {
   });
 }
 
-/** The Gram matrix WᵀW (`[n][n]`): entry (i, j) is Wᵢ·Wⱼ. */
+/**
+ * The Gram matrix WᵀW (`[n][n]`): entry (i, j) is Wᵢ·Wⱼ.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gram } from "./geometry.ts";
+ * assert.deepEqual(gram([[1, 2], [0, 1]]), [[1, 2], [2, 5]]);
+ * ```
+ */
 export function gram(W: number[][]): number[][] {
   const n = W[0].length;
   return Array.from(
@@ -67,6 +119,15 @@ export function gram(W: number[][]): number[][] {
 /**
  * Vertices of the latent polygon (m = 2): the columns of W in order of angle,
  * counter-clockwise from the positive x axis. Returns feature numbers too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { latentPolygon } from "./geometry.ts";
+ * // Columns at 90°, 0° and 180°: sorted by angle.
+ * const polygon = latentPolygon([[0, 1, -1], [1, 0, 0]]);
+ * assert.deepEqual(polygon.map((v) => v.feature), [2, 1, 3]);
+ * ```
  */
 export function latentPolygon(W: number[][]): { feature: number; point: Point }[] {
   if (W.length !== 2) throw new RangeError(`the latent polygon needs m = 2, got m = ${W.length}`);
@@ -80,6 +141,15 @@ export function latentPolygon(W: number[][]): { feature: number; point: Point }[
  * Clips a polygon to the half-plane {h : a·h + c > 0} (Sutherland–Hodgman
  * against one edge). Works for non-convex polygons; the result may contain
  * zero-width bridges, which draw and measure correctly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clipHalfPlane, type Point, polygonArea } from "./geometry.ts";
+ * const square: Point[] = [[0, 0], [2, 0], [2, 2], [0, 2]];
+ * const left = clipHalfPlane(square, [-1, 0], 1); // the part with x < 1
+ * assert.equal(polygonArea(left), 2);
+ * ```
  */
 export function clipHalfPlane(polygon: Point[], a: Point, c: number): Point[] {
   const out: Point[] = [];
@@ -98,7 +168,16 @@ export function clipHalfPlane(polygon: Point[], a: Point, c: number): Point[] {
   return out;
 }
 
-/** Signed area of a polygon (shoelace formula; positive when counter-clockwise). */
+/**
+ * Signed area of a polygon (shoelace formula; positive when counter-clockwise).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { polygonArea } from "./geometry.ts";
+ * assert.equal(polygonArea([[0, 0], [0, 1], [1, 0]]), -0.5); // clockwise
+ * ```
+ */
 export function polygonArea(polygon: Point[]): number {
   let s = 0;
   for (let k = 0; k < polygon.length; k++) {
@@ -109,15 +188,38 @@ export function polygonArea(polygon: Point[]): number {
   return s / 2;
 }
 
-/** Feature i's latent zone: the part of the latent polygon where Wᵢᵀh + bᵢ > 0. */
+/**
+ * Feature i's latent zone: the part of the latent polygon where Wᵢᵀh + bᵢ > 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { LatentZone } from "./geometry.ts";
+ * const everywhere: LatentZone = { feature: 7, polygon: [[0, 0], [1, 0], [0, 1]], fraction: 1 };
+ * assert.equal(everywhere.polygon.length, 3);
+ * ```
+ */
 export interface LatentZone {
+  /** Feature number, from 1. */
   feature: number;
+  /** The zone's outline (empty when the feature is never active). */
   polygon: Point[];
   /** Area of the zone over the area of the latent polygon. */
   fraction: number;
 }
 
-/** Latent zones of every feature (m = 2). */
+/**
+ * Latent zones of every feature (m = 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { latentZones } from "./geometry.ts";
+ * // A triangle whose third feature has a large bias: active on the whole polygon.
+ * const zones = latentZones([[1, 0, -1], [0, 1, -1]], [-1, -1, 5]);
+ * assert.equal(zones[2].fraction, 1);
+ * ```
+ */
 export function latentZones(W: number[][], b: number[]): LatentZone[] {
   const polygon = latentPolygon(W).map((v) => v.point);
   const total = Math.abs(polygonArea(polygon));
@@ -131,6 +233,13 @@ export function latentZones(W: number[][], b: number[]): LatentZone[] {
 /**
  * Reconstruction of every one-hot example: entry (k, i) is
  * ReLU(Wᵢ·Wₖ + bᵢ), the output for feature i when feature k is on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { identityReconstruction } from "./geometry.ts";
+ * assert.deepEqual(identityReconstruction([[1, -1]], [0, 0]), [[1, 0], [0, 1]]);
+ * ```
  */
 export function identityReconstruction(W: number[][], b: number[]): number[][] {
   const G = gram(W);
@@ -141,6 +250,13 @@ export function identityReconstruction(W: number[][], b: number[]): number[][] {
  * Angular gaps (degrees) between angle-adjacent feature vectors (m = 2),
  * over the features in `features` (numbered from 1; default all). The gaps
  * sum to 360; a regular k-gon has every gap 360/k.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adjacentGaps } from "./geometry.ts";
+ * assert.deepEqual(adjacentGaps([[1, 0, -1, 0], [0, 1, 0, -1]]), [90, 90, 90, 90]);
+ * ```
  */
 export function adjacentGaps(W: number[][], features?: number[]): number[] {
   const rows = featureRows(W, new Array(W[0].length).fill(0));

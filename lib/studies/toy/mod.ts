@@ -1,33 +1,193 @@
 /**
- * The toy autoencoder study: the tied ReLU autoencoder y = ReLU(WᵀWx + b) and its
- * optimization failures (seed 001), and the same model without a bias (seed 000).
+ * The toy autoencoder study: the tied ReLU autoencoder y = ReLU(WᵀWx + b) of
+ * Anthropic's "Toy Models of Superposition" and its optimization failures
+ * (seed 001), and the same model without a bias (seed 000).
  *
- * The study's public face: notebooks, scripts, tests and other studies import it
- * through this file.
+ * The study's public face, for notebooks and scripts (through `lib/mod.ts`):
+ * the experiments and their fields, the reference model (`model.ts`) and the
+ * fused kernel held equal to it (`kernel.ts`), the trainer, and the data,
+ * geometry, closed forms, analyses and figures the notebooks call. Code inside
+ * `lib/` imports the defining files instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { identityLoss, symmetricFailure, symmetricFailureLoss } from "./mod.ts";
+ * const { W, b } = symmetricFailure(7);
+ * assert.ok(Math.abs(identityLoss(W, b) - symmetricFailureLoss(7)) < 1e-15);
+ * ```
  *
  * @module
  */
-export * from "./analysis.ts";
-export * from "./closed_forms.ts";
-export * from "./config.ts";
-export * from "./data.ts";
-export * from "./failure_states.ts";
-export * from "./geometry.ts";
-export * from "./model.ts";
-export * from "./no_bias.ts";
-export * from "./outcomes.ts";
-export * from "./plots.ts";
-export * from "./plots_failure.ts";
-export * from "./plots_no_bias.ts";
-export * from "./train.ts";
-export * from "./experiments/bias_optimum.ts";
-export * from "./experiments/chaos.ts";
-export * from "./experiments/common.ts";
-export * from "./experiments/failure_common.ts";
-export * from "./experiments/failure_survey.ts";
-export * from "./experiments/frozen_optimum.ts";
-export * from "./experiments/geometry.ts";
-export * from "./experiments/no_bias.ts";
-export * from "./experiments/seed_sweep.ts";
-export * from "./experiments/tilt.ts";
-export * from "./experiments/update_field.ts";
+
+// The experiments (registry order), each with its fields, config type and result type. The
+// row types of their tables are exported below, from the files that define them.
+export {
+  type GeometryConfig,
+  geometryFields,
+  type GeometryResult,
+  toyGeometry,
+} from "./experiments/geometry.ts";
+export {
+  type SeedSweepConfig,
+  seedSweepFields,
+  type SeedSweepResult,
+  toySeedSweep,
+} from "./experiments/seed_sweep.ts";
+export {
+  type SurveyConfig,
+  surveyFields,
+  type SurveyResult,
+  toyFailureSurvey,
+} from "./experiments/failure_survey.ts";
+export {
+  type BiasOptimumConfig,
+  biasOptimumFields,
+  type BiasOptimumResult,
+  toyBiasOptimum,
+} from "./experiments/bias_optimum.ts";
+export {
+  type TiltConfig,
+  tiltFields,
+  type TiltResult,
+  type TiltRow,
+  toyTilt,
+} from "./experiments/tilt.ts";
+export {
+  type FrozenConfig,
+  frozenFields,
+  type FrozenResult,
+  toyFrozenOptimum,
+} from "./experiments/frozen_optimum.ts";
+export {
+  toyUpdateField,
+  type UpdateFieldConfig,
+  updateFieldFields,
+  type UpdateFieldResult,
+} from "./experiments/update_field.ts";
+export { type ChaosConfig, chaosFields, type ChaosResult, toyChaos } from "./experiments/chaos.ts";
+export {
+  type NoBiasConfig,
+  noBiasFields,
+  type NoBiasResult,
+  toyNoBias,
+} from "./experiments/no_bias.ts";
+// The training fields the experiments share, and training from given states.
+export {
+  seedRange,
+  TOY_TRAIN_DEFAULTS,
+  toyTrainConfig,
+  toyTrainFields,
+  type ToyTrainSettings,
+} from "./experiments/common.ts";
+export { fromStates, trainFrom } from "./experiments/failure_common.ts";
+
+// The reference model and the fused kernel.
+export {
+  concatToyParams,
+  initToy,
+  instanceB,
+  instanceW,
+  TOY_MODEL_DEFAULTS,
+  toyForwardTensors,
+  toyLossTensors,
+  type ToyModelConfig,
+  toyParamCount,
+  type ToyParams,
+  toyParamsFrom,
+  validateToyModel,
+} from "./model.ts";
+export {
+  toyLosses,
+  toyLossGrad,
+  toyLossGradIdentity,
+  type ToyScratch,
+  toyScratch,
+} from "./kernel.ts";
+
+// Data.
+export {
+  type CsrBatch,
+  featureImportance,
+  fromDense,
+  identityBatch,
+  type IdentityDataConfig,
+  type SparseDataConfig,
+  sparseFeatureBatch,
+  toDense,
+  type ToyDataConfig,
+} from "./data.ts";
+
+// Training.
+export { type ToyRunOptions, trainToy, validateToyTrain } from "./train.ts";
+export {
+  RECORD_DEFAULTS,
+  type RecordConfig,
+  TOY_ENGINES,
+  type ToyEngine,
+  type ToyProgress,
+  type ToyTrainConfig,
+  type ToyTrainResult,
+} from "./config.ts";
+
+// Geometry of the latent plane and the closed-form states.
+export {
+  type FeatureRow,
+  featureRows,
+  gram,
+  latentPolygon,
+  type LatentZone,
+  latentZones,
+  type Point,
+} from "./geometry.ts";
+export {
+  mergedPair,
+  regularPolygon,
+  symmetricFailure,
+  symmetricFailureLoss,
+} from "./closed_forms.ts";
+
+// Reading a run, and the rows the experiments build from it.
+export {
+  type BiasRow,
+  type ChaosCell,
+  type ClassifiedSweep,
+  finalOutcomes,
+  finalState,
+  type GeometryExample,
+  identityLoss,
+  type OutcomeTimeline,
+  type RecoveryStats,
+  type SurveyCell,
+  type SurveyFractionRow,
+  type SurveyRunRow,
+  type UnlearntFeatureRow,
+  type UpdateFrame,
+} from "./analysis.ts";
+export { type Outcome, OUTCOMES, type State, STATES, type ToyOutcome } from "./outcomes.ts";
+export { type FrozenRow, type Perturbation, type ToyState } from "./failure_states.ts";
+
+// The model without a bias (seed 000).
+export {
+  type CubeEdgeRow,
+  type CubeVertexRow,
+  hypercubeProjection,
+  LEARNT_MARGIN,
+  LEARNT_OWN_OUTPUT,
+  lossOverTheta,
+  type LossOverThetaRow,
+  type LossParts,
+  NO_BIAS_STATES,
+  type NoBiasFractionRow,
+  noBiasLossParts,
+  type NoBiasPolygon,
+  noBiasPolygonLoss,
+  type NoBiasSeed,
+  type NoBiasState,
+  positiveOffDiagonal,
+  regularPolygonNoBias,
+} from "./no_bias.ts";
+
+// Figures the notebooks draw directly.
+export { featureVectorsSpec, gramHeatmapSpec, latentZonesSpec } from "./plots.ts";
+export { normTradeoffSpec } from "./plots_no_bias.ts";

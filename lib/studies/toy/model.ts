@@ -1,25 +1,36 @@
 /**
- * The tied toy ReLU autoencoder y = ReLU(WᵀW x + b) of Anthropic's toy models
- * and of seed 001 ("Optimization Failure"), as many independent instances.
+ * The tied toy ReLU autoencoder y = ReLU(WᵀW x + b) of Anthropic's "Toy Models
+ * of Superposition" and of seed 001 ("Our Problem Set-Up"), as many independent
+ * instances: the readable reference.
+ *
+ * One instance encodes x ∈ ℝⁿ to the latent point h = Wx ∈ ℝᵐ and decodes it
+ * with the same matrix, y = ReLU(Wᵀh + b). Its loss is a weighted mean squared
+ * error, the mean over its examples and features of importanceᵢ · (yᵢ − xᵢ)².
+ * This file holds the parameters (layout, initialisation, conversions) and
+ * the forward pass and loss in tfjs ({@link toyForwardTensors},
+ * {@link toyLossTensors}), which autodiff differentiates. The fused float64
+ * loop that training runs is in `kernel.ts`; a test holds the two equal.
  *
  * Parameters live in one flat float64 buffer, instance after instance:
  * `[W (m rows × n columns, row-major), b (n)]`, so W's column i (feature i's
- * latent vector Wᵢ) is `W[a*n + i]` for a = 0 … m−1. Each instance's loss is
- * its own weighted MSE, the mean over its examples and features of
- * importanceᵢ · (yᵢ − xᵢ)².
- *
- * Two engines compute the same loss and gradient: tfjs ({@link toyLossTensors},
- * autodiff; the reference) and a fused float64 kernel ({@link toyLossGrad},
- * hand-derived gradient, one pass per instance; the fast path). Tests hold
- * them equal.
+ * latent vector Wᵢ) is `W[a*n + i]` for a = 0 … m−1.
  *
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
 import { deriveSeed, Rng } from "../../core/random.ts";
-import type { CsrBatch } from "./data.ts";
 
-/** Shape and initialisation of the toy model. */
+/**
+ * Shape and initialisation of the toy model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ToyModelConfig, TOY_MODEL_DEFAULTS } from "./model.ts";
+ * const noBias: ToyModelConfig = { ...TOY_MODEL_DEFAULTS, n: 5, bias: false };
+ * assert.equal(noBias.m, 2);
+ * ```
+ */
 export interface ToyModelConfig {
   /** Input (feature) dimension. */
   n: number;
@@ -35,7 +46,16 @@ export interface ToyModelConfig {
   biasInit: number;
 }
 
-/** Defaults: n = 7 features in m = 2 latent dimensions, bias on, W ~ N(0, 0.1²), b = 0. */
+/**
+ * Defaults: n = 7 features in m = 2 latent dimensions, bias on, W ~ N(0, 0.1²), b = 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * assert.deepEqual([TOY_MODEL_DEFAULTS.n, TOY_MODEL_DEFAULTS.m], [7, 2]);
+ * ```
+ */
 export const TOY_MODEL_DEFAULTS: ToyModelConfig = {
   n: 7,
   m: 2,
@@ -45,22 +65,57 @@ export const TOY_MODEL_DEFAULTS: ToyModelConfig = {
   biasInit: 0,
 };
 
-/** Number of parameters of one instance. */
+/**
+ * Number of parameters of one instance: m·n for W, plus n for b.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toyParamCount } from "./model.ts";
+ * assert.equal(toyParamCount({ n: 7, m: 2, bias: true }), 21);
+ * assert.equal(toyParamCount({ n: 7, m: 2, bias: false }), 14);
+ * ```
+ */
 export function toyParamCount(config: Pick<ToyModelConfig, "n" | "m" | "bias">): number {
   return config.m * config.n + (config.bias ? config.n : 0);
 }
 
-/** The parameters of a set of instances, plain and serialisable. */
+/**
+ * The parameters of a set of instances, plain and serialisable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ToyParams } from "./model.ts";
+ * // One instance of n = 2, m = 1: W = [1, 2], b = [0, −1].
+ * const params: ToyParams = { instances: 1, n: 2, m: 1, bias: true, data: Float64Array.of(1, 2, 0, -1) };
+ * assert.equal(params.data.length, params.instances * (params.m * params.n + params.n));
+ * ```
+ */
 export interface ToyParams {
+  /** Number of independent models. */
   instances: number;
+  /** Input (feature) dimension. */
   n: number;
+  /** Latent dimension. */
   m: number;
+  /** Whether each instance carries a bias b after its W. */
   bias: boolean;
   /** `[instances, m·n + (bias ? n : 0)]`, see the module doc for the layout. */
   data: Float64Array;
 }
 
-/** Throws a RangeError naming the first invalid field. */
+/**
+ * Throws a RangeError naming the first invalid field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_MODEL_DEFAULTS, validateToyModel } from "./model.ts";
+ * validateToyModel(TOY_MODEL_DEFAULTS);
+ * assert.throws(() => validateToyModel({ ...TOY_MODEL_DEFAULTS, m: 0 }), /m must be an integer >= 1/);
+ * ```
+ */
 export function validateToyModel(config: ToyModelConfig): void {
   const { n, m, initStd } = config;
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`n must be an integer >= 2, got ${n}`);
@@ -79,13 +134,22 @@ export function validateToyModel(config: ToyModelConfig): void {
 /**
  * Initialises one instance per seed. Instance i's weights depend only on
  * `seeds[i]`, never on the other instances.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initToy, TOY_MODEL_DEFAULTS } from "./model.ts";
+ * const sweep = initToy(TOY_MODEL_DEFAULTS, { seeds: [3, 4] });
+ * const alone = initToy(TOY_MODEL_DEFAULTS, { seeds: [4] });
+ * assert.deepEqual(sweep.data.subarray(21), alone.data); // the same seed, the same weights
+ * ```
  */
 export function initToy(config: ToyModelConfig, options: { seeds: ArrayLike<number> }): ToyParams {
   validateToyModel(config);
   const { n, m, bias } = config;
   const instances = options.seeds.length;
   const p = toyParamCount(config);
-  const data = new Float64Array(instances * p);
+  const data = new Float64Array(instances * p); // [instances, p]
   const std = config.init === "xavier" ? Math.sqrt(2 / (m + n)) : config.initStd;
   for (let i = 0; i < instances; i++) {
     const rng = new Rng(deriveSeed(options.seeds[i], "toy-init"));
@@ -96,7 +160,17 @@ export function initToy(config: ToyModelConfig, options: { seeds: ArrayLike<numb
   return { instances, n, m, bias, data };
 }
 
-/** W of instance i as `[m][n]` nested arrays (for analysis and display). */
+/**
+ * W of instance i as `[m][n]` nested arrays (for analysis and display).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { instanceW, toyParamsFrom } from "./model.ts";
+ * const params = toyParamsFrom([[1, 2, 3], [4, 5, 6]], null);
+ * assert.deepEqual(instanceW(params, 0), [[1, 2, 3], [4, 5, 6]]);
+ * ```
+ */
 export function instanceW(params: ToyParams, i: number): number[][] {
   const p = toyParamCount(params);
   const off = i * p;
@@ -106,7 +180,17 @@ export function instanceW(params: ToyParams, i: number): number[][] {
   );
 }
 
-/** b of instance i (zeros when the model has no bias). */
+/**
+ * b of instance i (zeros when the model has no bias).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { instanceB, toyParamsFrom } from "./model.ts";
+ * assert.deepEqual(instanceB(toyParamsFrom([[1, 2]], [0.5, -1]), 0), [0.5, -1]);
+ * assert.deepEqual(instanceB(toyParamsFrom([[1, 2]], null), 0), [0, 0]);
+ * ```
+ */
 export function instanceB(params: ToyParams, i: number): number[] {
   if (!params.bias) return new Array(params.n).fill(0);
   const p = toyParamCount(params);
@@ -114,22 +198,44 @@ export function instanceB(params: ToyParams, i: number): number[] {
   return Array.from(params.data.subarray(off, off + params.n));
 }
 
-/** Builds parameters for one instance from W ([m][n]) and b ([n]). */
+/**
+ * Builds parameters for one instance from W (`[m][n]`) and b (`[n]`, or null for no bias).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toyParamsFrom } from "./model.ts";
+ * const params = toyParamsFrom([[1, 0], [0, 1]], [0, 0]);
+ * assert.deepEqual([params.instances, params.n, params.m, params.bias], [1, 2, 2, true]);
+ * assert.deepEqual(Array.from(params.data), [1, 0, 0, 1, 0, 0]);
+ * ```
+ */
 export function toyParamsFrom(W: number[][], b: number[] | null): ToyParams {
   const m = W.length;
   const n = W[0].length;
   const bias = b !== null;
-  const data = new Float64Array(toyParamCount({ n, m, bias }));
+  const data = new Float64Array(toyParamCount({ n, m, bias })); // [1, p]
   W.forEach((row, a) => data.set(row, a * n));
   if (b) data.set(b, m * n);
   return { instances: 1, n, m, bias, data };
 }
 
-/** Stacks single- or multi-instance parameter sets of the same shape. */
+/**
+ * Stacks single- or multi-instance parameter sets of the same shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { concatToyParams, instanceW, toyParamsFrom } from "./model.ts";
+ * const both = concatToyParams([toyParamsFrom([[1, 2]], null), toyParamsFrom([[3, 4]], null)]);
+ * assert.equal(both.instances, 2);
+ * assert.deepEqual(instanceW(both, 1), [[3, 4]]);
+ * ```
+ */
 export function concatToyParams(parts: ToyParams[]): ToyParams {
   const [first] = parts;
   const instances = parts.reduce((s, q) => s + q.instances, 0);
-  const data = new Float64Array(instances * toyParamCount(first));
+  const data = new Float64Array(instances * toyParamCount(first)); // [instances, p]
   let off = 0;
   for (const q of parts) {
     if (q.n !== first.n || q.m !== first.m || q.bias !== first.bias) {
@@ -141,235 +247,23 @@ export function concatToyParams(parts: ToyParams[]): ToyParams {
   return { instances, n: first.n, m: first.m, bias: first.bias, data };
 }
 
-/** Scratch buffers for {@link toyLossGrad}, sized for one model shape. */
-export interface ToyScratch {
-  h: Float64Array;
-  g: Float64Array;
-  x: Float64Array;
-  /** Gram matrix WᵀW, `[n, n]` (identity-data kernel). */
-  gram: Float64Array;
-  /** ∂L/∂pre, `[feature, example]` (identity-data kernel). */
-  dpre: Float64Array;
-}
-
-/** Allocates scratch space for {@link toyLossGrad}. */
-export function toyScratch(n: number, m: number): ToyScratch {
-  return {
-    h: new Float64Array(m),
-    g: new Float64Array(m),
-    x: new Float64Array(n),
-    gram: new Float64Array(n * n),
-    dpre: new Float64Array(n * n),
-  };
-}
-
 /**
- * Fused loss and gradient of one instance on one batch, in float64.
+ * The forward pass of every instance at once: h = Wx, y = ReLU(Wᵀh + b).
+ * `W` is `[instances, m, n]`, `b` is `[instances, n]` or null (no bias), `x`
+ * is `[batch, n]` (one batch shared by every instance) or
+ * `[instances, batch, n]`. Returns y, `[instances, batch, n]`.
  *
- * With h = Wx, pre = Wᵀh + b, y = ReLU(pre) and
- * d = ∂L/∂pre = 2/(B·n) · importance ⊙ (y − x) ⊙ 1[pre > 0]:
- * ∂L/∂b = Σ d and ∂L/∂W = h dᵀ + (W d) xᵀ, summed over the batch.
- * The ReLU's derivative at exactly 0 is 0, as in PyTorch and tfjs.
- *
- * Reads parameters at `params[off ..]`, writes the gradient to `grad[off ..]`
- * (when `grad` is not null) and returns the loss.
- */
-export function toyLossGrad(
-  shape: { n: number; m: number; bias: boolean },
-  params: Float64Array,
-  off: number,
-  batch: CsrBatch,
-  importance: Float64Array,
-  grad: Float64Array | null,
-  scratch: ToyScratch,
-): number {
-  const { n, m, bias } = shape;
-  const bOff = off + m * n;
-  const { h, g, x } = scratch;
-  const { start, idx, val, rows } = batch;
-  if (grad) grad.fill(0, off, off + m * n + (bias ? n : 0));
-  const scale = 2 / (rows * n);
-  let loss = 0;
-  for (let r = 0; r < rows; r++) {
-    const e0 = start[r];
-    const e1 = start[r + 1];
-    h.fill(0);
-    for (let e = e0; e < e1; e++) {
-      const j = idx[e];
-      const v = val[e];
-      x[j] = v;
-      for (let a = 0; a < m; a++) h[a] += params[off + a * n + j] * v;
-    }
-    g.fill(0);
-    for (let i = 0; i < n; i++) {
-      let pre = bias ? params[bOff + i] : 0;
-      for (let a = 0; a < m; a++) pre += params[off + a * n + i] * h[a];
-      const res = (pre > 0 ? pre : 0) - x[i];
-      loss += importance[i] * res * res;
-      if (grad !== null && pre > 0) {
-        const d = scale * importance[i] * res;
-        if (bias) grad[bOff + i] += d;
-        for (let a = 0; a < m; a++) {
-          grad[off + a * n + i] += h[a] * d;
-          g[a] += params[off + a * n + i] * d;
-        }
-      }
-    }
-    for (let e = e0; e < e1; e++) {
-      const j = idx[e];
-      x[j] = 0;
-      if (grad !== null) {
-        const v = val[e];
-        for (let a = 0; a < m; a++) grad[off + a * n + j] += g[a] * v;
-      }
-    }
-  }
-  return loss / (rows * n);
-}
-
-/**
- * The part of the identity-data kernels after WᵀW is in `scratch.gram`:
- * residuals of pre = G + b against the targets, the loss (returned, already
- * divided by n²), ∂L/∂pre into `scratch.dpre` and ∂L/∂b into `grad`.
- */
-function identityResiduals(
-  n: number,
-  bias: boolean,
-  params: Float64Array,
-  bOff: number,
-  importance: Float64Array,
-  grad: Float64Array | null,
-  scratch: ToyScratch,
-): number {
-  const { gram, dpre } = scratch;
-  const scale = 2 / (n * n);
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const bi = bias ? params[bOff + i] : 0;
-    const wi = importance[i];
-    let gb = 0;
-    for (let k = 0; k < n; k++) {
-      const pre = gram[i * n + k] + bi;
-      if (pre > 0) {
-        const res = i === k ? pre - 1 : pre;
-        loss += wi * res * res;
-        const d = scale * wi * res;
-        dpre[i * n + k] = d;
-        gb += d;
-      } else {
-        if (i === k) loss += wi;
-        dpre[i * n + k] = 0;
-      }
-    }
-    if (grad !== null && bias) grad[bOff + i] = gb;
-  }
-  return loss / (n * n);
-}
-
-/**
- * {@link toyLossGrad} specialised to the identity dataset (X = Iₙ), about
- * twice as fast. Example k is eₖ, so pre = G + b with G = WᵀW (symmetric);
- * with D[i][k] = ∂L/∂pre of feature i on example k, ∂L/∂b = D·1 and
- * ∂L/∂W = W (D + Dᵀ).
- */
-export function toyLossGradIdentity(
-  shape: { n: number; m: number; bias: boolean },
-  params: Float64Array,
-  off: number,
-  importance: Float64Array,
-  grad: Float64Array | null,
-  scratch: ToyScratch,
-): number {
-  const { n, m, bias } = shape;
-  if (m === 2) return identityPlanar(n, bias, params, off, importance, grad, scratch);
-  const bOff = off + m * n;
-  const { gram, dpre } = scratch;
-  for (let i = 0; i < n; i++) {
-    for (let k = i; k < n; k++) {
-      let s = 0;
-      for (let a = 0; a < m; a++) s += params[off + a * n + i] * params[off + a * n + k];
-      gram[i * n + k] = s;
-      gram[k * n + i] = s;
-    }
-  }
-  const loss = identityResiduals(n, bias, params, bOff, importance, grad, scratch);
-  if (grad !== null) {
-    for (let j = 0; j < n; j++) {
-      for (let a = 0; a < m; a++) {
-        let s = 0;
-        for (let i = 0; i < n; i++) {
-          s += params[off + a * n + i] * (dpre[i * n + j] + dpre[j * n + i]);
-        }
-        grad[off + a * n + j] = s;
-      }
-    }
-  }
-  return loss;
-}
-
-/**
- * {@link toyLossGradIdentity} for m = 2 (the seed's latent plane), with the two
- * rows of W held in locals; same arithmetic, about a third faster.
- */
-function identityPlanar(
-  n: number,
-  bias: boolean,
-  params: Float64Array,
-  off: number,
-  importance: Float64Array,
-  grad: Float64Array | null,
-  scratch: ToyScratch,
-): number {
-  const y0 = off;
-  const y1 = off + n;
-  const bOff = off + 2 * n;
-  const { gram, dpre } = scratch;
-  for (let i = 0; i < n; i++) {
-    const u = params[y0 + i];
-    const v = params[y1 + i];
-    for (let k = i; k < n; k++) {
-      const s = u * params[y0 + k] + v * params[y1 + k];
-      gram[i * n + k] = s;
-      gram[k * n + i] = s;
-    }
-  }
-  const loss = identityResiduals(n, bias, params, bOff, importance, grad, scratch);
-  if (grad !== null) {
-    for (let j = 0; j < n; j++) {
-      let s0 = 0;
-      let s1 = 0;
-      for (let i = 0; i < n; i++) {
-        const c = dpre[i * n + j] + dpre[j * n + i];
-        s0 += params[y0 + i] * c;
-        s1 += params[y1 + i] * c;
-      }
-      grad[y0 + j] = s0;
-      grad[y1 + j] = s1;
-    }
-  }
-  return loss;
-}
-
-/** Loss of every instance on one shared batch (float64, no gradient). */
-export function toyLosses(
-  params: ToyParams,
-  batch: CsrBatch,
-  importance?: Float64Array,
-): Float64Array {
-  const imp = importance ?? new Float64Array(params.n).fill(1);
-  const p = toyParamCount(params);
-  const scratch = toyScratch(params.n, params.m);
-  const out = new Float64Array(params.instances);
-  for (let i = 0; i < params.instances; i++) {
-    out[i] = toyLossGrad(params, params.data, i * p, batch, imp, null, scratch);
-  }
-  return out;
-}
-
-/**
- * tfjs forward pass. `W` is `[instances, m, n]`, `b` is `[instances, n]` or
- * null, `x` is `[batch, n]` (shared) or `[instances, batch, n]`. Returns y,
- * `[instances, batch, n]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTf } from "../../core/tf.ts";
+ * import { toyForwardTensors } from "./model.ts";
+ * const tf = await loadTf("cpu");
+ * const W = tf.tensor3d([[[1, 0, -1]]]); // one instance, m = 1, n = 3
+ * const y = toyForwardTensors(tf, W, null, tf.eye(3)); // the three one-hot examples
+ * assert.deepEqual(y.shape, [1, 3, 3]);
+ * assert.deepEqual(Array.from(y.dataSync()), [1, 0, 0, 0, 0, 0, 0, 0, 1]); // ReLU(WᵀW)
+ * ```
  */
 export function toyForwardTensors(
   tf: typeof tfNs,
@@ -378,14 +272,30 @@ export function toyForwardTensors(
   x: tfNs.Tensor,
 ): tfNs.Tensor {
   const instances = W.shape[0];
-  const x3 = x.rank === 2 ? tf.broadcastTo(x, [instances, x.shape[0], x.shape[1]!]) : x;
+  const x3 = x.rank === 2 ? tf.broadcastTo(x, [instances, x.shape[0], x.shape[1]!]) : x; // [instances, batch, n]
   const h = tf.matMul(x3, W, false, true); // [instances, batch, m]
   let pre = tf.matMul(h, W); // [instances, batch, n]
-  if (b !== null) pre = pre.add(b.expandDims(1));
+  if (b !== null) pre = pre.add(b.expandDims(1)); // b: [instances, 1, n], broadcast over the batch
   return tf.relu(pre);
 }
 
-/** tfjs per-instance loss `[instances]`: weighted MSE over examples and features. */
+/**
+ * The loss of every instance, `[instances]`: importance-weighted squared
+ * error, the mean over examples and features (shapes as in
+ * {@link toyForwardTensors}; `importance` is `[n]`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTf } from "../../core/tf.ts";
+ * import { toyLossTensors } from "./model.ts";
+ * const tf = await loadTf("cpu");
+ * const W = tf.tensor3d([[[1, 0]], [[0, 0]]]); // two instances, m = 1, n = 2
+ * const loss = toyLossTensors(tf, W, null, tf.eye(2), tf.ones([2]));
+ * // Instance 0 reconstructs e₁ and misses e₂; instance 1 misses both: 1/4 and 2/4.
+ * assert.deepEqual(Array.from(loss.dataSync()), [0.25, 0.5]);
+ * ```
+ */
 export function toyLossTensors(
   tf: typeof tfNs,
   W: tfNs.Tensor,
@@ -393,7 +303,7 @@ export function toyLossTensors(
   x: tfNs.Tensor,
   importance: tfNs.Tensor,
 ): tfNs.Tensor {
-  const y = toyForwardTensors(tf, W, b, x);
+  const y = toyForwardTensors(tf, W, b, x); // [instances, batch, n]
   const err = y.sub(x).square().mul(importance); // [instances, batch, n]
   return err.mean([1, 2]);
 }

@@ -54,9 +54,34 @@ export const REGULAR_GAP_DEVIATION = 0.1;
  */
 export const MERGED_COSINE = 0.99;
 
-/** The coarse outcome of an instance. */
+/**
+ * The coarse outcome of an instance.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyToy, OUTCOMES } from "./outcomes.ts";
+ * import { symmetricFailure, symmetricFailureLoss } from "./closed_forms.ts";
+ * const { W, b } = symmetricFailure(7);
+ * assert.equal(classifyToy(W, b, symmetricFailureLoss(7)).outcome, "unlearnt");
+ * assert.equal(classifyToy(W, b, NaN).outcome, OUTCOMES[3]); // a non-finite loss: "diverged"
+ * ```
+ */
 export const OUTCOMES = ["all_learnt", "unlearnt", "other", "diverged"] as const;
-/** One of {@link OUTCOMES}. */
+
+/**
+ * One of {@link OUTCOMES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyToy, type Outcome } from "./outcomes.ts";
+ * import { regularPolygon } from "./closed_forms.ts";
+ * const { W, b } = regularPolygon(7); // exact reconstruction, loss 0
+ * const outcome: Outcome = classifyToy(W, b, 0).outcome;
+ * assert.equal(outcome, "all_learnt");
+ * ```
+ */
 export type Outcome = typeof OUTCOMES[number];
 
 /**
@@ -70,6 +95,17 @@ export type Outcome = typeof OUTCOMES[number];
  *   direction, settled at a loss of p/n²;
  * - `1 unlearnt`: one unlearnt feature, not settled (others still learning);
  * - `2 unlearnt`, `3+ unlearnt`; `other`; `diverged`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyToy, STATES } from "./outcomes.ts";
+ * import { mergedPair } from "./closed_forms.ts";
+ * const { W, b } = mergedPair(7);
+ * const o = classifyToy(W, b, 1 / 49); // a merged pair settles at 1/n²
+ * assert.equal(o.state, "merged features");
+ * assert.equal(STATES.indexOf(o.state), 3);
+ * ```
  */
 export const STATES = [
   "all learnt",
@@ -82,12 +118,43 @@ export const STATES = [
   "other",
   "diverged",
 ] as const;
-/** One of {@link STATES}. */
+
+/**
+ * One of {@link STATES}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyToy, type State } from "./outcomes.ts";
+ * import { identityLoss } from "./analysis.ts";
+ * import { symmetricFailure } from "./closed_forms.ts";
+ * const { W, b } = symmetricFailure(7);
+ * b[6] = 0.16; // 12% above 1/7: the loss still settles, the bias is no longer at 1/n
+ * const state: State = classifyToy(W, b, identityLoss(W, b)).state;
+ * assert.equal(state, "skewed failure");
+ * ```
+ */
 export type State = typeof STATES[number];
 
-/** Classification of one instance. */
+/**
+ * Classification of one instance.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyToy, type ToyOutcome } from "./outcomes.ts";
+ * import { symmetricFailure, symmetricFailureLoss } from "./closed_forms.ts";
+ * const { W, b } = symmetricFailure(7);
+ * const o: ToyOutcome = classifyToy(W, b, symmetricFailureLoss(7));
+ * assert.deepEqual([o.outcome, o.state, o.unlearnt], ["unlearnt", "symmetric failure", [7]]);
+ * assert.equal(o.unlearntBias, 1 / 7);
+ * assert.ok(o.settled && o.regular && o.biasAtMean && o.mergedPairs === 0);
+ * ```
+ */
 export interface ToyOutcome {
+  /** The coarse outcome (one of {@link OUTCOMES}). */
   outcome: Outcome;
+  /** The finer state (one of {@link STATES}), which refines `outcome`. */
   state: State;
   /** Unlearnt features, numbered from 1. */
   unlearnt: number[];
@@ -245,4 +312,25 @@ export function classifyParams(
 /** The display label of an instance's state (one of {@link STATES}). */
 export function outcomeLabel(o: ToyOutcome): State {
   return o.state;
+}
+
+/**
+ * Symmetric Failure judged on geometry alone: one unlearnt column, no merged
+ * pair, the learnt columns a regular polygon (the bias and the loss are free,
+ * so that both can be compared with their closed forms; toy-bias-optimum).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyToy, symmetricGeometry } from "./outcomes.ts";
+ * import { symmetricFailure } from "./closed_forms.ts";
+ * const { W, b } = symmetricFailure(7);
+ * b[6] = 0.5; // far from 1/n: not Symmetric Failure, but the same geometry
+ * const o = classifyToy(W, b, 1, { oneHot: true });
+ * assert.equal(o.symmetricFailure, false);
+ * assert.equal(symmetricGeometry(o), true);
+ * ```
+ */
+export function symmetricGeometry(o: ToyOutcome): boolean {
+  return o.unlearnt.length === 1 && o.mergedPairs === 0 && o.regular;
 }

@@ -83,7 +83,20 @@ function vectorLayers(rows: FeatureRow[]) {
   ];
 }
 
-/** The columns of W as arrows from the origin, with the latent polygon (m = 2). */
+/**
+ * The columns of W as arrows from the origin, with the latent polygon (m = 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { regularPolygon } from "./closed_forms.ts";
+ * import { featureRows, latentPolygon } from "./geometry.ts";
+ * import { featureVectorsSpec } from "./plots.ts";
+ * const { W, b } = regularPolygon(5);
+ * const spec = featureVectorsSpec(featureRows(W, b), latentPolygon(W), { title: "Regular pentagon" });
+ * assert.equal(spec.title, "Regular pentagon");
+ * ```
+ */
 export function featureVectorsSpec(
   rows: FeatureRow[],
   polygon: { feature: number; point: Point }[],
@@ -103,6 +116,19 @@ export function featureVectorsSpec(
  * Latent zones: each feature's zone shaded in its colour over the latent
  * polygon, with the feature vectors on top. A feature whose zone is the
  * whole polygon is active everywhere (e.g. an unlearnt feature with bᵢ > 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { symmetricFailure } from "./closed_forms.ts";
+ * import { featureRows, latentPolygon, latentZones } from "./geometry.ts";
+ * import { latentZonesSpec } from "./plots.ts";
+ * const { W, b } = symmetricFailure(7);
+ * const spec = latentZonesSpec(latentZones(W, b), featureRows(W, b), latentPolygon(W), {
+ *   title: "Symmetric Failure",
+ * });
+ * assert.equal(spec.title, "Symmetric Failure");
+ * ```
  */
 export function latentZonesSpec(
   zones: LatentZone[],
@@ -159,7 +185,18 @@ export function latentZonesSpec(
   } as Spec;
 }
 
-/** Heatmap of WᵀW with its values written in the cells (n ≤ 16). */
+/**
+ * Heatmap of WᵀW with its values written in the cells (n ≤ 16).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gram } from "./geometry.ts";
+ * import { gramHeatmapSpec } from "./plots.ts";
+ * const spec = gramHeatmapSpec(gram([[1, 0, -1], [0, 1, 0]]), { title: "WᵀW" });
+ * assert.equal(spec.title, "WᵀW");
+ * ```
+ */
 export function gramHeatmapSpec(gram: number[][], options: { title: string }): Spec {
   const n = gram.length;
   const values = gram.flatMap((row, i) =>

@@ -151,12 +151,19 @@ export function frozenOptimumSpec(
 
 /** One arrow of an update field: feature f's column at a step and its update, already scaled. */
 export interface UpdateArrow {
+  /** Step at the start of the window. */
   step: number;
+  /** Feature number, from 1. */
   feature: number;
+  /** Where the arrow starts: the column at `step` (first coordinate). */
   x: number;
+  /** Where the arrow starts (second coordinate). */
   y: number;
+  /** Where the scaled arrow ends (first coordinate). */
   x2: number;
+  /** Where the scaled arrow ends (second coordinate). */
   y2: number;
+  /** ‖update per step‖ before scaling. */
   update_norm: number;
   /** The arrow factor of this step, printed once per panel. */
   label: string;

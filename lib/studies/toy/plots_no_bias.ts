@@ -302,6 +302,15 @@ export function lossOverThetaSpec(
  * part paid on the diagonal of WᵀW (own outputs short of 1) and the part paid
  * on the positive off-diagonal entries (neighbours lighting up), with the
  * optimum marked: the diagonal wants ‖Wᵢ‖ = 1, the neighbours want 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normTradeoffSpec } from "./plots_no_bias.ts";
+ * const rows = [0.5, 1].map((norm) => ({ norm, part: "total", loss: (1 - norm * norm) ** 2 }));
+ * const spec = normTradeoffSpec(rows, { title: "Trade-off", optimum: { norm: 1, loss: 0 } });
+ * assert.equal(spec.title, "Trade-off");
+ * ```
  */
 export function normTradeoffSpec(
   rows: { norm: number; part: string; loss: number }[],

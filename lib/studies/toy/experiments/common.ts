@@ -1,7 +1,8 @@
 /**
- * Pieces shared by the toy-autoencoder experiments: the training fields every
- * toy experiment accepts, the step that resolves them into a
- * {@link ToyTrainConfig}, and the figures of one instance.
+ * Pieces shared by the toy-autoencoder experiments (seed 001, "Our Problem
+ * Set-Up"): the training fields every toy experiment accepts, declared once,
+ * the step that resolves them into a {@link ToyTrainConfig}, training one
+ * stage of an experiment, and the figures and table of one instance.
  *
  * @module
  */
@@ -10,11 +11,7 @@ import { featureRows, gram, latentPolygon, latentZones } from "../geometry.ts";
 import type { ProgressRow } from "../analysis.ts";
 import type { ToyDataConfig } from "../data.ts";
 import { TOY_MODEL_DEFAULTS } from "../model.ts";
-import {
-  OPTIMIZER_NAMES,
-  optimizerDefaults,
-  type OptimizerName,
-} from "../../../core/optim/config.ts";
+import { OPTIMIZER_NAMES, optimizerDefaults } from "../../../core/optim/config.ts";
 import {
   biasesSpec,
   featureVectorsSpec,
@@ -33,61 +30,110 @@ import {
   type ToyTrainResult,
 } from "../config.ts";
 import { trainToy } from "../train.ts";
+import { type ExperimentProgress, type RunOptions } from "../../../core/experiment.ts";
 import {
   ConfigError,
-  type ExperimentProgress,
-  type FieldSpec,
-  type RunOptions,
-} from "../../../core/experiment.ts";
+  type ConfigOf,
+  defaultsOf,
+  int,
+  num,
+  numOrDefault,
+  oneOf,
+} from "../../../core/config.ts";
+import { divergeAboveField } from "../../../core/train/loop.ts";
 
-/** Training settings every toy experiment accepts with `--set`. */
-export interface ToyTrainFields {
-  [key: string]: number | string | boolean | null;
-  optimizer: OptimizerName;
-  lr: number;
-  /** null: the optimizer's PyTorch default (0.01 for adamw, else 0). */
-  weightDecay: number | null;
-  momentum: number;
-  init: "normal" | "xavier";
-  initStd: number;
-  steps: number;
-  seed: number;
-  engine: "fused" | "tfjs";
-}
-
-/** Defaults of {@link ToyTrainFields}: AdamW at PyTorch's default lr 1e-3, W ~ N(0, 0.1²). */
-export const TOY_TRAIN_DEFAULTS: ToyTrainFields = {
-  optimizer: "adamw",
-  lr: 1e-3,
-  weightDecay: null,
-  momentum: 0,
-  init: "normal",
-  initStd: TOY_MODEL_DEFAULTS.initStd,
-  steps: 10_000,
-  seed: 0,
-  engine: "fused",
-};
-
-/** Field specs of {@link ToyTrainFields}. */
-export const TOY_TRAIN_SPECS: { [K in keyof ToyTrainFields]: FieldSpec } = {
-  optimizer: { type: "enum", values: OPTIMIZER_NAMES, doc: "optimizer (PyTorch's update rules)" },
-  lr: { type: "number", min: 0, exclusiveMin: true, doc: "learning rate" },
-  weightDecay: {
-    type: "number",
+/**
+ * The training fields every toy experiment accepts with `--set`: optimizer
+ * and its settings, initialisation, steps, first seed, engine and the
+ * divergence threshold. An
+ * experiment spreads them into its own fields, changing a default with
+ * `withDefault` where it trains differently.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toyTrainFields } from "./common.ts";
+ * import { withDefault } from "../../../core/config.ts";
+ * const fields = { ...toyTrainFields, steps: withDefault(toyTrainFields.steps, 25_000) };
+ * assert.equal(fields.steps.default, 25_000);
+ * assert.equal(fields.optimizer.default, "adamw");
+ * ```
+ */
+export const toyTrainFields = {
+  optimizer: oneOf(OPTIMIZER_NAMES, {
+    default: "adamw",
+    doc: "optimizer (PyTorch's update rules)",
+  }),
+  lr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "learning rate" }),
+  weightDecay: numOrDefault({
+    default: null,
     min: 0,
-    nullable: true,
     doc: "weight decay (default: 0.01 for adamw, 0 otherwise)",
-  },
-  momentum: { type: "number", min: 0, max: 0.999, doc: "momentum (sgd, rmsprop)" },
-  init: { type: "enum", values: ["normal", "xavier"], doc: "initialisation of W" },
-  initStd: { type: "number", min: 0, doc: "std of the normal initialisation" },
-  steps: { type: "int", min: 1, max: 10_000_000, doc: "training steps (full-batch epochs)" },
-  seed: { type: "int", min: 0, max: MAX_SEED, doc: "seed of the first instance" },
-  engine: { type: "enum", values: TOY_ENGINES, doc: "fused (float64 kernel) or tfjs (reference)" },
+  }),
+  momentum: num({ default: 0, min: 0, max: 0.999, doc: "momentum (sgd, rmsprop)" }),
+  init: oneOf(["normal", "xavier"], { default: "normal", doc: "initialisation of W" }),
+  initStd: num({
+    default: TOY_MODEL_DEFAULTS.initStd,
+    min: 0,
+    doc: "std of the normal initialisation",
+  }),
+  steps: int({
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    doc: "training steps (full-batch epochs)",
+  }),
+  seed: int({ default: 0, min: 0, max: MAX_SEED, doc: "seed of the first instance" }),
+  engine: oneOf(TOY_ENGINES, {
+    default: "fused",
+    doc: "fused (float64 kernel) or tfjs (reference)",
+  }),
+  divergeAbove: divergeAboveField,
 };
 
-/** Cross-field checks of the training fields. */
-export function validateToyTrainFields(c: ToyTrainFields): void {
+/**
+ * The values of {@link toyTrainFields}: what {@link toyTrainConfig} resolves
+ * into a training run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_TRAIN_DEFAULTS, type ToyTrainSettings } from "./common.ts";
+ * const sgd: ToyTrainSettings = { ...TOY_TRAIN_DEFAULTS, optimizer: "sgd", lr: 0.1 };
+ * assert.equal(sgd.weightDecay, null);
+ * ```
+ */
+export type ToyTrainSettings = ConfigOf<typeof toyTrainFields>;
+
+/**
+ * The defaults of {@link toyTrainFields}: AdamW at PyTorch's default lr 1e-3,
+ * W ~ N(0, 0.1²), 10,000 steps from seed 0 on the fused engine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_TRAIN_DEFAULTS } from "./common.ts";
+ * assert.deepEqual([TOY_TRAIN_DEFAULTS.optimizer, TOY_TRAIN_DEFAULTS.lr], ["adamw", 1e-3]);
+ * ```
+ */
+export const TOY_TRAIN_DEFAULTS: ToyTrainSettings = defaultsOf(toyTrainFields);
+
+/**
+ * Cross-field checks of the training fields: momentum only with an optimizer
+ * that takes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_TRAIN_DEFAULTS, validateToyTrainFields } from "./common.ts";
+ * validateToyTrainFields({ ...TOY_TRAIN_DEFAULTS, optimizer: "sgd", momentum: 0.9 });
+ * assert.throws(
+ *   () => validateToyTrainFields({ ...TOY_TRAIN_DEFAULTS, momentum: 0.9 }),
+ *   /only sgd and rmsprop take momentum/,
+ * );
+ * ```
+ */
+export function validateToyTrainFields(c: ToyTrainSettings): void {
   if (c.momentum > 0 && c.optimizer !== "sgd" && c.optimizer !== "rmsprop") {
     throw new ConfigError(
       `momentum=${c.momentum} is not allowed with optimizer=${c.optimizer}: only sgd and rmsprop take momentum`,
@@ -95,7 +141,18 @@ export function validateToyTrainFields(c: ToyTrainFields): void {
   }
 }
 
-/** Checks n and m of a toy model: n ≥ 2, 1 ≤ m < n. */
+/**
+ * Checks n and m of a toy model: the model squeezes n features into m < n
+ * dimensions. `keys` names the config keys in the message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateShape } from "./common.ts";
+ * validateShape(7, 2);
+ * assert.throws(() => validateShape(6, 6, { n: "nPerfect", m: "m" }), /m=6 is not allowed with nPerfect=6/);
+ * ```
+ */
 export function validateShape(n: number, m: number, keys = { n: "n", m: "m" }): void {
   if (m >= n) {
     throw new ConfigError(
@@ -104,9 +161,21 @@ export function validateShape(n: number, m: number, keys = { n: "n", m: "m" }): 
   }
 }
 
-/** Resolves flat fields into a training run of `seeds.length` instances. */
+/**
+ * Resolves the flat training settings into a training run of `seeds.length`
+ * instances of an n × m toy model (one-hot data unless `data` says otherwise).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_TRAIN_DEFAULTS, seedRange, toyTrainConfig } from "./common.ts";
+ * const config = toyTrainConfig(TOY_TRAIN_DEFAULTS, { n: 7, m: 2, seeds: seedRange(0, 4) });
+ * assert.equal(config.optimizer.weightDecay, 0.01); // adamw's PyTorch default
+ * assert.deepEqual(config.seeds, [0, 1, 2, 3]);
+ * ```
+ */
 export function toyTrainConfig(
-  f: ToyTrainFields,
+  f: ToyTrainSettings,
   shape: { n: number; m: number; seeds: number[]; data?: ToyDataConfig; importanceDecay?: number },
 ): ToyTrainConfig {
   const base = optimizerDefaults(f.optimizer, f.lr);
@@ -131,11 +200,22 @@ export function toyTrainConfig(
       snapshotEvery: Math.max(1, Math.floor(f.steps / 200)),
       maxSnapshots,
     },
-    divergeAbove: 1e6,
+    divergeAbove: f.divergeAbove,
   };
 }
 
-/** Checks that `count` consecutive seeds from `seed` stay within the seed range. */
+/**
+ * Checks that `count` consecutive seeds from `seed` stay within the seed
+ * range; `countKey` names the count's config key in the message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateSeedRange } from "./common.ts";
+ * validateSeedRange(0, 512);
+ * assert.throws(() => validateSeedRange(4294967295, 2, "candidates"), /candidates=2 runs past/);
+ * ```
+ */
 export function validateSeedRange(seed: number, count: number, countKey = "seeds"): void {
   if (seed + count - 1 > MAX_SEED) {
     throw new ConfigError(
@@ -144,7 +224,16 @@ export function validateSeedRange(seed: number, count: number, countKey = "seeds
   }
 }
 
-/** Consecutive seeds `seed, seed+1, …` (one per instance). */
+/**
+ * Consecutive seeds `seed, seed+1, …` (one per instance).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seedRange } from "./common.ts";
+ * assert.deepEqual(seedRange(10, 3), [10, 11, 12]);
+ * ```
+ */
 export function seedRange(seed: number, count: number): number[] {
   return Array.from({ length: count }, (_, k) => seed + k);
 }
@@ -152,6 +241,16 @@ export function seedRange(seed: number, count: number): number[] {
 /**
  * Forwards a training run's progress as experiment progress, mapping its
  * steps onto `[from, to]` of the experiment's whole fraction.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stageProgress } from "./common.ts";
+ * const seen: number[] = [];
+ * const forward = stageProgress({ onProgress: (p) => void seen.push(p.fraction) }, "n=7", 0.5, 1);
+ * await forward({ step: 50, steps: 100, loss: new Float64Array(1), diverged: 0, elapsedMs: 1, etaMs: 1 });
+ * assert.deepEqual(seen, [0.75]);
+ * ```
  */
 export function stageProgress(
   options: RunOptions,
@@ -177,6 +276,15 @@ export function stageProgress(
  * Trains `config` as one stage of an experiment: on `engine` (default fused)
  * with the run's backend, workers and signal, its progress mapped onto
  * `[from, to]` of the whole (see {@link stageProgress}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_TRAIN_DEFAULTS, toyTrainConfig, trainStage } from "./common.ts";
+ * const config = toyTrainConfig({ ...TOY_TRAIN_DEFAULTS, steps: 20 }, { n: 5, m: 2, seeds: [0, 1] });
+ * const run = await trainStage(config, { run: { workers: 1 }, label: "tiny", from: 0, to: 1 });
+ * assert.equal(run.finalLoss.length, 2);
+ * ```
  */
 export function trainStage(
   config: ToyTrainConfig,
@@ -192,7 +300,19 @@ export function trainStage(
   });
 }
 
-/** Every figure of one instance's state, plus its progress over training. */
+/**
+ * Every figure of one instance's state (feature vectors and latent zones
+ * when m = 2, WᵀW, the biases), plus its progress over training when given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { instanceFigures } from "./common.ts";
+ * import { regularPolygon } from "../closed_forms.ts";
+ * const figures = instanceFigures(regularPolygon(6), null, "regular hexagon");
+ * assert.deepEqual(Object.keys(figures), ["vectors", "zones", "gram", "biases"]);
+ * ```
+ */
 export function instanceFigures(
   state: { W: number[][]; b: number[] },
   progress: { rows: ProgressRow[]; loss: { step: number; loss: number }[] } | null,
@@ -218,7 +338,20 @@ export function instanceFigures(
   return figures;
 }
 
-/** The per-feature table of one state (features numbered from 1). */
+/**
+ * The per-feature table of one state (features numbered from 1): norm,
+ * angle, bias and latent coordinates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { featureTable } from "./common.ts";
+ * import { regularPolygon } from "../closed_forms.ts";
+ * const table = featureTable(regularPolygon(6));
+ * assert.equal(table.numRows(), 6);
+ * assert.deepEqual(table.columnNames(), ["feature", "norm", "angle_deg", "bias", "x", "y"]);
+ * ```
+ */
 export function featureTable(state: { W: number[][]; b: number[] }): aq.ColumnTable {
   const rows = featureRows(state.W, state.b);
   return aq.from(rows.map((r) => ({
@@ -231,7 +364,18 @@ export function featureTable(state: { W: number[][]; b: number[] }): aq.ColumnTa
   })));
 }
 
-/** Keeps about `points` evenly spaced rows of a series (for figures of long runs). */
+/**
+ * Keeps about `points` evenly spaced rows of a series, and always the last
+ * (for figures of long runs).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { thin } from "./common.ts";
+ * const rows = Array.from({ length: 100 }, (_, k) => k);
+ * assert.deepEqual(thin(rows, 4), [0, 25, 50, 75, 99]);
+ * ```
+ */
 export function thin<T>(rows: T[], points: number): T[] {
   if (rows.length <= points) return rows;
   const stride = rows.length / points;

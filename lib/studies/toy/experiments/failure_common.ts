@@ -1,6 +1,9 @@
 /**
  * Training stages shared by the experiments that start from hand-built
- * failure states (toy-frozen-optimum, toy-update-field, toy-chaos).
+ * failure states (toy-frozen-optimum, toy-update-field, toy-chaos,
+ * toy-bias-optimum; seed 001, "Small asymmetry favoring tilt" and
+ * "Asymmetric Recovery is Chaotic"): a run whose instances start at given
+ * states, optionally with some parameters frozen or examples left out.
  *
  * @module
  */
@@ -10,9 +13,26 @@ import { concatToyParams, toyParamsFrom } from "../model.ts";
 import { optimizerDefaults, type OptimizerName } from "../../../core/optim/config.ts";
 import { RECORD_DEFAULTS, type ToyTrainConfig, type ToyTrainResult } from "../config.ts";
 import type { RunOptions } from "../../../core/experiment.ts";
+import { DIVERGE_ABOVE } from "../../../core/train/loop.ts";
 import { trainStage } from "./common.ts";
 
-/** A training run that starts every instance from a given state. */
+/**
+ * A training run that starts every instance from a given state (m = 2, bias
+ * on, one-hot data): plain SGD unless `optimizer` says otherwise, per-instance
+ * learning rates with `lrs`, parameters `frozen` (flat indices, see
+ * {@link paramIndex}) and examples `omit`ted; an instance whose loss exceeds
+ * `divergeAbove` (default: the shared 1e6) is marked diverged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromStates } from "./failure_common.ts";
+ * import { perturbedFailure } from "../failure_states.ts";
+ * const config = fromStates([perturbedFailure(7, 0.01), perturbedFailure(7, 0.02)], { lr: 1, steps: 100 });
+ * assert.equal(config.init?.instances, 2);
+ * assert.equal(config.optimizer.name, "sgd");
+ * ```
+ */
 export function fromStates(
   states: ToyState[],
   options: {
@@ -24,6 +44,7 @@ export function fromStates(
     omit?: number[];
     snapshotEvery?: number;
     maxSnapshots?: number;
+    divergeAbove?: number;
   },
 ): ToyTrainConfig {
   const n = states[0].W[0].length;
@@ -43,14 +64,26 @@ export function fromStates(
       snapshotEvery: options.snapshotEvery ?? options.steps,
       maxSnapshots: options.maxSnapshots ?? RECORD_DEFAULTS.maxSnapshots,
     },
-    divergeAbove: 1e6,
+    divergeAbove: options.divergeAbove ?? DIVERGE_ABOVE,
   };
 }
 
-/** Trains from `states` with SGD and returns the final states. */
+/**
+ * Trains from `states` with SGD and returns the final states; `progress` is
+ * `[from, to, label]` of the experiment's whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stage } from "./failure_common.ts";
+ * import { perturbedFailure } from "../failure_states.ts";
+ * const [end] = await stage([perturbedFailure(7, 0.01)], { frozen: [], lr: 0.1, steps: 10 }, {}, [0, 1, "demo"]);
+ * assert.equal(end.W[0].length, 7);
+ * ```
+ */
 export async function stage(
   states: ToyState[],
-  options: { frozen: number[]; omit?: number[]; lr: number; steps: number },
+  options: { frozen: number[]; omit?: number[]; lr: number; steps: number; divergeAbove?: number },
   run: RunOptions,
   progress: [number, number, string],
 ): Promise<ToyState[]> {
@@ -58,7 +91,19 @@ export async function stage(
   return states.map((_, i) => finalState(result.final, i));
 }
 
-/** Trains from `states` and returns the whole run. */
+/**
+ * Trains from `states` (see {@link fromStates}) and returns the whole run;
+ * `progress` is `[from, to, label]` of the experiment's whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainFrom } from "./failure_common.ts";
+ * import { perturbedFailure } from "../failure_states.ts";
+ * const run = await trainFrom([perturbedFailure(7, 0.01)], { lr: 0.1, steps: 10 }, {}, [0, 1, "demo"]);
+ * assert.equal(run.finalLoss.length, 1);
+ * ```
+ */
 export function trainFrom(
   states: ToyState[],
   options: Parameters<typeof fromStates>[1],
@@ -73,8 +118,23 @@ export function trainFrom(
   });
 }
 
-/** Parameter indices (m = 2, bias on): W[a][j] is a·n + j and b_j is 2n + j. */
-export function paramIndex(n: number) {
+/**
+ * Flat parameter indices of one instance (m = 2, bias on): W[a][j] is a·n + j
+ * and b_j is 2n + j; `all` lists every index.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { paramIndex } from "./failure_common.ts";
+ * const idx = paramIndex(7);
+ * assert.deepEqual([idx.w(1, 6), idx.b(6), idx.all.length], [13, 20, 21]);
+ * ```
+ */
+export function paramIndex(n: number): {
+  w: (a: number, j: number) => number;
+  b: (j: number) => number;
+  all: number[];
+} {
   return {
     w: (a: number, j: number) => a * n + j,
     b: (j: number) => 2 * n + j,
@@ -84,12 +144,37 @@ export function paramIndex(n: number) {
 
 /**
  * The state of toy-frozen-optimum for each (mode, δ): Symmetric Failure with
- * a weakened adjacent pair, re-settled on the learnt examples, then Wₙ moved
- * to its resting point with everything else frozen.
+ * a weakened adjacent pair (`build`), re-settled on the learnt examples with
+ * Wₙ and bₙ frozen (`settled`), then Wₙ moved to its resting point with
+ * everything else frozen (`freed`). `progress` is `[from, to]` of the
+ * experiment's whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { frozenOptimumStates } from "./failure_common.ts";
+ * import { perturbedFailure } from "../failure_states.ts";
+ * const { settled, freed } = await frozenOptimumStates(
+ *   [{ mode: "bias", delta: 0.05 }],
+ *   { n: 7, settleLr: 1, settleSteps: 20, freeLr: 2, freeSteps: 20 },
+ *   {},
+ *   [0, 1],
+ *   (mode, delta) => perturbedFailure(7, delta, { mode }),
+ * );
+ * assert.equal(settled.length, 1);
+ * assert.ok(Math.hypot(freed[0].W[0][6], freed[0].W[1][6]) > 0); // Wₙ left zero
+ * ```
  */
 export async function frozenOptimumStates(
   cases: { mode: "shorten" | "bias"; delta: number }[],
-  c: { n: number; settleLr: number; settleSteps: number; freeLr: number; freeSteps: number },
+  c: {
+    n: number;
+    settleLr: number;
+    settleSteps: number;
+    freeLr: number;
+    freeSteps: number;
+    divergeAbove?: number;
+  },
   run: RunOptions,
   progress: [number, number],
   build: (mode: "shorten" | "bias", delta: number) => ToyState,
@@ -101,13 +186,24 @@ export async function frozenOptimumStates(
   const mid = (progress[0] + progress[1]) / 2;
   const settled = await stage(
     cases.map(({ mode, delta }) => build(mode, delta)),
-    { frozen: [...unlearntW, unlearntB], omit: [n - 1], lr: c.settleLr, steps: c.settleSteps },
+    {
+      frozen: [...unlearntW, unlearntB],
+      omit: [n - 1],
+      lr: c.settleLr,
+      steps: c.settleSteps,
+      divergeAbove: c.divergeAbove,
+    },
     run,
     [progress[0], mid, "re-settling"],
   );
   const freed = await stage(
     settled,
-    { frozen: idx.all.filter((k) => !unlearntW.includes(k)), lr: c.freeLr, steps: c.freeSteps },
+    {
+      frozen: idx.all.filter((k) => !unlearntW.includes(k)),
+      lr: c.freeLr,
+      steps: c.freeSteps,
+      divergeAbove: c.divergeAbove,
+    },
     run,
     [mid, progress[1], "freeing Wₙ"],
   );

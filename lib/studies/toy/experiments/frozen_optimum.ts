@@ -18,76 +18,140 @@
  *
  * @module
  */
+import { divergeAboveField } from "../../../core/train/loop.ts";
 import * as aq from "arquero";
 import {
   cloneState,
-  frozenOptimumPrediction,
+  frozenOptimumRow,
+  type FrozenRow,
   type Perturbation,
   perturbedFailure,
-  stateLossGrad,
   type ToyState,
 } from "../failure_states.ts";
-import { polygonIrregularity } from "../outcomes.ts";
 import { frozenOptimumSpec } from "../plots_failure.ts";
-import { ConfigError, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { ConfigError, type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
+import { fixed, sci } from "../../../core/format.ts";
 import { frozenOptimumStates } from "./failure_common.ts";
 
-/** Config of `toy-frozen-optimum`. */
-export interface FrozenConfig {
-  [key: string]: number | string | boolean | null;
-  n: number;
-  /** Which perturbations to run: shorten, bias or both. */
-  modes: "both" | "shorten" | "bias";
-  deltaMin: number;
-  deltaMax: number;
-  /** Number of δ values (log-spaced). */
-  deltas: number;
-  /** SGD learning rate and steps of the re-settling stage. */
-  settleLr: number;
-  settleSteps: number;
-  /** SGD learning rate and steps of the stage that frees Wₙ. */
-  freeLr: number;
-  freeSteps: number;
-}
+// The row types of the result, defined next to the analysis that builds them.
+export type { FrozenRow } from "../failure_states.ts";
 
-/** One δ and mode. */
-export interface FrozenRow {
-  mode: Perturbation;
-  delta: number;
-  /** Loss of the learnt features on their own examples after re-settling (the constant 1/n³ of output n removed). */
-  settle_residual: number;
-  learnt_norm_cv: number;
-  learnt_gap_deviation: number;
-  wn_x: number;
-  wn_y: number;
-  wn_norm: number;
-  /** Cosine of Wₙ* with W_a + W_b (the two perturbed columns). */
-  wn_cos_pair: number;
-  /** Cosine of Wₙ* with −Σₖ Wₖ (minus the sum of all learnt columns). */
-  wn_cos_minus_sum: number;
-  predicted_norm: number;
-  predicted_cos_pair: number;
-  /** ‖∂L/∂Wₙ‖ at the end of the free stage. */
-  final_grad_norm: number;
-}
+/**
+ * The fields of `toy-frozen-optimum`: n, the perturbations and their sizes,
+ * and the two SGD stages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { frozenFields } from "./frozen_optimum.ts";
+ * assert.deepEqual(frozenFields.modes.values, ["both", "shorten", "bias"]);
+ * ```
+ */
+export const frozenFields = {
+  n: int({ default: 7, min: 5, max: 32, doc: "features (the last one unlearnt)" }),
+  modes: oneOf(["both", "shorten", "bias"], { default: "both", doc: "perturbations to run" }),
+  deltaMin: num({ default: 1e-3, min: 0, exclusiveMin: true, max: 0.5, doc: "smallest δ" }),
+  deltaMax: num({ default: 0.1, min: 0, exclusiveMin: true, max: 0.5, doc: "largest δ" }),
+  deltas: int({ default: 9, min: 1, max: 1000, doc: "number of δ (log-spaced)" }),
+  settleLr: num({ default: 1, min: 0, exclusiveMin: true, doc: "SGD lr, re-settling stage" }),
+  settleSteps: int({
+    default: 20_000,
+    min: 1,
+    max: 10_000_000,
+    doc: "steps, re-settling stage",
+  }),
+  freeLr: num({ default: 2, min: 0, exclusiveMin: true, doc: "SGD lr, stage with Wₙ free" }),
+  freeSteps: int({ default: 5_000, min: 1, max: 10_000_000, doc: "steps, stage with Wₙ free" }),
+  divergeAbove: divergeAboveField,
+};
 
-/** What `toy-frozen-optimum` returns. */
+/**
+ * Config of `toy-frozen-optimum`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type FrozenConfig, toyFrozenOptimum } from "./frozen_optimum.ts";
+ * const config: FrozenConfig = configure(toyFrozenOptimum, { modes: "bias" }, "smoke");
+ * assert.equal(config.deltas, 3);
+ * ```
+ */
+export type FrozenConfig = ConfigOf<typeof frozenFields>;
+
+/**
+ * What `toy-frozen-optimum` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type FrozenResult, toyFrozenOptimum } from "./frozen_optimum.ts";
+ * const config = configure(toyFrozenOptimum, { deltas: 1, settleSteps: 20, freeSteps: 20 });
+ * const result: FrozenResult = await toyFrozenOptimum.run(config, {});
+ * assert.deepEqual(result.rows.map((x) => x.mode), ["shorten", "bias"]);
+ * ```
+ */
 export interface FrozenResult {
+  /** One row per mode and δ. */
   rows: FrozenRow[];
+  /** The re-settled states (Wₙ = 0), in the order of the rows. */
   settled: ToyState[];
 }
 
-/** δ values: `count` log-spaced values in [min, max]. */
+/**
+ * `count` log-spaced values in [min, max] (just `min` when count is 1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logSpace } from "./frozen_optimum.ts";
+ * assert.deepEqual(logSpace(0.001, 0.1, 3).map((v) => Number(v.toPrecision(12))), [0.001, 0.01, 0.1]);
+ * ```
+ */
 export function logSpace(min: number, max: number, count: number): number[] {
   if (count === 1) return [min];
   return Array.from({ length: count }, (_, k) => min * (max / min) ** (k / (count - 1)));
 }
 
+/** The weakened pair: the first learnt feature and the last, which are adjacent. */
 function pairOf(n: number): [number, number] {
   return [0, n - 2];
 }
 
-export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
+function frozenNotes(r: FrozenResult, c: FrozenConfig, pair: string): string[] {
+  const worstResidual = Math.max(...r.rows.map((x) => x.settle_residual));
+  const ratio = r.rows.map((x) => x.wn_norm / x.predicted_norm);
+  return [
+    `Symmetric Failure at n=${c.n} with ${pair} weakened by δ; learnt features re-settled by SGD ` +
+    `(lr ${c.settleLr}, ${c.settleSteps} steps; worst residual loss ${sci(worstResidual, 2)}), ` +
+    `then Wₙ alone trained by SGD (lr ${c.freeLr}, ${c.freeSteps} steps).`,
+    `Cosine of the resting Wₙ with ${pair}: ${
+      fixed(Math.min(...r.rows.map((x) => x.wn_cos_pair)), 4)
+    } at worst; ‖Wₙ‖ over the linearised prediction: ${fixed(Math.min(...ratio), 4)}–${
+      fixed(Math.max(...ratio), 4)
+    }.`,
+  ];
+}
+
+/**
+ * `toy-frozen-optimum`: the resting point of the unlearnt column next to a
+ * slightly asymmetric, frozen polygon, against the linearised closed form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { toyFrozenOptimum } from "./frozen_optimum.ts";
+ * const config = configure(toyFrozenOptimum, { modes: "bias", deltas: 1, settleSteps: 20, freeSteps: 20 });
+ * const result = await toyFrozenOptimum.run(config, {});
+ * const { tables } = toyFrozenOptimum.artefacts(result, config);
+ * assert.equal(tables.frozen.numRows(), 1);
+ * assert.throws(() => configure(toyFrozenOptimum, { deltaMin: 0.2, deltaMax: 0.1 }), /deltaMin=0.2/);
+ * ```
+ */
+export const toyFrozenOptimum: Experiment<typeof frozenFields, FrozenResult> = defineExperiment({
   id: "toy-frozen-optimum",
   title: "Toy autoencoder: the resting point of the unlearnt column next to an asymmetric polygon",
   description:
@@ -96,28 +160,7 @@ export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
     "and frees the unlearnt column alone. Seed 001 found that it settles slightly away from zero, " +
     "in the direction of the two weakened columns; this measures its direction and length against δ " +
     "and against a linearised closed form.",
-  defaults: {
-    n: 7,
-    modes: "both",
-    deltaMin: 1e-3,
-    deltaMax: 0.1,
-    deltas: 9,
-    settleLr: 1,
-    settleSteps: 20_000,
-    freeLr: 2,
-    freeSteps: 5_000,
-  },
-  fields: {
-    n: { type: "int", min: 5, max: 32, doc: "features (the last one unlearnt)" },
-    modes: { type: "enum", values: ["both", "shorten", "bias"], doc: "perturbations to run" },
-    deltaMin: { type: "number", min: 0, exclusiveMin: true, max: 0.5, doc: "smallest δ" },
-    deltaMax: { type: "number", min: 0, exclusiveMin: true, max: 0.5, doc: "largest δ" },
-    deltas: { type: "int", min: 1, max: 1000, doc: "number of δ (log-spaced)" },
-    settleLr: { type: "number", min: 0, exclusiveMin: true, doc: "SGD lr, re-settling stage" },
-    settleSteps: { type: "int", min: 1, max: 10_000_000, doc: "steps, re-settling stage" },
-    freeLr: { type: "number", min: 0, exclusiveMin: true, doc: "SGD lr, stage with Wₙ free" },
-    freeSteps: { type: "int", min: 1, max: 10_000_000, doc: "steps, stage with Wₙ free" },
-  },
+  fields: frozenFields,
   profiles: {
     smoke: { deltas: 3, settleSteps: 2000, freeSteps: 1000 },
     quick: {},
@@ -144,35 +187,9 @@ export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
       [0, 1],
       (mode, delta) => perturbedFailure(n, delta, { mode, pair }),
     );
-    const learnt = Array.from({ length: n - 1 }, (_, i) => i + 1);
-    const rows: FrozenRow[] = cases.map(({ mode, delta }, i) => {
-      const s = settled[i];
-      const residual = stateLossGrad(s, { omit: [n - 1] }).loss - 1 / n ** 3;
-      const { normCv, gapDeviation } = polygonIrregularity(s.W, learnt);
-      const w = [freed[i].W[0][n - 1], freed[i].W[1][n - 1]];
-      const pairSum = [s.W[0][pair[0]] + s.W[0][pair[1]], s.W[1][pair[0]] + s.W[1][pair[1]]];
-      let sum = [0, 0];
-      for (let k = 0; k < n - 1; k++) sum = [sum[0] + s.W[0][k], sum[1] + s.W[1][k]];
-      const cos = (u: number[], v: number[]) =>
-        (u[0] * v[0] + u[1] * v[1]) / (Math.hypot(u[0], u[1]) * Math.hypot(v[0], v[1]));
-      const predicted = frozenOptimumPrediction(s);
-      const g = stateLossGrad(freed[i]).gradW;
-      return {
-        mode,
-        delta,
-        settle_residual: residual,
-        learnt_norm_cv: normCv,
-        learnt_gap_deviation: gapDeviation,
-        wn_x: w[0],
-        wn_y: w[1],
-        wn_norm: Math.hypot(w[0], w[1]),
-        wn_cos_pair: cos(w, pairSum),
-        wn_cos_minus_sum: cos(w, [-sum[0], -sum[1]]),
-        predicted_norm: Math.hypot(predicted[0], predicted[1]),
-        predicted_cos_pair: cos(predicted, pairSum),
-        final_grad_norm: Math.hypot(g[0][n - 1], g[1][n - 1]),
-      };
-    });
+    const rows = cases.map(({ mode, delta }, i) =>
+      frozenOptimumRow({ settled: settled[i], freed: freed[i] }, { mode, delta, pair })
+    );
     return {
       rows,
       settled: settled.map(cloneState),
@@ -182,7 +199,6 @@ export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
   artefacts(r, c) {
     const n = c.n;
     const pair = pairOf(n).map((i) => `W${i + 1}`).join(" + ");
-    const worstResidual = Math.max(...r.rows.map((x) => x.settle_residual));
     const ratio = r.rows.map((x) => x.wn_norm / x.predicted_norm);
     return {
       summary: {
@@ -190,23 +206,12 @@ export const toyFrozenOptimum: Experiment<FrozenConfig, FrozenResult> = {
         perturbed_pair: pair,
         rows: r.rows,
         min_cos_pair: Math.min(...r.rows.map((x) => x.wn_cos_pair)),
-        worst_settle_residual: worstResidual,
+        worst_settle_residual: Math.max(...r.rows.map((x) => x.settle_residual)),
         norm_over_prediction: { min: Math.min(...ratio), max: Math.max(...ratio) },
       },
       tables: { frozen: aq.from(r.rows) },
       figures: { frozen_optimum: frozenOptimumSpec(r.rows, { n, pair }) },
-      notes: [
-        `Symmetric Failure at n=${n} with ${pair} weakened by δ; learnt features re-settled by SGD ` +
-        `(lr ${c.settleLr}, ${c.settleSteps} steps; worst residual loss ${
-          worstResidual.toExponential(2)
-        }), ` +
-        `then Wₙ alone trained by SGD (lr ${c.freeLr}, ${c.freeSteps} steps).`,
-        `Cosine of the resting Wₙ with ${pair}: ${
-          Math.min(...r.rows.map((x) => x.wn_cos_pair)).toFixed(4)
-        } at worst; ‖Wₙ‖ over the linearised prediction: ${Math.min(...ratio).toFixed(4)}–${
-          Math.max(...ratio).toFixed(4)
-        }.`,
-      ],
+      notes: frozenNotes(r, c, pair),
     };
   },
-};
+});

@@ -12,183 +12,161 @@
  *
  * @module
  */
-import * as aq from "arquero";
-import { adjacentGaps } from "../geometry.ts";
+import type * as aq from "arquero";
 import {
-  finalOutcomes,
-  finalState,
+  describeExample,
+  type GeometryExample,
   identityLoss,
   lossRows,
-  outcomeTimeline,
+  pickFailure,
+  pickPerfect,
   progressRows,
-  snapshotState,
 } from "../analysis.ts";
-import { outcomeLabel } from "../outcomes.ts";
 import { regularPolygon, symmetricFailure, symmetricFailureLoss } from "../closed_forms.ts";
 import type { ToyTrainResult } from "../config.ts";
 import type { Spec } from "../../../core/plots/render.ts";
-import type { Experiment } from "../../../core/experiment.ts";
+import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import { type ConfigOf, int } from "../../../core/config.ts";
+import { sci, sig } from "../../../core/format.ts";
 import {
   featureTable,
   instanceFigures,
   seedRange,
-  TOY_TRAIN_DEFAULTS,
-  TOY_TRAIN_SPECS,
   toyTrainConfig,
-  type ToyTrainFields,
+  toyTrainFields,
   trainStage,
   validateSeedRange,
   validateShape,
   validateToyTrainFields,
 } from "./common.ts";
 
-/** Config of `toy-geometry`. */
-export interface GeometryConfig extends ToyTrainFields {
-  /** Features of the run that should learn everything. */
-  nPerfect: number;
-  /** Features of the run that should fall into Symmetric Failure. */
-  nFailure: number;
-  m: number;
-  /** Candidate seeds trained for each example. */
-  candidates: number;
-}
+// The row types of the result, defined next to the analysis that builds them.
+export type { GeometryExample } from "../analysis.ts";
 
-/** One chosen example. */
-export interface GeometryExample {
-  n: number;
-  seed: number;
-  /** Snapshot row shown (-1: the final parameters). */
-  row: number;
-  step: number;
-  /** How the example was chosen, in words. */
-  rule: string;
-  /** Whether the chosen run meets the example's goal (all learnt / Symmetric Failure). */
-  found: boolean;
-  state: { W: number[][]; b: number[] };
-  loss: number;
-  index: number;
-}
+/**
+ * The fields of `toy-geometry`: the training fields and the two examples' shapes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { geometryFields } from "./geometry.ts";
+ * assert.deepEqual([geometryFields.nPerfect.default, geometryFields.nFailure.default], [6, 7]);
+ * ```
+ */
+export const geometryFields = {
+  ...toyTrainFields,
+  nPerfect: int({ default: 6, min: 3, max: 32, doc: "features of the perfect run" }),
+  nFailure: int({ default: 7, min: 5, max: 32, doc: "features of the Symmetric Failure run" }),
+  m: int({ default: 2, min: 2, max: 2, doc: "latent dimension (the figures need m = 2)" }),
+  candidates: int({ default: 64, min: 1, max: 4096, doc: "candidate seeds per example" }),
+};
 
-/** What `toy-geometry` returns. */
+/**
+ * Config of `toy-geometry`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type GeometryConfig, toyGeometry } from "./geometry.ts";
+ * const config: GeometryConfig = configure(toyGeometry, { candidates: 8 });
+ * assert.equal(config.nFailure, 7);
+ * ```
+ */
+export type GeometryConfig = ConfigOf<typeof geometryFields>;
+
+/**
+ * What `toy-geometry` returns: both examples and the runs they come from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type GeometryResult, toyGeometry } from "./geometry.ts";
+ * const config = configure(toyGeometry, { candidates: 2, steps: 20 });
+ * const result: GeometryResult = await toyGeometry.run(config, { workers: 1 });
+ * assert.equal(result.perfectRun.final.instances, 2);
+ * ```
+ */
 export interface GeometryResult {
+  /** The run of n = nPerfect that should learn every feature. */
   perfect: GeometryExample;
+  /** The run of n = nFailure in Symmetric Failure. */
   failure: GeometryExample;
+  /** Every candidate at n = nPerfect. */
   perfectRun: ToyTrainResult;
+  /** Every candidate at n = nFailure. */
   failureRun: ToyTrainResult;
   /** Candidates in Symmetric Failure at the end of the n = nFailure run. */
   failureAtEnd: number;
 }
 
-function pickPerfect(run: ToyTrainResult, seeds: number[]): GeometryExample {
-  const outcomes = finalOutcomes(run, { oneHot: true });
-  let i = outcomes.findIndex((o) => o.outcome === "all_learnt");
-  const found = i >= 0;
-  if (!found) {
-    i = 0;
-    run.finalLoss.forEach((v, k) => {
-      if (v < run.finalLoss[i]) i = k;
-    });
-  }
-  return {
-    n: run.final.n,
-    seed: seeds[i],
-    row: -1,
-    step: run.snapshots.steps[run.snapshots.steps.length - 1],
-    rule: found
-      ? `first of ${seeds.length} candidate seeds with every feature learnt at the end`
-      : `no candidate learnt every feature; lowest final loss of ${seeds.length} candidates`,
-    found,
-    state: finalState(run.final, i),
-    loss: run.finalLoss[i],
-    index: i,
-  };
+/** The closed forms the two examples approach, and their losses on one-hot data. */
+function references(c: GeometryConfig) {
+  const ngon = regularPolygon(c.nPerfect, Math.PI / 2);
+  const sf = symmetricFailure(c.nFailure, { rotation: Math.PI / 2 });
+  return { ngon, sf, ngonLoss: identityLoss(ngon.W, ngon.b), sfLoss: identityLoss(sf.W, sf.b) };
 }
 
-function pickFailure(run: ToyTrainResult, seeds: number[]): GeometryExample & { atEnd: number } {
-  const t = outcomeTimeline(run, { oneHot: true });
-  const rows = t.steps.length;
-  const last = rows - 1;
-  let best = -1;
-  let bestCount = 0;
-  let atEnd = 0;
-  for (let i = 0; i < t.instances; i++) {
-    let count = 0;
-    for (let k = 0; k < rows; k++) count += t.symmetricFailure[k * t.instances + i];
-    if (t.symmetricFailure[last * t.instances + i]) atEnd++;
-    if (count > bestCount) {
-      best = i;
-      bestCount = count;
-    }
+/** Figures and feature tables of both examples and both closed forms. */
+function geometryFigures(r: GeometryResult, c: GeometryConfig) {
+  const figures: Record<string, Spec> = {};
+  const tables: Record<string, aq.ColumnTable> = {};
+  const examples = [
+    ["perfect", r.perfect, r.perfectRun],
+    ["failure", r.failure, r.failureRun],
+  ] as const;
+  for (const [key, e, run] of examples) {
+    const label = `n=${e.n}, seed ${e.seed}, step ${e.step}`;
+    const figs = instanceFigures(e.state, {
+      rows: progressRows(run, e.index),
+      loss: lossRows(run, e.index),
+    }, label);
+    for (const [name, spec] of Object.entries(figs)) figures[`${key}_${name}`] = spec;
+    tables[`${key}_features`] = featureTable(e.state);
   }
-  if (best < 0) {
-    const outcomes = finalOutcomes(run, { oneHot: true });
-    const i = Math.max(0, outcomes.findIndex((o) => o.unlearnt.length > 0));
-    return {
-      n: run.final.n,
-      seed: seeds[i],
-      row: -1,
-      step: t.steps[last],
-      rule: `no candidate of ${seeds.length} was ever in Symmetric Failure; ` +
-        `first with an unlearnt feature at the end (${outcomeLabel(outcomes[i])})`,
-      found: false,
-      state: finalState(run.final, i),
-      loss: run.finalLoss[i],
-      index: i,
-      atEnd,
-    };
+  const { ngon, sf } = references(c);
+  const refs = [
+    ["reference_ngon", ngon, `regular ${c.nPerfect}-gon (closed form, loss 0)`],
+    ["reference_sf", sf, `Symmetric Failure n=${c.nFailure} (closed form)`],
+  ] as const;
+  for (const [key, state, label] of refs) {
+    const figs = instanceFigures(state, null, label);
+    figures[`${key}_zones`] = figs.zones;
+    figures[`${key}_gram`] = figs.gram;
   }
-  let row = last;
-  while (!t.symmetricFailure[row * t.instances + best]) row--;
-  const endsThere = row === last;
-  const state = endsThere ? finalState(run.final, best) : snapshotState(run, row, best);
-  return {
-    n: run.final.n,
-    seed: seeds[best],
-    row: endsThere ? -1 : row,
-    step: t.steps[row],
-    rule: `the candidate (of ${seeds.length}) in Symmetric Failure at the most snapshots ` +
-      `(${bestCount} of ${rows}); ` +
-      (endsThere
-        ? "it is still there at the end"
-        : `shown at step ${t.steps[row]}, after which it left`),
-    found: true,
-    state,
-    loss: endsThere ? run.finalLoss[best] : identityLoss(state.W, state.b),
-    index: best,
-    atEnd,
-  };
+  return { figures, tables };
 }
 
-function describe(e: GeometryExample) {
-  const norms = e.state.W[0].map((_, i) => Math.hypot(...e.state.W.map((r) => r[i])));
-  const learnt = norms.flatMap((v, i) => (v >= 0.1 ? [i + 1] : []));
-  const unlearnt = norms.flatMap((v, i) => (v < 0.1 ? [i + 1] : []));
-  const gaps = e.state.W.length === 2 ? adjacentGaps(e.state.W, learnt) : [];
-  const learntNorms = learnt.map((f) => norms[f - 1]);
-  const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
-  const normMean = mean(learntNorms);
-  const gapMean = gaps.length ? mean(gaps) : NaN;
-  return {
-    n: e.n,
-    seed: e.seed,
-    step: e.step,
-    rule: e.rule,
-    found: e.found,
-    loss: e.loss,
-    learnt_features: learnt.length,
-    unlearnt_features: unlearnt,
-    unlearnt_bias: unlearnt.map((f) => e.state.b[f - 1]),
-    one_over_n: 1 / e.n,
-    learnt_norm_mean: normMean,
-    learnt_norm_cv: Math.sqrt(mean(learntNorms.map((v) => (v - normMean) ** 2))) / normMean,
-    adjacent_gap_deg_mean: gapMean,
-    adjacent_gap_deg_max_dev: gaps.length
-      ? Math.max(...gaps.map((g) => Math.abs(g - gapMean)))
-      : NaN,
-  };
+function geometryNotes(r: GeometryResult, c: GeometryConfig, setting: string): string[] {
+  const { ngonLoss, sfLoss } = references(c);
+  return [
+    `Training: m=${c.m}, one-hot data, ${setting}, ${c.candidates} candidate seeds from ${c.seed}.`,
+    `Perfect example (n=${c.nPerfect}): ${r.perfect.rule}.`,
+    `Failure example (n=${c.nFailure}): ${r.failure.rule}. ` +
+    `${r.failureAtEnd} of ${c.candidates} candidates are in Symmetric Failure at the end of the run.`,
+    `Closed forms: the regular ${c.nPerfect}-gon has loss ${sci(ngonLoss, 2)}; ` +
+    `the exact Symmetric Failure state has loss ${sig(sfLoss, 6)} = (n−1)/n³.`,
+  ];
 }
 
-export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
+/**
+ * `toy-geometry`: a perfect run and a Symmetric Failure, each picked from a
+ * batch of candidate seeds, next to their closed forms.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { toyGeometry } from "./geometry.ts";
+ * const config = configure(toyGeometry, { candidates: 2, steps: 20 });
+ * const result = await toyGeometry.run(config, { workers: 1 });
+ * const { tables, figures } = toyGeometry.artefacts(result, config);
+ * assert.equal(tables.perfect_features.numRows(), 6);
+ * assert.ok("reference_sf_zones" in figures);
+ * ```
+ */
+export const toyGeometry: Experiment<typeof geometryFields, GeometryResult> = defineExperiment({
   id: "toy-geometry",
   title: "Toy autoencoder: the latent geometry of a perfect run and of Symmetric Failure",
   description:
@@ -197,14 +175,7 @@ export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
     "polygon, each feature's latent zone (where Wᵢᵀh + bᵢ > 0), WᵀW, the biases and the training " +
     "progress; next to them the closed forms: the regular n-gon that reconstructs one-hot data " +
     "exactly, and the exact Symmetric Failure state with loss (n−1)/n³.",
-  defaults: { ...TOY_TRAIN_DEFAULTS, nPerfect: 6, nFailure: 7, m: 2, candidates: 64 },
-  fields: {
-    ...TOY_TRAIN_SPECS,
-    nPerfect: { type: "int", min: 3, max: 32, doc: "features of the perfect run" },
-    nFailure: { type: "int", min: 5, max: 32, doc: "features of the Symmetric Failure run" },
-    m: { type: "int", min: 2, max: 2, doc: "latent dimension (the figures need m = 2)" },
-    candidates: { type: "int", min: 1, max: 4096, doc: "candidate seeds per example" },
-  },
+  fields: geometryFields,
   profiles: {
     smoke: { steps: 1500, candidates: 16 },
     quick: {},
@@ -247,64 +218,29 @@ export const toyGeometry: Experiment<GeometryConfig, GeometryResult> = {
   },
   artefacts(r, c) {
     const setting = `${c.optimizer}(lr=${c.lr}), ${c.steps} steps`;
-    const figures: Record<string, Spec> = {};
-    const tables: Record<string, aq.ColumnTable> = {};
-    const examples = [
-      ["perfect", r.perfect, r.perfectRun],
-      ["failure", r.failure, r.failureRun],
-    ] as const;
-    for (const [key, e, run] of examples) {
-      const label = `n=${e.n}, seed ${e.seed}, step ${e.step}`;
-      const figs = instanceFigures(e.state, {
-        rows: progressRows(run, e.index),
-        loss: lossRows(run, e.index),
-      }, label);
-      for (const [name, spec] of Object.entries(figs)) figures[`${key}_${name}`] = spec;
-      tables[`${key}_features`] = featureTable(e.state);
-    }
-    const ngon = regularPolygon(c.nPerfect, Math.PI / 2);
-    const sf = symmetricFailure(c.nFailure, { rotation: Math.PI / 2 });
-    const refs = [
-      ["reference_ngon", ngon, `regular ${c.nPerfect}-gon (closed form, loss 0)`],
-      ["reference_sf", sf, `Symmetric Failure n=${c.nFailure} (closed form)`],
-    ] as const;
-    for (const [key, state, label] of refs) {
-      const figs = instanceFigures(state, null, label);
-      figures[`${key}_zones`] = figs.zones;
-      figures[`${key}_gram`] = figs.gram;
-    }
+    const { figures, tables } = geometryFigures(r, c);
     const sfLoss = symmetricFailureLoss(c.nFailure);
+    const closed = references(c);
     return {
       summary: {
         setting,
-        perfect: describe(r.perfect),
+        perfect: describeExample(r.perfect),
         failure: {
-          ...describe(r.failure),
+          ...describeExample(r.failure),
           symmetric_failure_loss: sfLoss,
           loss_over_reference: r.failure.loss / sfLoss,
         },
         candidates_in_symmetric_failure_at_end: r.failureAtEnd,
         candidates: c.candidates,
         closed_forms: {
-          regular_ngon_loss: identityLoss(ngon.W, ngon.b),
-          symmetric_failure_loss: identityLoss(sf.W, sf.b),
+          regular_ngon_loss: closed.ngonLoss,
+          symmetric_failure_loss: closed.sfLoss,
           symmetric_failure_loss_formula: sfLoss,
         },
       },
       tables,
       figures,
-      notes: [
-        `Training: m=${c.m}, one-hot data, ${setting}, ${c.candidates} candidate seeds from ${c.seed}.`,
-        `Perfect example (n=${c.nPerfect}): ${r.perfect.rule}.`,
-        `Failure example (n=${c.nFailure}): ${r.failure.rule}. ` +
-        `${r.failureAtEnd} of ${c.candidates} candidates are in Symmetric Failure at the end of the run.`,
-        `Closed forms: the regular ${c.nPerfect}-gon has loss ${
-          identityLoss(ngon.W, ngon.b).toExponential(2)
-        }; ` +
-        `the exact Symmetric Failure state has loss ${
-          identityLoss(sf.W, sf.b).toPrecision(6)
-        } = (n−1)/n³.`,
-      ],
+      notes: geometryNotes(r, c, setting),
     };
   },
-};
+});

@@ -22,24 +22,63 @@ import * as aq from "arquero";
 import { baseFailure, stateLossGrad, tiltedFailure } from "../failure_states.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { tiltSpec } from "../plots_failure.ts";
-import { ConfigError, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { ConfigError, type ConfigOf, int, num } from "../../../core/config.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { sig } from "../../../core/format.ts";
 
-/** Config of `toy-tilt`. */
-export interface TiltConfig {
-  [key: string]: number | string | boolean | null;
-  n: number;
-  /** Largest |a| of the scan. */
-  aMax: number;
-  /** Points of the scan (odd, so that a = 0 is included). */
-  points: number;
-}
+/**
+ * The fields of `toy-tilt`: n, the largest tilt and the points of the scan.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tiltFields } from "./tilt.ts";
+ * assert.deepEqual([tiltFields.n.default, tiltFields.points.default], [7, 161]);
+ * ```
+ */
+export const tiltFields = {
+  n: int({ default: 7, min: 5, max: 32, doc: "features (the learnt ones form an (n−1)-gon)" }),
+  aMax: num({ default: 0.4, min: 0, exclusiveMin: true, max: 5, doc: "largest |a|" }),
+  points: int({ default: 161, min: 3, max: 20001, doc: "points of the scan (odd)" }),
+};
 
-/** One tilted state. */
+/**
+ * Config of `toy-tilt`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type TiltConfig, toyTilt } from "./tilt.ts";
+ * const config: TiltConfig = configure(toyTilt, { n: 9 });
+ * assert.equal(config.aMax, 0.4);
+ * ```
+ */
+export type TiltConfig = ConfigOf<typeof tiltFields>;
+
+/**
+ * One tilted state (a row of the `tilt` table).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type TiltRow, toyTilt } from "./tilt.ts";
+ * const result = await toyTilt.run(configure(toyTilt, { points: 3 }), {});
+ * const row: TiltRow = result.rows[1]; // a = 0: the untilted state
+ * assert.deepEqual([row.a, row.loss_increase], [0, 0]);
+ * ```
+ */
 export interface TiltRow {
+  /** Which bias bₙ: "b_n = 1/n" or "b_n = 0". */
   case: string;
+  /** The direction d of the tilt: a learnt vertex or an edge between two. */
   direction: string;
+  /** bₙ. */
   bias: number;
+  /** The tilt: Wₙ = a·d. */
   a: number;
+  /** Loss on one-hot data. */
   loss: number;
   /** Loss above the untilted state. */
   loss_increase: number;
@@ -47,11 +86,24 @@ export interface TiltRow {
   quadratic_prediction: number;
   /** Cosine between ∂L/∂Wₙ and Wₙ (+1: the gradient points along Wₙ, so descent untilts). */
   grad_cos: number;
+  /** ‖∂L/∂Wₙ‖. */
   grad_norm: number;
 }
 
-/** What `toy-tilt` returns. */
+/**
+ * What `toy-tilt` returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure } from "../../../mod.ts";
+ * import { type TiltResult, toyTilt } from "./tilt.ts";
+ * const result: TiltResult = await toyTilt.run(configure(toyTilt, { points: 5 }), {});
+ * assert.equal(result.rows.length, 4 * 5); // two bias cases × two directions × 5 points
+ * ```
+ */
 export interface TiltResult {
+  /** Every case, direction and a. */
   rows: TiltRow[];
   /** Closed-form c₂ per case and direction. */
   coefficients: { case: string; direction: string; c2: number; c2_fit: number }[];
@@ -71,7 +123,19 @@ function quadraticCoefficient(n: number, d: number[], bias: number, sign: number
   return (sum - 2 * (1 - bias) * (d[0] * d[0] + d[1] * d[1])) / (n * n);
 }
 
-export const toyTilt: Experiment<TiltConfig, TiltResult> = {
+/**
+ * `toy-tilt`: loss and gradient as the latent plane tilts out of Symmetric Failure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure, toyTilt } from "../../../mod.ts";
+ * const config = configure(toyTilt, { n: 6, points: 21 });
+ * const result = await toyTilt.run(config, {});
+ * assert.equal(result.coefficients.length, 4); // two bias cases × two directions
+ * ```
+ */
+export const toyTilt: Experiment<typeof tiltFields, TiltResult> = defineExperiment({
   id: "toy-tilt",
   title: "Toy autoencoder: tilting the latent plane out of Symmetric Failure",
   description:
@@ -80,12 +144,7 @@ export const toyTilt: Experiment<TiltConfig, TiltResult> = {
     "and the gradient with respect to Wₙ: its cosine with Wₙ (the untilting force) and its norm. " +
     "Seed 001 argues from Jensen's inequality that any tilt costs loss, so the unlearnt column " +
     "is pushed back to zero.",
-  defaults: { n: 7, aMax: 0.4, points: 161 },
-  fields: {
-    n: { type: "int", min: 5, max: 32, doc: "features (the learnt ones form an (n−1)-gon)" },
-    aMax: { type: "number", min: 0, exclusiveMin: true, max: 5, doc: "largest |a|" },
-    points: { type: "int", min: 3, max: 20001, doc: "points of the scan" },
-  },
+  fields: tiltFields,
   profiles: { smoke: { points: 41 }, quick: {}, full: { points: 2001 } },
   validate(c) {
     if (c.points % 2 === 0) {
@@ -183,8 +242,8 @@ export const toyTilt: Experiment<TiltConfig, TiltResult> = {
         }-gon, Wₙ = 0), tilted by Wₙ = a·d ` +
         `for ${c.points} values of a in [−${c.aMax}, ${c.aMax}]; loss and gradient in float64.`,
         ...r.coefficients.map((k) =>
-          `${k.case}, ${k.direction}: c₂ from the formula ${k.c2.toPrecision(5)}, fitted near 0 ` +
-          `${k.c2_fit.toPrecision(5)}.`
+          `${k.case}, ${k.direction}: c₂ from the formula ${sig(k.c2, 5)}, fitted near 0 ` +
+          `${sig(k.c2_fit, 5)}.`
         ),
         `The gradient with respect to Wₙ points along +Wₙ (cosine > 0, so a descent step shrinks the ` +
         `tilt) at ${untilting("b_n = 1/n").gradient_along_Wn} of ${
@@ -195,4 +254,4 @@ export const toyTilt: Experiment<TiltConfig, TiltResult> = {
       ],
     };
   },
-};
+});
