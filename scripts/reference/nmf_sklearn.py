@@ -1,6 +1,6 @@
-"""scikit-learn references for the lab's NMF (lib/models/nmf.ts).
+"""scikit-learn references for the lab's NMF (lib/studies/nmf/).
 
-Writes data/reference/nmf_sklearn.json, which tests/nmf_test.ts compares with:
+Writes data/reference/nmf_sklearn.json, which tests/studies/nmf/sklearn_test.ts compares with:
 
 1. NNDSVD / NNDSVDa of a tiny 6 x 5 matrix (full W and H), from
    sklearn.decomposition._nmf._initialize_nmf, once with the exact SVD and

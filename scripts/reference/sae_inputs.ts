@@ -3,7 +3,7 @@
  * a small superposition dataset's training batches, its mean and variance,
  * and the lab's seeded starting parameters of every variant, as JSON. The
  * Python script trains the same models with autograd and torch.optim.Adam and
- * writes data/reference/sae_torch.json, which tests/sae_test.ts replays.
+ * writes data/reference/sae_torch.json, which tests/studies/sae/train_test.ts replays.
  *
  *   deno run -A scripts/reference/sae_inputs.ts OUT.json
  *

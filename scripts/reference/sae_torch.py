@@ -20,8 +20,8 @@ before the auxiliary latents are chosen. Before each Adam step the decoder
 gradient loses its component along each (unit) decoder row; after it the rows
 are rescaled to unit length.
 
-This is an independent statement of lib/models/sae.ts in PyTorch, from the
-formulas, not a translation of its loops; tests/sae_test.ts replays the
+This is an independent statement of lib/studies/sae/model.ts and kernel.ts in PyTorch, from the
+formulas, not a translation of its loops; tests/studies/sae/train_test.ts replays the
 fixture with trainSae().
 
   deno run -A scripts/reference/sae_inputs.ts /tmp/sae_inputs.json

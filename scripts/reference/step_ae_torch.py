@@ -5,7 +5,7 @@
    y = ReLU(W3 a)), weights drawn with numpy uniform in [-0.3, 0.3], full
    batch of all n + 1 step functions, nn.MSELoss, 300 epochs of
    torch.optim.RMSprop(lr=1e-3) and of torch.optim.Adam(lr=1e-3), in float64.
-   tests/step_ae_test.ts replays them with the lab's fused kernel.
+   tests/studies/step_ae/train_test.ts replays them with the lab's fused kernel.
 2. The time per epoch of the seed's default setting (n = 129, RMSprop
    lr 1e-4, float32, 2 threads), merged into data/reference/torch_bench.json
    under "step_ae" for `deno task bench`.

@@ -5,7 +5,7 @@ Writes data/reference/toy_long_adamw_torch.json: 16 instances of
 y = ReLU(W^T W x + b) on one-hot data (n = 7, m = 2), W ~ N(0, 0.1^2) drawn with
 numpy, b = 0, torch.optim.AdamW(lr=1e-3, weight_decay=0.01) per instance, 20,000
 steps, in float64 and float32. Records every instance's loss every 500 steps
-and its final parameters. tests/long_run_test.ts replays the same runs with the
+and its final parameters. tests/studies/toy/train_long_run_test.ts replays the same runs with the
 lab's fused engine. Run with Debian's PyTorch:
 
     /usr/bin/python3 scripts/reference/toy_long_run_torch.py

@@ -1,6 +1,6 @@
 """Reference trajectories of PyTorch's optimizers on the toy ReLU autoencoder.
 
-Writes data/reference/toy_optim_torch.json, which tests/optim_test.ts compares
+Writes data/reference/toy_optim_torch.json, which tests/core/optim/optimizer_test.ts compares
 the lab's optimizers against (both engines, from the same initial weights).
 
 Each case trains three independent instances y = ReLU(W^T W x + b) on the
