@@ -29,8 +29,3 @@ export function chooseWorkers(
   }
   return Math.max(1, Math.min(requested, jobs));
 }
-
-/** The error of a run stopped by `signal`: its reason when that is an Error. */
-export function abortError(signal: AbortSignal, what = "training"): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(`${what} was aborted`);
-}

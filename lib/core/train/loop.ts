@@ -164,7 +164,22 @@ function eventLoopTurns(): { turn: () => Promise<void>; close: () => void } {
   };
 }
 
-function stopReason(signal: AbortSignal | undefined): Error {
+/**
+ * The error of a run that was stopped: the signal's reason when that is an
+ * Error, otherwise a plain "training was aborted" (also when a shared stop
+ * flag, not a signal, stopped it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { abortError } from "./loop.ts";
+ * const controller = new AbortController();
+ * controller.abort(new Error("interrupted"));
+ * assert.equal(abortError(controller.signal).message, "interrupted");
+ * assert.equal(abortError(undefined).message, "training was aborted");
+ * ```
+ */
+export function abortError(signal: AbortSignal | undefined): Error {
   const reason = signal?.reason;
   return reason instanceof Error ? reason : new Error("training was aborted");
 }
@@ -246,7 +261,7 @@ export async function runLoop<S>(
           await save();
           throw new TrainingInterrupted(`${unit} ${step} of ${cp.name}`, cp.dir);
         }
-        throw stopReason(options.signal);
+        throw abortError(options.signal);
       }
     }
   } finally {

@@ -6,6 +6,8 @@
  * jobs; up to `workers` threads each take the next job as soon as they are
  * free, so results never depend on the number of threads — each job is
  * computed the same way wherever it runs, and results come back in job order.
+ * The first jobs go out once every thread has loaded, so threads start
+ * together and progress (the least step over the jobs) stays meaningful.
  * The worker module calls {@link serveJobs} with a handler that computes one
  * job.
  *
@@ -18,6 +20,7 @@
  * @module
  */
 import { CheckpointError, TrainingInterrupted } from "./checkpoint.ts";
+import { abortError } from "./loop.ts";
 
 /** What a job handler can do besides computing. */
 export interface JobContext<P> {
@@ -34,6 +37,7 @@ type ToWorker<S, J> =
   | { type: "job"; index: number; job: J };
 
 type FromWorker<R, P> =
+  | { type: "ready" }
   | { type: "progress"; index: number; payload: P }
   | { type: "done"; index: number; result: R }
   | { type: "stopped"; index: number; where: string; checkpointDir: string | null }
@@ -82,6 +86,13 @@ export async function runJobs<J, R, S = undefined, P = unknown>(
   let interrupted: TrainingInterrupted | null = null;
   let reports: Promise<void> = Promise.resolve();
   let reportError: unknown = null;
+  // Jobs start once every thread has loaded its module (which can take seconds when Deno
+  // type-checks it), so that no thread runs far ahead of the others.
+  const waiting: (() => void)[] = [];
+  const ready = (start: () => void) => {
+    waiting.push(start);
+    if (waiting.length === threads) { for (const go of waiting) go(); }
+  };
   try {
     await Promise.all(
       Array.from({ length: threads }, (_, k) =>
@@ -95,8 +106,10 @@ export async function runJobs<J, R, S = undefined, P = unknown>(
           };
           worker.onmessage = (event: MessageEvent<FromWorker<R, P>>) => {
             const msg = event.data;
-            if (msg.type === "progress") {
-              reports = reports.then(() => options.onProgress?.(msg.index, msg.payload))
+            if (msg.type === "ready") ready(give);
+            else if (msg.type === "progress") {
+              reports = reports
+                .then(() => reportError ? undefined : options.onProgress?.(msg.index, msg.payload))
                 .catch((err) => {
                   reportError ??= err;
                   onAbort();
@@ -127,7 +140,6 @@ export async function runJobs<J, R, S = undefined, P = unknown>(
           worker.postMessage(
             { type: "shared", shared: options.shared as S, stop } satisfies ToWorker<S, J>,
           );
-          give();
         })),
     );
   } finally {
@@ -137,10 +149,7 @@ export async function runJobs<J, R, S = undefined, P = unknown>(
   await reports;
   if (reportError) throw reportError;
   if (interrupted) throw interrupted;
-  if (options.signal?.aborted) {
-    const reason = options.signal.reason;
-    throw reason instanceof Error ? reason : new Error("training was aborted");
-  }
+  if (options.signal?.aborted) throw abortError(options.signal);
   return results;
 }
 
@@ -172,6 +181,7 @@ export function serveJobs<J, R, S = undefined, P = unknown>(
     if (msg.type === "shared") {
       shared = msg.shared;
       stop = msg.stop;
+      scope.postMessage({ type: "ready" }, []);
       return;
     }
     const { index } = msg;

@@ -342,9 +342,7 @@ async function fitInWorkers(
 ): Promise<NmfFit[]> {
   const cost = (j: NmfJob) => j.iterations * (j.objective === "kl" ? 2 : 1);
   const order = runs.map((_, k) => k).sort((a, b) => cost(runs[b]) - cost(runs[a]) || a - b);
-  // runJobs does not await progress: tell in turn, and pass a failure on at the end.
-  let told: Promise<void> = Promise.resolve();
-  const failures: unknown[] = [];
+  // runJobs awaits each report in order; one that throws stops every worker.
   const results = await runJobs<NmfJobRun, NmfFit, NmfData, number>(
     new URL("./_worker.ts", import.meta.url),
     order.map((k) => runs[k]),
@@ -354,12 +352,10 @@ async function fitInWorkers(
       signal: at.signal,
       onProgress: (i, iteration) => {
         at.done[order[i]] = iteration;
-        told = told.then(at.tell).catch((error) => void failures.push(error));
+        return at.tell();
       },
     },
   );
-  await told;
-  if (failures.length > 0) throw failures[0];
   const fits = new Array<NmfFit>(runs.length);
   order.forEach((k, i) => (fits[k] = results[i]));
   return fits;

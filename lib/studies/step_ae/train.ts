@@ -806,10 +806,8 @@ async function trainInWorkers(
     (_, k) => Math.round((k * instances) / workers),
   );
   const ranges = bounds.slice(1).map((to, k) => ({ from: bounds[k], to }));
-  // A progress callback that throws stops the workers; its error is the run's.
-  const failed = new AbortController();
-  let shown = Promise.resolve();
-  const running = runJobs<
+  // runJobs awaits each report in order; one that throws stops every worker.
+  const results = await runJobs<
     { from: number; to: number },
     StepAeInstanceResult[],
     StepAeWorkerShared,
@@ -817,18 +815,13 @@ async function trainInWorkers(
   >(new URL("./_worker.ts", import.meta.url), ranges, {
     workers,
     shared,
-    signal: run.signal ? AbortSignal.any([run.signal, failed.signal]) : failed.signal,
+    signal: run.signal,
     onProgress: (_, p) => {
       const q = progress.update(p);
-      if (!q) return;
-      shown = shown.then(() => onProgress?.(q));
-      shown.catch((err) => failed.abort(err));
+      return q ? onProgress?.(q) : undefined;
     },
   });
-  // The progress already received is shown before the result (or the error) is.
-  await Promise.allSettled([running]);
-  await shown;
-  return (await running).flat();
+  return results.flat();
 }
 
 /**

@@ -293,8 +293,7 @@ async function runInWorkers(
   const reached = new Array<number>(workers).fill(0);
   const eta = new Array<number>(workers).fill(NaN);
   let shown = 0;
-  const failed = new AbortController();
-  let reports = Promise.resolve();
+  // runJobs awaits each report in order; one that throws stops every worker.
   const onProgress = (k: number, p: RangeProgress) => {
     loss.set(p.loss, bounds[k]);
     reached[k] = p.step;
@@ -302,22 +301,12 @@ async function runInWorkers(
     const step = Math.min(...reached);
     if (step <= shown) return;
     shown = step;
-    const at = { step, loss: loss.slice(), etaMs: Math.max(...eta) };
-    reports = reports
-      .then(() => failed.signal.aborted ? undefined : control.report?.(at))
-      .catch((error) => failed.abort(error));
+    return control.report?.({ step, loss: loss.slice(), etaMs: Math.max(...eta) });
   };
-  const results = await runJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(
-    WORKER_URL,
-    ranges,
-    {
-      workers,
-      shared: { config, every: control.every },
-      onProgress,
-      signal: control.signal ? AbortSignal.any([control.signal, failed.signal]) : failed.signal,
-    },
-  );
-  await reports;
-  if (failed.signal.aborted) throw failed.signal.reason;
-  return results;
+  return await runJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(WORKER_URL, ranges, {
+    workers,
+    shared: { config, every: control.every },
+    onProgress,
+    signal: control.signal,
+  });
 }
