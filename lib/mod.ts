@@ -24,6 +24,7 @@ export * from "./core/format.ts";
 export * from "./core/train/checkpoint.ts";
 export * from "./core/train/history.ts";
 export * from "./core/train/loop.ts";
+export * from "./core/train/resample.ts";
 export * from "./core/train/workers.ts";
 export { FUSED_BACKEND } from "./core/train/fused.ts";
 export * from "./core/plots/colors.ts";

@@ -66,6 +66,7 @@ import { nmfStep, nmfWorkspace } from "../lib/studies/nmf/kernel.ts";
 import type { OptimizerName } from "../lib/core/optim/config.ts";
 import { type ToyEngine } from "../lib/studies/toy/config.ts";
 import { trainToy } from "../lib/studies/toy/train.ts";
+import { remedyRule, TOY_REMEDIES } from "../lib/studies/toy/resample.ts";
 
 const USAGE = `Usage: deno task bench [options]
 
@@ -203,6 +204,69 @@ export async function timeToyRun(
     totalSeconds: ms / 1000,
     msPerStep: ms / spec.steps,
     repeatsSeconds: [ms / 1000],
+  };
+}
+
+/**
+ * What resampling adds to a sweep's wall time (issue 10's target: under 10%):
+ * the 1,024-instance sweep on one worker, without a resample config and with
+ * every named remedy of `toy-resampling` spread over the instances (checks
+ * every tenth of the run), five repeats alternating, the fastest of each
+ * compared.
+ */
+export async function timeResamplingOverhead(
+  plan: { sweepSteps: number; repeats: number },
+): Promise<{
+  steps: number;
+  every: number;
+  offSeconds: number;
+  onSeconds: number;
+  overhead: number;
+  repeats: { off: number[]; on: number[] };
+  pass: boolean;
+}> {
+  const steps = plan.sweepSteps;
+  const every = Math.floor(steps / 10);
+  const names = Object.keys(TOY_REMEDIES);
+  const base = toyTrainConfig(
+    { ...TOY_TRAIN_DEFAULTS, optimizer: "adam", lr: LR, steps: FULL.sweepSteps },
+    { n: N, m: M, seeds: seedRange(0, 1024) },
+  );
+  base.steps = steps;
+  const on = {
+    ...base,
+    resample: {
+      rules: names.map((r) =>
+        remedyRule(r, { every, window: every / 2, warmup: every / 2, kick: 0.1 })
+      ),
+      ruleOf: base.seeds.map((_, i) => i % names.length),
+      trace: [0, 1, 10, 100],
+    },
+  };
+  const time = async (config: typeof base) => {
+    const t0 = performance.now();
+    await trainToy(config, { workers: 1 });
+    return (performance.now() - t0) / 1000;
+  };
+  await time({ ...base, steps: Math.min(steps, 500) }); // warm-up
+  const off: number[] = [];
+  const with_: number[] = [];
+  for (let k = 0; k < Math.max(5, plan.repeats); k++) {
+    off.push(await time(base));
+    with_.push(await time(on));
+  }
+  // The fastest of alternating repeats: on a shared machine the others carry the neighbours' noise.
+  const offSeconds = Math.min(...off);
+  const onSeconds = Math.min(...with_);
+  const overhead = onSeconds / offSeconds - 1;
+  return {
+    steps,
+    every,
+    offSeconds,
+    onSeconds,
+    overhead,
+    repeats: { off, on: with_ },
+    pass: overhead < 0.1,
   };
 }
 
@@ -462,6 +526,19 @@ async function main(): Promise<void> {
   const stepPass = torchStep !== null && stepMs < torchStep;
   console.log(`${stepPass ? "PASS" : "FAIL"}: step autoencoder faster per epoch than PyTorch`);
 
+  const resampling = await timeResamplingOverhead(plan);
+  console.log(
+    `\nresampling (issue 10): 1,024 x ${
+      resampling.steps.toLocaleString("en-US")
+    } sweep, 1 worker, ` +
+      `${resampling.offSeconds.toFixed(2)} s without, ${
+        resampling.onSeconds.toFixed(2)
+      } s with every ` +
+      `remedy of toy-resampling spread over the instances (checks every ${resampling.every}): ` +
+      `+${(100 * resampling.overhead).toFixed(1)}%`,
+  );
+  console.log(`${resampling.pass ? "PASS" : "FAIL"}: resampling adds less than 10% to the sweep`);
+
   const torchSweep = torchMsPerStep(torch, 1024, "adam");
   const rows = runs.map((r) => {
     const ref = torchMsPerStep(torch, r.instances, r.optimizer);
@@ -572,6 +649,7 @@ async function main(): Promise<void> {
     runs,
     workerSpeedup,
     experiments: issue3,
+    resampling,
     stepAutoencoder: {
       msPerEpoch: stepMs,
       repeats: stepRuns,
@@ -585,7 +663,7 @@ async function main(): Promise<void> {
   };
   await writeFile(outPath, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${OUT_FILE} (bench took ${report.benchSeconds.toFixed(1)} s)`);
-  if (!pass || !stepPass || !studies.every((s) => s.pass)) Deno.exitCode = 1;
+  if (!pass || !stepPass || !resampling.pass || !studies.every((s) => s.pass)) Deno.exitCode = 1;
 }
 
 /** The seconds a study's default profile takes (run and artefacts), against two minutes. */

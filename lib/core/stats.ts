@@ -28,3 +28,27 @@ export function quantile(sorted: readonly number[], q: number): number {
 export function median(xs: readonly number[]): number {
   return quantile([...xs].sort((a, b) => a - b), 0.5);
 }
+
+/**
+ * Wilson score interval of a proportion: `k` successes in `n` trials, at
+ * `z` standard errors (1.96: 95%). Stays inside [0, 1] and is honest at
+ * k = 0 or k = n, where the normal approximation collapses to a point.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wilson } from "./stats.ts";
+ * const { low, high } = wilson(0, 1000);
+ * assert.equal(low, 0);
+ * assert.ok(high > 0.003 && high < 0.004); // no success in 1,000 still allows about 0.4%
+ * assert.deepEqual(wilson(0, 0), { low: NaN, high: NaN });
+ * ```
+ */
+export function wilson(k: number, n: number, z = 1.96): { low: number; high: number } {
+  if (n <= 0) return { low: NaN, high: NaN };
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}

@@ -104,8 +104,12 @@ export class ArrayOptimizer {
     this.#rule = ARRAY_RULES[config.name];
   }
 
-  /** One step for instance `i`: its slice of `params` moves along its slice of `grads`. */
-  stepInstance(params: Float64Array, grads: Float64Array, i: number): void {
+  /**
+   * One step for instance `i`: its slice of `params` moves along its slice of
+   * `grads`, at its learning rate times `lrScale` (a re-warmup after a
+   * resample; 1 leaves the rate exactly as it is).
+   */
+  stepInstance(params: Float64Array, grads: Float64Array, i: number, lrScale = 1): void {
     const t = ++this.steps[i];
     this.#rule(
       this.config,
@@ -114,10 +118,25 @@ export class ArrayOptimizer {
       this.state,
       i * this.perInstance,
       this.perInstance,
-      this.hyper.lr[i],
+      this.hyper.lr[i] * lrScale, // exact when lrScale is 1
       this.hyper.weightDecay[i],
       t,
     );
+  }
+
+  /**
+   * Zeroes instance `i`'s optimizer state (moments, square averages,
+   * momentum buffers) at the given parameter indices within the instance,
+   * as resampling does for the weights it replaced. The step count, and so
+   * Adam's bias correction, carries on (as in PyTorch, where the count
+   * belongs to the whole tensor).
+   */
+  resetState(i: number, indices: ArrayLike<number>): void {
+    const off = i * this.perInstance;
+    for (const buf of this.state) {
+      if (buf.length === 0) continue;
+      for (let k = 0; k < indices.length; k++) buf[off + indices[k]] = 0;
+    }
   }
 }
 

@@ -12,11 +12,21 @@
  * of dead latents. The functions below turn those results into the rows of
  * the `sae` experiment's tables and figures.
  *
+ * Resampling (`resample.ts`) is measured per event and per model: latents
+ * rebuilt, and three costs in training loss (each model's own loss, its
+ * penalties included). `loss_jump`: on the batch after the event, the loss
+ * with the rebuilt weights minus the loss with the weights before (no batch
+ * noise). `loss_spike`: the batch loss of the first update after the event
+ * minus that of the last one before it. `loss_peak`: the largest batch loss
+ * over the next `RESAMPLE_TRACE` updates minus the last one before; it
+ * contains the batch-to-batch noise too, so compare it with itself across
+ * models (every instance trains on the same batches).
+ *
  * @module
  */
 import { mean } from "../../core/stats.ts";
 import { type SaeConfig, saeLayout } from "./model.ts";
-import type { SaeHistoryRow, SaeInstanceResult } from "./train.ts";
+import type { SaeHistoryRow, SaeInstanceResult, SaeResampleEvent } from "./train.ts";
 
 /**
  * Cosine above which a true direction counts as recovered.
@@ -162,6 +172,10 @@ export interface SaeRunRow {
   max_dead_fraction: number;
   final_loss: number;
   diverged_at: number | null;
+  /** Resampling events (checks that rebuilt at least one latent). */
+  resamples: number;
+  /** Latents rebuilt over the run. */
+  latents_resampled: number;
 }
 
 /** A run row with the best cosine of every true direction (for the recovery curves). */
@@ -179,6 +193,43 @@ export interface SaeModelRow {
   max_dead_fraction: number;
   /** How many of its seeds diverged. */
   diverged: number;
+  /** Resampling events per instance. */
+  resamples: number;
+  /** Latents rebuilt per instance. */
+  latents_resampled: number;
+  /** Mean over its events of `loss_jump` (NaN without events; see the module doc). */
+  loss_jump: number;
+  /** Mean over its events of `loss_spike`. */
+  loss_spike: number;
+  /** Mean over its events of `loss_peak`. */
+  loss_peak: number;
+}
+
+/** One resampling event of part 1 (a row of `resample_events.csv`; see the module doc). */
+export interface SaeResampleRow {
+  model: string;
+  seed: number;
+  /** The update after which it ran. */
+  step: number;
+  latents_resampled: number;
+  /** Distinct candidate examples the latents were built from (0 for fresh weights). */
+  examples: number;
+  loss_before: number;
+  loss_jump: number;
+  loss_spike: number;
+  loss_peak: number;
+}
+
+/** One update after a resampling event (figure rows). */
+export interface SaeResampleTraceRow {
+  model: string;
+  seed: number;
+  /** The event's step. */
+  event: number;
+  /** Updates since the event (1 for the first). */
+  after: number;
+  /** Batch loss minus the loss before the event. */
+  rise: number;
 }
 
 /** One MNIST latent, by how often it fires on held-out digits (a row of `mnist_latents.csv`). */
@@ -242,17 +293,23 @@ export function saeRuns(
       max_dead_fraction: end.max_dead_fraction,
       final_loss: res.finalLoss,
       diverged_at: end.diverged_at,
+      resamples: res.resamples.length,
+      latents_resampled: res.resamples.reduce((n, e) => n + e.latents.length, 0),
       maxCos: rec.maxCos,
     };
   });
 }
 
-/** The models of `runs` in first-seen order, each averaged over its seeds. */
-export function saeModelRows(runs: SaeRunRow[]): SaeModelRow[] {
+/**
+ * The models of `runs` in first-seen order, each averaged over its seeds,
+ * with the mean costs of their resampling `events`.
+ */
+export function saeModelRows(runs: SaeRunRow[], events: SaeResampleRow[] = []): SaeModelRow[] {
   const labels = [...new Set(runs.map((x) => x.model))];
   return labels.map((model) => {
     const mine = runs.filter((x) => x.model === model);
     const avg = (f: (x: SaeRunRow) => number) => mean(mine.map(f));
+    const theirs = events.filter((e) => e.model === model);
     return {
       model,
       seeds: mine.length,
@@ -263,8 +320,93 @@ export function saeModelRows(runs: SaeRunRow[]): SaeModelRow[] {
       dead_fraction: avg((x) => x.dead_fraction),
       max_dead_fraction: avg((x) => x.max_dead_fraction),
       diverged: mine.filter((x) => x.diverged_at !== null).length,
+      resamples: avg((x) => x.resamples),
+      latents_resampled: avg((x) => x.latents_resampled),
+      loss_jump: mean(theirs.map((e) => e.loss_jump)),
+      loss_spike: mean(theirs.map((e) => e.loss_spike)),
+      loss_peak: mean(theirs.map((e) => e.loss_peak)),
     };
   });
+}
+
+/** One event as a row (`seed` is the instance's seed index). */
+function eventRow(e: SaeResampleEvent, model: string, seed: number): SaeResampleRow {
+  const first = e.after.length > 0 ? e.after[0] : NaN;
+  const peak = e.after.length > 0 ? Math.max(...e.after) : NaN;
+  return {
+    model,
+    seed,
+    step: e.step,
+    latents_resampled: e.latents.length,
+    examples: new Set(e.picked.filter((k) => k >= 0)).size,
+    loss_before: e.lossBefore,
+    loss_jump: e.lossJump,
+    loss_spike: first - e.lossBefore,
+    loss_peak: peak - e.lossBefore,
+  };
+}
+
+/**
+ * Every resampling event of `results` (instance i has seed index i mod
+ * `seeds`), instance by instance, in step order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeResampleRows } from "./analysis.ts";
+ * import type { SaeInstanceResult } from "./train.ts";
+ * const res = {
+ *   label: "top-k + resampling (Anthropic)",
+ *   resamples: [{
+ *     instance: 0, step: 500, latents: [3, 9], picked: [17, 17],
+ *     lossBefore: 0.1, lossJump: 0.01, after: [0.125, 0.25, 0.1],
+ *   }],
+ * } as unknown as SaeInstanceResult;
+ * const [row] = saeResampleRows([res], 1);
+ * assert.equal(row.examples, 1); // both latents came from example 17
+ * assert.equal(row.loss_spike.toFixed(3), "0.025");
+ * assert.equal(row.loss_peak.toFixed(2), "0.15");
+ * ```
+ */
+export function saeResampleRows(results: SaeInstanceResult[], seeds: number): SaeResampleRow[] {
+  return results.flatMap((res, i) => res.resamples.map((e) => eventRow(e, res.label, i % seeds)));
+}
+
+/**
+ * The batch losses after every resampling event, relative to the loss
+ * before it (figure rows).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeResampleTraceRows } from "./analysis.ts";
+ * import type { SaeInstanceResult } from "./train.ts";
+ * const res = {
+ *   label: "top-k + resampling (ARENA)",
+ *   resamples: [{
+ *     instance: 0, step: 500, latents: [3], picked: [17],
+ *     lossBefore: 0.5, lossJump: 0, after: [0.75, 0.5],
+ *   }],
+ * } as unknown as SaeInstanceResult;
+ * const rows = saeResampleTraceRows([res], 1);
+ * assert.deepEqual(rows.map((r) => [r.after, r.rise]), [[1, 0.25], [2, 0]]);
+ * ```
+ */
+export function saeResampleTraceRows(
+  results: SaeInstanceResult[],
+  seeds: number,
+): SaeResampleTraceRow[] {
+  return results.flatMap((res, i) =>
+    res.resamples.flatMap((e) =>
+      e.after.map((loss, t) => ({
+        model: res.label,
+        seed: i % seeds,
+        event: e.step,
+        after: t + 1,
+        rise: loss - e.lossBefore,
+      }))
+    )
+  );
 }
 
 /** Every run's max cosines, sorted from best to worst and ranked from 1. */

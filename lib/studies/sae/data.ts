@@ -21,7 +21,8 @@
  * from images (MNIST in part 2, reshuffled every epoch by a seeded
  * permutation). Either way batch `step` depends on the seed and the step
  * alone, which is what lets a resumed run see exactly the batches it would
- * have seen.
+ * have seen. Both also draw the candidate examples of resampling
+ * (`SaeData.sample`) from streams seeded apart from every batch.
  *
  * @module
  */
@@ -202,6 +203,12 @@ export interface SaeData {
   evalRows: number;
   /** Σ‖x − x̄‖² over the evaluation set (the denominator of its normalised MSE). */
   evalDeviation: number;
+  /**
+   * Writes `rows` examples of a stream of their own, seeded by `seed` alone,
+   * into `out` (`[rows, dim]`): the candidates of dead-latent resampling
+   * (`resample.ts`). Data without it cannot resample.
+   */
+  sample?(seed: number, rows: number, out: Float64Array): void;
 }
 
 function meanAndDeviation(x: Float64Array, rows: number, dim: number) {
@@ -250,6 +257,8 @@ export function saeSuperpositionData(
     evalDeviation: meanAndDeviation(ev.x, options.evalRows, config.dim).deviation,
     directions: stream.directions,
     features: config.features,
+    sample: (seed, rows, out) =>
+      void superpositionSample(config, stream.directions, new Rng(seed), rows, out),
   };
 }
 
@@ -322,5 +331,13 @@ export function saeImageData(
     evalX,
     evalRows,
     evalDeviation: meanAndDeviation(evalX, evalRows, dim).deviation,
+    sample(seed, rows, out) {
+      // Training images drawn with replacement.
+      const rng = new Rng(seed);
+      for (let r = 0; r < rows; r++) {
+        const src = Math.floor(rng.uniform() * trainRows);
+        out.set(train.subarray(src * dim, (src + 1) * dim), r * dim);
+      }
+    },
   };
 }

@@ -1,16 +1,34 @@
 /**
  * Figures of the sparse-autoencoder study (seed 002): held-out metrics over
  * training, dead latents over training, how well each true direction was
- * recovered, and decoder columns drawn as images. Pure functions of rows.
+ * recovered, the loss after resampling events, and decoder columns drawn as
+ * images. Pure functions of rows.
  *
  * @module
  */
 import { showFigure } from "../../core/plots/display.ts";
 import { imageGridUnit } from "../../core/plots/images.ts";
 import { type Spec, specTitle } from "../../core/plots/render.ts";
-import type { SaeMetricRow, SaeRecoveryRow } from "./analysis.ts";
+import type { SaeMetricRow, SaeRecoveryRow, SaeResampleTraceRow } from "./analysis.ts";
 
 const PANEL = { width: 260, height: 150 };
+
+/**
+ * The colour channel for models: Vega-Lite's ten default colours while
+ * they suffice, twenty (tableau20) beyond, so that no two models share one;
+ * legend labels long enough for the resampling models' names.
+ */
+function modelColor(rows: { model: string }[]) {
+  const many = new Set(rows.map((r) => r.model)).size > 10;
+  return {
+    field: "model",
+    type: "nominal",
+    title: null,
+    sort: null,
+    legend: { labelLimit: 400 },
+    ...(many ? { scale: { scheme: "tableau20" } } : {}),
+  };
+}
 
 function finite(rows: SaeMetricRow[], field: keyof SaeMetricRow, positive = false) {
   return rows.filter((r) => {
@@ -40,7 +58,7 @@ function linePanel(
         title: null,
         scale: log ? scale : { zero: false, ...scale },
       },
-      color: { field: "model", type: "nominal", title: null, sort: null },
+      color: modelColor(rows),
       detail: { field: "seed", type: "nominal" },
     },
   };
@@ -125,12 +143,58 @@ export function saeRecoverySpec(
             title: "max cosine with a decoder column",
             scale: { domain: [0, 1] },
           },
-          color: { field: "model", type: "nominal", title: null, sort: null },
+          color: modelColor(rows),
           detail: { field: "seed", type: "nominal" },
         },
       },
       {
         data: { values: [{ y: options.threshold }] },
+        mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
+        encoding: { y: { field: "y", type: "quantitative" } },
+      },
+    ],
+  } as unknown as Spec;
+}
+
+/**
+ * The training loss over the updates after a resampling event, relative to
+ * the loss before it, averaged over each model's events (the zero line: no
+ * change). What resampling costs and how fast the model wins it back.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeResampleSpec } from "./plots.ts";
+ * const rows = [{ model: "top-k + resampling (Anthropic)", seed: 0, event: 500, after: 1, rise: 0.02 }];
+ * const spec = saeResampleSpec(rows, { title: "After resampling" }) as { layer: unknown[] };
+ * assert.equal(spec.layer.length, 2);
+ * ```
+ */
+export function saeResampleSpec(
+  rows: SaeResampleTraceRow[],
+  options: { title: string; subtitle?: string },
+): Spec {
+  return {
+    title: specTitle(options),
+    width: 460,
+    height: 200,
+    layer: [
+      {
+        data: { values: rows.filter((r) => Number.isFinite(r.rise)) },
+        mark: { type: "line", strokeWidth: 1.5, point: { size: 12 } },
+        encoding: {
+          x: { field: "after", type: "quantitative", title: "updates since the resampling event" },
+          y: {
+            field: "rise",
+            aggregate: "mean",
+            type: "quantitative",
+            title: "batch loss − loss before (mean over events)",
+          },
+          color: modelColor(rows),
+        },
+      },
+      {
+        data: { values: [{ y: 0 }] },
         mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
         encoding: { y: { field: "y", type: "quantitative" } },
       },

@@ -22,6 +22,18 @@
  * state again after a resume. Batches depend on the step alone, so a resumed
  * run ends bit-identical to one never stopped.
  *
+ * Resampling (`resample.ts`). A variant with a `resample` rule is checked
+ * after every `every` updates (never in the last interval), after that
+ * step's evaluation: its due latents are rebuilt from candidate examples of
+ * their own seeded stream, their counters start again from 0, their Adam
+ * moments are zeroed when the rule says so, and its learning rate re-warms
+ * over `warmup` updates. Each check that rebuilds at least one latent is an
+ * event ({@link SaeResampleEvent}) with what it cost in loss. Every draw is a
+ * function of the instance's seed and the step, and the event records, the
+ * updates since each instance's last event and the time spent in checks are
+ * part of the run state, so resampling resumes bit-identical too. A variant
+ * without a rule runs exactly the steps it ran before resampling existed.
+ *
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
@@ -50,6 +62,18 @@ import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts"
 import { assertInteger } from "../../core/validate.ts";
 import { type CheckpointOptions, fingerprint } from "../../core/train/checkpoint.ts";
 import { isDiverged, runLoop } from "../../core/train/loop.ts";
+import { isResampleStep, warmupFactor } from "../../core/train/resample.ts";
+import { Rng } from "../../core/random.ts";
+import {
+  dueLatents,
+  exampleErrors,
+  latentParamIndices,
+  pickUniforms,
+  resampleLatents,
+  resampleSeeds,
+  type SaeResample,
+  validateSaeResample,
+} from "./resample.ts";
 
 /**
  * One instance of a run.
@@ -73,8 +97,59 @@ export interface SaeVariant {
   auxCoef: number;
   /** Weight of the L1 penalty (ReLU). */
   l1: number;
-  /** Seed of the initialisation. */
+  /** Seed of the initialisation (and of the instance's resampling draws). */
   seed: number;
+  /** How it resamples dead latents; absent or null: never. */
+  resample?: SaeResample | null;
+}
+
+/**
+ * Updates after a resample whose batch losses an event records
+ * ({@link SaeResampleEvent.after}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RESAMPLE_TRACE } from "./train.ts";
+ * assert.equal(RESAMPLE_TRACE, 50);
+ * ```
+ */
+export const RESAMPLE_TRACE = 50;
+
+/**
+ * One resampling event: a check of one instance that rebuilt at least one latent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SaeResampleEvent } from "./train.ts";
+ * const event: SaeResampleEvent = {
+ *   instance: 0, step: 500, latents: [3, 9], picked: [17, 17],
+ *   lossBefore: 0.12, lossJump: 0.004, after: [0.125, 0.121],
+ * };
+ * // The first batch after it lost 0.005 against the last batch before.
+ * assert.equal((event.after[0] - event.lossBefore).toFixed(3), "0.005");
+ * ```
+ */
+export interface SaeResampleEvent {
+  /** Index of the instance in the run. */
+  instance: number;
+  /** The update after which the check ran. */
+  step: number;
+  /** The latents rebuilt, in index order. */
+  latents: number[];
+  /** The candidate example each was built from (−1: fresh weights). */
+  picked: number[];
+  /** Batch loss of update `step` (the last one before the event). */
+  lossBefore: number;
+  /**
+   * Loss of batch `step + 1` with the rebuilt weights minus its loss with
+   * the weights before (both without the AuxK term): what the event itself
+   * costs, with no batch noise in it.
+   */
+  lossJump: number;
+  /** Batch losses of the next updates, up to {@link RESAMPLE_TRACE} (fewer when the next event or the end comes first). */
+  after: number[];
 }
 
 /**
@@ -229,6 +304,8 @@ export interface SaeInstanceResult {
   divergedAt: number;
   /** Share of held-out examples on which each latent fires (last evaluation). */
   evalFrequency: Float64Array;
+  /** Its resampling events, in step order (none without a rule). */
+  resamples: SaeResampleEvent[];
 }
 
 /**
@@ -238,7 +315,7 @@ export interface SaeInstanceResult {
  * ```ts
  * import assert from "node:assert/strict";
  * import type { SaeTrainResult } from "./train.ts";
- * const empty: SaeTrainResult = { results: [], trainMs: 10, msPerStep: 1, evalMs: 2 };
+ * const empty: SaeTrainResult = { results: [], trainMs: 10, msPerStep: 1, evalMs: 2, resampleMs: 0 };
  * assert.equal(empty.trainMs / empty.msPerStep, 10); // steps
  * ```
  */
@@ -251,6 +328,8 @@ export interface SaeTrainResult {
   msPerStep: number;
   /** Wall time of the evaluations. */
   evalMs: number;
+  /** Wall time of the resampling checks (not in `trainMs`). */
+  resampleMs: number;
 }
 
 /**
@@ -344,6 +423,24 @@ interface SaeRunState {
   trainMs: number;
   /** Wall time of the evaluations so far. */
   evalMs: number;
+  /** `[instances]`: updates since the instance's last resampling event, or −1. */
+  sinceResample: Int32Array;
+  /** `[instances]`: index in `events` of the instance's last event, or −1. */
+  lastEvent: Int32Array;
+  /** Every resampling event so far, in step order. */
+  events: SaeResampleEvent[];
+  /** Wall time of the resampling checks so far. */
+  resampleMs: number;
+}
+
+/** Buffers of the resampling checks (runs with at least one rule). */
+interface ResampleBuffers {
+  /** `[max sample, dim]`: the candidate examples. */
+  candidates: Float64Array;
+  /** `[batch, dim]`: the batch after the check (for the loss jump). */
+  next: Float64Array;
+  /** `[max(batch, evalChunk), latents]`: float64 pre-activations. */
+  pre: Float64Array;
 }
 
 /** What a run computes with besides its state; fixed for the run. */
@@ -371,6 +468,8 @@ interface SaeRun {
   jsPre: Float64Array | null;
   /** The state the optimizer and engine currently mirror. */
   attached: SaeRunState | null;
+  /** Null when no variant resamples. */
+  resample: ResampleBuffers | null;
 }
 
 /** Throws a RangeError naming the first bad setting of a run. */
@@ -383,7 +482,10 @@ export function validateSaeTrain(c: SaeTrainConfig): void {
     throw new RangeError(`engine must be one of ${SAE_ENGINES.join("|")}, got ${c.engine}`);
   }
   validateOptimizer(c.optimizer);
-  for (const v of c.variants) validateSae(variantConfig(c, v));
+  for (const v of c.variants) {
+    validateSae(variantConfig(c, v));
+    if (v.resample) validateSaeResample(v.resample, v.label);
+  }
 }
 
 /** The model config of one variant. */
@@ -399,8 +501,15 @@ function prepareRun(config: SaeTrainConfig, data: SaeData, options: SaeTrainOpti
   if (data.dim !== config.model.dim) {
     throw new RangeError(`the data has dim ${data.dim}, the model ${config.model.dim}`);
   }
+  const rules = config.variants.flatMap((v) => v.resample ? [v.resample] : []);
+  if (rules.length > 0 && !data.sample) {
+    throw new RangeError(
+      `resampling needs data that can draw candidates (sample), ${data.name} cannot`,
+    );
+  }
   const { batch: B, variants } = config;
   const I = variants.length;
+  const { dim, latents } = config.model;
   const configs = variants.map((v) => variantConfig(config, v));
   const size = saeLayout(config.model).size;
   const evalChunk = Math.min(EVAL_CHUNK, data.evalRows);
@@ -422,8 +531,13 @@ function prepareRun(config: SaeTrainConfig, data: SaeData, options: SaeTrainOpti
     evalScratch: configs.map((c) => saeScratch(c, evalChunk)),
     optimizer: new ArrayOptimizer(config.optimizer, size, perInstanceHyper(config.optimizer, I)),
     engine,
-    jsPre: engine ? null : new Float64Array(Math.max(B, evalChunk) * config.model.latents),
+    jsPre: engine ? null : new Float64Array(Math.max(B, evalChunk) * latents),
     attached: null,
+    resample: rules.length === 0 ? null : {
+      candidates: new Float64Array(Math.max(...rules.map((r) => r.sample)) * dim),
+      next: new Float64Array(B * dim),
+      pre: new Float64Array(Math.max(B, evalChunk) * latents),
+    },
   };
 }
 
@@ -461,6 +575,10 @@ function initialState(run: SaeRun): SaeRunState {
     history: [],
     trainMs: 0,
     evalMs: 0,
+    sinceResample: new Int32Array(variants.length).fill(-1),
+    lastEvent: new Int32Array(variants.length).fill(-1),
+    events: [],
+    resampleMs: 0,
   };
   attach(run, state);
   const t0 = performance.now();
@@ -519,10 +637,111 @@ function trainStep(run: SaeRun, state: SaeRunState, step: number): void {
     m.l1 += stats.l1;
     m.l0 += stats.l0;
     projectDecoderGrad(c, params, grad, off);
-    run.optimizer.stepInstance(params, grad, i);
+    const rule = config.variants[i].resample;
+    const lrScale = rule ? afterResample(state, i, { loss: stats.loss, warmup: rule.warmup }) : 1;
+    run.optimizer.stepInstance(params, grad, i, lrScale);
     normalizeDecoder(c, params, off);
     run.engine?.load(i, params, off);
   }
+}
+
+/**
+ * One more update since instance `i`'s last event: its batch loss goes into
+ * the event's trace, and the learning rate's re-warmup factor comes back.
+ */
+function afterResample(
+  state: SaeRunState,
+  i: number,
+  update: { loss: number; warmup: number },
+): number {
+  if (state.sinceResample[i] < 0) return 1;
+  const n = ++state.sinceResample[i];
+  if (n <= RESAMPLE_TRACE) state.events[state.lastEvent[i]].after.push(update.loss);
+  return warmupFactor(n, update.warmup);
+}
+
+/** The resampling checks due after update `step`, instance by instance. */
+function resampleChecks(run: SaeRun, state: SaeRunState, step: number): void {
+  const { variants, steps } = run.config;
+  let nextDrawn = false;
+  for (let i = 0; i < variants.length; i++) {
+    const rule = variants[i].resample;
+    if (!rule || state.divergedAt[i] >= 0 || !isResampleStep(step, rule.every, steps)) continue;
+    const due = dueLatents(state.since[i], rule.window);
+    if (due.length === 0) continue;
+    if (!nextDrawn) run.data.batch(step, run.config.batch, run.resample!.next);
+    nextDrawn = true;
+    resampleInstance(run, state, { i, step, due });
+  }
+}
+
+/** Batch `step + 1`'s loss under instance `i`'s `params` (float64, no AuxK term). */
+function nextBatchLoss(run: SaeRun, i: number, params: Float64Array): number {
+  const { next, pre } = run.resample!;
+  const c = run.configs[i];
+  const rows = run.config.batch;
+  saePreActivations(c, params, { x: next, rows, out: pre });
+  return saeLossGrad(c, params, {
+    x: next,
+    rows,
+    pre: { data: pre, offset: 0, stride: c.latents },
+    variance: run.data.variance,
+    grad: null,
+    since: null,
+    scratch: run.scratch[i],
+  }).loss;
+}
+
+/** One event: instance `i`'s `due` latents rebuilt after update `step` (see `resample.ts`). */
+function resampleInstance(
+  run: SaeRun,
+  state: SaeRunState,
+  at: { i: number; step: number; due: Int32Array },
+): void {
+  const { i, step, due } = at;
+  const v = run.config.variants[i];
+  const rule = v.resample!;
+  const c = run.configs[i];
+  const off = i * run.size;
+  const params = state.params.subarray(off, off + run.size);
+  const seeds = resampleSeeds(v.seed, step);
+  const input = rule.place === "input";
+  const x = run.resample!.candidates.subarray(0, input ? rule.sample * c.dim : 0);
+  if (input) run.data.sample!(seeds.sample, rule.sample, x);
+  const errSq = input
+    ? exampleErrors(c, params, {
+      x,
+      rows: rule.sample,
+      scratch: run.evalScratch[i],
+      pre: run.resample!.pre,
+    })
+    : new Float64Array(0);
+  const before = nextBatchLoss(run, i, params);
+  const picked = resampleLatents(c, params, {
+    rule,
+    due,
+    x,
+    errSq,
+    uniforms: input ? pickUniforms(seeds.pick, due.length) : [],
+    fresh: input ? undefined : new Rng(seeds.fresh),
+  });
+  const kept = Array.from(due.keys()).filter((q) => !input || picked[q] >= 0);
+  if (kept.length === 0) return;
+  const latents = kept.map((q) => due[q]);
+  for (const j of latents) state.since[i][j] = 0;
+  if (rule.reset) run.optimizer.resetState(i, latentParamIndices(c, latents));
+  run.engine?.load(i, state.params, off);
+  state.lastEvent[i] = state.events.length;
+  state.sinceResample[i] = 0;
+  state.events.push({
+    instance: i,
+    step,
+    latents,
+    picked: kept.map((q) => picked[q]),
+    lossBefore: state.lastLoss[i],
+    lossJump: nextBatchLoss(run, i, params) - before,
+    after: [],
+  });
 }
 
 /** The last history row of instance `i`: the batch losses it diverged with. */
@@ -622,6 +841,11 @@ function advance(run: SaeRun, state: SaeRunState, span: { from: number; to: numb
       evaluate(run, state, step);
       state.evalMs += performance.now() - t0;
     }
+    if (run.resample) {
+      t0 = performance.now();
+      resampleChecks(run, state, step);
+      state.resampleMs += performance.now() - t0;
+    }
   }
 }
 
@@ -630,6 +854,8 @@ function checkpointKey(run: SaeRun): unknown {
   const { data, x } = run;
   data.batch(0, run.config.batch, x);
   return {
+    // The run state's layout: states saved before resampling existed are refused, not misread.
+    state: "sae-2",
     config: run.config,
     data: { name: data.name, variance: data.variance, data: fingerprint(data.mean, data.evalX, x) },
   };
@@ -696,11 +922,13 @@ export async function trainSae(
     finalLoss: state.divergedAt[i] >= 0 ? NaN : state.lastLoss[i],
     divergedAt: state.divergedAt[i],
     evalFrequency: state.frequency[i],
+    resamples: state.events.filter((e) => e.instance === i),
   }));
   return {
     results,
     trainMs: state.trainMs,
     msPerStep: state.trainMs / config.steps,
     evalMs: state.evalMs,
+    resampleMs: state.resampleMs,
   };
 }

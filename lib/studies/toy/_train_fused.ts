@@ -21,7 +21,19 @@ import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts"
 import { deriveSeed, Rng, type RngState } from "../../core/random.ts";
 import { type Series, StridedRecorder } from "../../core/train/history.ts";
 import { isDiverged, runLoop, type Span } from "../../core/train/loop.ts";
-import type { ToyTrainConfig } from "./config.ts";
+import type { ResampleStats, ToyTrainConfig } from "./config.ts";
+import {
+  checkInstance,
+  finishTrack,
+  freshResampleTrack,
+  lrFactor,
+  noteFiring,
+  noteLoss,
+  type ResampleRun,
+  resampleRun,
+  type ResampleTrack,
+  trackStats,
+} from "./_resample_track.ts";
 
 /** Instances `[from, to)` of a run: one job of the worker pool. */
 export interface ToyRange {
@@ -61,6 +73,8 @@ export interface RangeResult {
   loss: Series;
   /** Parameter rows, `[rows, count × p]`. */
   snapshots: Series;
+  /** What resampling measured (runs with a `resample` config). */
+  resample?: ResampleStats;
 }
 
 /** How a range runs (never changes its numbers). */
@@ -104,6 +118,8 @@ interface ToyRangeState extends ToyTrack {
   params: Float64Array;
   /** The optimizer's buffers (each `[count, p]`, empty when its rule does not use it) and step counts `[count]`. */
   optimizer: { state: Float64Array[]; steps: Uint32Array };
+  /** Resampling's bookkeeping (runs with a `resample` config). */
+  resample?: ResampleTrack;
 }
 
 /** Initial parameters of the whole run (given, or seeded). */
@@ -248,6 +264,8 @@ interface RangeRun {
   frozen: number[];
   /** `[frozen]`: their values, held across an optimizer step. */
   held: Float64Array;
+  /** What resampling computes with, or null without it. */
+  resample: ResampleRun | null;
 }
 
 function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
@@ -259,6 +277,7 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
     weightDecay: config.weightDecays,
   });
   const frozen = config.frozen ?? [];
+  const importance = featureImportance(n, config.importanceDecay);
   return {
     config,
     range,
@@ -271,11 +290,20 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
     }),
     grad: new Float64Array(count * p),
     scratch: toyScratch(n, m),
-    importance: featureImportance(n, config.importanceDecay),
+    importance,
     batches: fixedBatches(config, config.seeds.slice(range.from, range.to)),
     identity: config.data.kind === "identity" && !config.data.omit?.length,
     frozen,
     held: new Float64Array(frozen.length),
+    resample: config.resample
+      ? resampleRun(config.resample, {
+        shape: { n, m, bias },
+        p,
+        steps: config.steps,
+        importance,
+        initStd: config.model.initStd,
+      })
+      : null,
   };
 }
 
@@ -287,6 +315,9 @@ function initialState(run: RangeRun): ToyRangeState {
     params: initialParams(config).data.slice(range.from * p, range.to * p),
     optimizer: { state: optimizer.state, steps: optimizer.steps },
     ...freshTrack(config, seeds, p),
+    ...(run.resample && config.resample
+      ? { resample: freshResampleTrack(run.resample, config.resample, { from: range.from, seeds }) }
+      : {}),
   };
 }
 
@@ -333,6 +364,10 @@ function advance(run: RangeRun, s: ToyRangeState, span: Span): void {
   attach(run, s);
   const { p, count, optimizer, grad, frozen, held } = run;
   const { params, loss, divergedAt, lossRows, snapshots } = s;
+  const rr = run.resample;
+  const tr = s.resample;
+  // What resampling reads and changes, gathered once per span (no allocation per step).
+  const rs = { params, optimizer, gram: run.scratch.gram };
   const limit = run.config.divergeAbove;
   const rngs = s.data.map((r) => Rng.fromState(r));
   const lossGrad = lossGradOf(run, s, rngs);
@@ -348,9 +383,14 @@ function advance(run: RangeRun, s: ToyRangeState, span: Span): void {
         continue;
       }
       loss[i] = L;
+      if (tr !== undefined) {
+        noteLoss(rr!, tr, i, t, L);
+        if (tr.silent[i]) noteFiring(rr!, tr, i, t, rs);
+      }
       for (let k = 0; k < frozen.length; k++) held[k] = params[off + frozen[k]];
-      optimizer.stepInstance(params, grad, i);
+      optimizer.stepInstance(params, grad, i, tr ? lrFactor(rr!, tr, i, t + 1) : 1);
       for (let k = 0; k < frozen.length; k++) params[off + frozen[k]] = held[k];
+      if (tr !== undefined && (t + 1) % tr.every[i] === 0) checkInstance(rr!, tr, i, t + 1, rs);
     }
     if (lossRows.wants(t)) lossRows.record(t, loss);
   }
@@ -370,8 +410,10 @@ function finish(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): void {
       loss[i] = NaN;
     } else {
       loss[i] = L;
+      if (run.resample && s.resample) noteLoss(run.resample, s.resample, i, steps, L);
     }
   }
+  if (run.resample && s.resample) finishTrack(run.resample, s.resample, s.params);
   s.lossRows.finish(steps, loss);
   s.snapshots.finish(steps, s.params);
 }
@@ -426,5 +468,6 @@ export async function runToyRange(
     divergedAt: state.divergedAt,
     loss: state.lossRows.series(),
     snapshots: state.snapshots.series(),
+    ...(state.resample ? { resample: trackStats(state.resample) } : {}),
   };
 }

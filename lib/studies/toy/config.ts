@@ -12,6 +12,7 @@ import type { ToyDataConfig } from "./data.ts";
 import type { ToyModelConfig, ToyParams } from "./model.ts";
 import type { OptimizerConfig } from "../../core/optim/config.ts";
 import type { Series } from "../../core/train/history.ts";
+import type { ToyResampleRule } from "./resample.ts";
 
 /**
  * How much history a run keeps (memory stays bounded, see `history.ts`).
@@ -87,6 +88,76 @@ export interface ToyTrainConfig {
   record: RecordConfig;
   /** An instance whose loss is non-finite or above this is marked diverged and stops. */
   divergeAbove: number;
+  /** Resampling of dead features, per instance (fused engine, one-hot data); absent: none. */
+  resample?: ToyResampleConfig;
+}
+
+/**
+ * Resampling in a toy run: the distinct rules, which one each instance
+ * follows, and the offsets after an instance's first event at which its
+ * loss is kept (`resample.ts` has the rules, `_resample_track.ts` the
+ * bookkeeping).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ToyResampleConfig } from "./config.ts";
+ * import { remedyRule } from "./resample.ts";
+ * // Two seeds without resampling, then the same two with Anthropic's rule.
+ * const r: ToyResampleConfig = { rules: [null, remedyRule("anthropic")], ruleOf: [0, 0, 1, 1], trace: [0, 1, 10] };
+ * assert.equal(r.rules[r.ruleOf[3]]?.pick, "e4");
+ * ```
+ */
+export interface ToyResampleConfig {
+  /** The distinct rules (null: no resampling). */
+  rules: (ToyResampleRule | null)[];
+  /** `[instances]`: index into `rules` of each instance's rule. */
+  ruleOf: number[];
+  /** Offsets (updates after the first event, ascending integers ≥ 0) at which its loss is kept. */
+  trace: number[];
+}
+
+/**
+ * What resampling measured, per instance of a run (or range).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ResampleStats } from "./config.ts";
+ * const none: Partial<ResampleStats> = { events: Int32Array.of(0), allLearntAt: Int32Array.of(-1) };
+ * assert.equal(none.events?.[0], 0);
+ * ```
+ */
+export interface ResampleStats {
+  /** `[count]`: events (checks that rebuilt at least one feature). */
+  events: Int32Array;
+  /** `[count]`: features rebuilt over all events. */
+  columns: Int32Array;
+  /** `[count]`: step of the first event, or −1. */
+  firstEventAt: Int32Array;
+  /** `[count]`: events before the instance was first all learnt (all of them if never). */
+  eventsBeforeLearnt: Int32Array;
+  /** `[count]`: checks before the instance was first all learnt (all of them if never). */
+  checksBeforeLearnt: Int32Array;
+  /** `[count]`: first step at which the loss was below the all-learnt threshold, or −1. */
+  allLearntAt: Int32Array;
+  /**
+   * `[count]`: collateral damage: features that reconstructed their own example
+   * (output ≥ ¾) at an event, were not changed by it, and no longer do at the
+   * next check or the end.
+   */
+  lost: Int32Array;
+  /** `[count]`: the highest loss until the next check minus the loss just before, for the first event (NaN: none). */
+  firstSpike: Float64Array;
+  /** `[count]`: the largest such spike over all events (NaN: none). */
+  maxSpike: Float64Array;
+  /** `[count]`: loss on the one-hot examples just before the first event (NaN: none). */
+  firstLossBefore: Float64Array;
+  /**
+   * `[count, trace.length]`: loss at each trace offset after the first event
+   * (offset o: after the event and o further updates; NaN: none).
+   */
+  trace: Float64Array;
 }
 
 /**
@@ -189,6 +260,8 @@ export interface ToyTrainResult {
   workers: number;
   /** Wall-clock time of the run. */
   elapsedMs: number;
+  /** What resampling measured (when the run had a `resample` config). */
+  resample?: ResampleStats;
 }
 
 /**

@@ -72,6 +72,20 @@ export {
   type NoBiasResult,
   toyNoBias,
 } from "./experiments/no_bias.ts";
+export {
+  REMEDY_NAMES,
+  type ResamplingConfig,
+  resamplingFields,
+  type ResamplingResult,
+  toyResampling,
+} from "./experiments/resampling.ts";
+export {
+  type BasinCell,
+  type BasinConfig,
+  basinFields,
+  type BasinResult,
+  toyResamplingBasin,
+} from "./experiments/resampling_basin.ts";
 // The training fields the experiments share, and training from given states.
 export {
   seedRange,
@@ -130,6 +144,39 @@ export {
   type ToyTrainResult,
 } from "./config.ts";
 
+// Resampling dead features (issue 10).
+export {
+  BIAS_RULES,
+  DEAD_RULES,
+  deadFeatures,
+  type Draws,
+  PLACEMENTS,
+  type RemedyBody,
+  remedyRule,
+  RESAMPLE_SCHEDULE_DEFAULTS,
+  type ResampleEvent,
+  resampleInstance,
+  type ResampleSchedule,
+  TOY_REMEDIES,
+  toyExampleErrors,
+  type ToyResampleRule,
+  widestGap,
+} from "./resample.ts";
+export type { ResampleStats, ToyResampleConfig } from "./config.ts";
+export {
+  BASIN_DIRECTIONS,
+  type BasinDirection,
+  basinStart,
+  predictedBoundary,
+  reducedFlow,
+} from "./basin.ts";
+export {
+  type EventLossRow,
+  type RemedyRow,
+  remedyRows,
+  type ResampleRunRow,
+} from "./analysis_resampling.ts";
+
 // Geometry of the latent plane and the closed-form states.
 export {
   type FeatureRow,
@@ -143,6 +190,7 @@ export {
 export {
   mergedPair,
   regularPolygon,
+  regularPolygonScale,
   symmetricFailure,
   symmetricFailureLoss,
 } from "./closed_forms.ts";

@@ -13,6 +13,8 @@ import { toyFrozenOptimum } from "./experiments/frozen_optimum.ts";
 import { toyUpdateField } from "./experiments/update_field.ts";
 import { toyChaos } from "./experiments/chaos.ts";
 import { toyNoBias } from "./experiments/no_bias.ts";
+import { toyResampling } from "./experiments/resampling.ts";
+import { toyResamplingBasin } from "./experiments/resampling_basin.ts";
 
 /**
  * The toy ReLU autoencoder and its optimization failures: the experiments of
@@ -39,5 +41,7 @@ export const toyStudy: Study = {
     toyUpdateField,
     toyChaos,
     toyNoBias,
+    toyResampling,
+    toyResamplingBasin,
   ],
 };

@@ -25,7 +25,13 @@ import {
   type ToyShared,
 } from "./_train_fused.ts";
 import { runToyTfjs } from "./_train_tfjs.ts";
-import type { ToyEngine, ToyProgress, ToyTrainConfig, ToyTrainResult } from "./config.ts";
+import type {
+  ResampleStats,
+  ToyEngine,
+  ToyProgress,
+  ToyTrainConfig,
+  ToyTrainResult,
+} from "./config.ts";
 
 /**
  * How to run a toy training run (does not change its numbers, except the engine).
@@ -140,6 +146,7 @@ export function validateToyTrain(config: ToyTrainConfig): void {
       throw new RangeError(`batchSize must be an integer >= 1, got ${d.batchSize}`);
     }
   }
+  if (config.resample) validateResample(config);
   if (!(config.importanceDecay > 0 && config.importanceDecay <= 1)) {
     throw new RangeError(`importanceDecay must be in (0, 1], got ${config.importanceDecay}`);
   }
@@ -152,6 +159,41 @@ export function validateToyTrain(config: ToyTrainConfig): void {
     if (!Number.isInteger(record[key]) || record[key] < 2) {
       throw new RangeError(`${key} must be an integer >= 2, got ${record[key]}`);
     }
+  }
+}
+
+function validateResample(config: ToyTrainConfig): void {
+  const r = config.resample!;
+  const d = config.data;
+  if (d.kind !== "identity" || d.omit?.length) {
+    throw new RangeError(
+      "resampling needs the complete one-hot data (data.kind identity, no omit)",
+    );
+  }
+  if (r.ruleOf.length !== config.seeds.length) {
+    throw new RangeError(
+      `resample.ruleOf needs one rule per seed (${config.seeds.length}), got ${r.ruleOf.length}`,
+    );
+  }
+  if (r.rules.length === 0 || r.rules.length > 32_767) {
+    throw new RangeError(`resample.rules must hold 1 to 32767 rules, got ${r.rules.length}`);
+  }
+  for (const k of r.ruleOf) {
+    if (!Number.isInteger(k) || k < 0 || k >= r.rules.length) {
+      throw new RangeError(`resample.ruleOf must index rules [0, ${r.rules.length - 1}], got ${k}`);
+    }
+  }
+  r.trace.forEach((o, k) => {
+    if (!Number.isInteger(o) || o < 0 || o > 32_767 || (k > 0 && o <= r.trace[k - 1])) {
+      throw new RangeError(
+        `resample.trace must be ascending integers in [0, 32767], got ${r.trace}`,
+      );
+    }
+  });
+  if (
+    r.rules.some((rule) => rule?.place === "gap" || rule?.place === "kick") && config.model.m !== 2
+  ) {
+    throw new RangeError(`the gap and kick placements need m = 2, got m = ${config.model.m}`);
   }
 }
 
@@ -198,6 +240,11 @@ export async function trainToy(
   let workers = 1;
   let backend = FUSED_BACKEND;
   if (engine === "tfjs") {
+    if (config.resample) {
+      throw new RangeError(
+        "resampling runs on the fused engine only (engine=fused); tfjs has none",
+      );
+    }
     const tf = await loadTf(options.backend ?? "wasm");
     backend = tf.getBackend();
     parts = [await runToyTfjs(tf, config, control)];
@@ -247,7 +294,7 @@ function reporter(
 function joinRanges(
   config: ToyTrainConfig,
   parts: RangeResult[],
-): Pick<ToyTrainResult, "final" | "finalLoss" | "divergedAt" | "loss" | "snapshots"> {
+): Pick<ToyTrainResult, "final" | "finalLoss" | "divergedAt" | "loss" | "snapshots" | "resample"> {
   const instances = config.seeds.length;
   const p = toyParamCount(config.model);
   const data = new Float64Array(instances * p);
@@ -267,7 +314,23 @@ function joinRanges(
     divergedAt,
     loss: concatSeriesColumns(parts.map((q) => q.loss)),
     snapshots: concatSeriesColumns(parts.map((q) => q.snapshots)),
+    ...(config.resample ? { resample: joinStats(parts.map((q) => q.resample!)) } : {}),
   };
+}
+
+/** The ranges' resampling measures, one after the other. */
+function joinStats(parts: ResampleStats[]): ResampleStats {
+  const keys = Object.keys(parts[0]) as (keyof ResampleStats)[];
+  return Object.fromEntries(keys.map((k) => {
+    const total = parts.reduce((s, q) => s + q[k].length, 0);
+    const out = new (parts[0][k].constructor as Int32ArrayConstructor)(total);
+    let at = 0;
+    for (const q of parts) {
+      out.set(q[k] as Int32Array, at);
+      at += q[k].length;
+    }
+    return [k, out];
+  })) as unknown as ResampleStats;
 }
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);

@@ -13,6 +13,8 @@ import {
   saeModelRows,
   saeRecovery,
   saeRecoveryRows,
+  saeResampleRows,
+  saeResampleTraceRows,
   type SaeRun,
   saeRuns,
 } from "../../../lib/studies/sae/analysis.ts";
@@ -67,6 +69,7 @@ function instance(over: Partial<SaeInstanceResult> = {}): SaeInstanceResult {
     finalLoss: 0.4,
     divergedAt: -1,
     evalFrequency: new Float64Array(c.latents),
+    resamples: [],
     ...over,
   };
 }
@@ -168,4 +171,47 @@ Deno.test("saeMetricRows() numbers seeds within a model and keeps recovery colum
   assert.deepEqual(rows.map((r) => r.seed), [1, 0]);
   assert.equal(rows[0].recovered, 0.5);
   assert.ok(!("recovered" in rows[1]) && !("mean_max_cos" in rows[1]));
+});
+
+Deno.test("saeResampleRows() and saeModelRows(): events per instance, their costs averaged per model", () => {
+  const event = (step: number, after: number[]) => ({
+    instance: 0,
+    step,
+    latents: [1, 4, 7],
+    picked: [5, 5, -1],
+    lossBefore: 0.5,
+    lossJump: 0.01,
+    after,
+  });
+  const resampling = instance({
+    label: "R",
+    resamples: [event(10, [0.75, 0.5]), event(20, [0.25, 1])],
+  });
+  const plain = instance();
+  const rows = saeResampleRows([plain, resampling], 1);
+  assert.deepEqual(rows.map((r) => [r.model, r.step, r.latents_resampled, r.examples]), [
+    ["R", 10, 3, 1],
+    ["R", 20, 3, 1],
+  ]);
+  assert.deepEqual(rows.map((r) => [r.loss_spike, r.loss_peak]), [[0.25, 0.25], [-0.25, 0.5]]);
+  const directions = new Float64Array(BASE.dim);
+  directions[0] = 1;
+  const runs = saeRuns([plain, resampling], { directions, seeds: 1 });
+  assert.deepEqual(runs.map((r) => [r.resamples, r.latents_resampled]), [[0, 0], [2, 6]]);
+  const models = saeModelRows(runs, rows);
+  assert.deepEqual(models.map((m) => [m.model, m.resamples, m.latents_resampled]), [
+    ["top-k", 0, 0],
+    ["R", 2, 6],
+  ]);
+  assert.ok(Number.isNaN(models[0].loss_jump), "no event, no cost");
+  assert.equal(models[1].loss_spike, 0);
+  assert.equal(models[1].loss_peak, 0.375);
+  // A trace row per recorded update, relative to the loss before.
+  const trace = saeResampleTraceRows([resampling], 1);
+  assert.deepEqual(trace.map((r) => [r.event, r.after, r.rise]), [
+    [10, 1, 0.25],
+    [10, 2, 0],
+    [20, 1, -0.25],
+    [20, 2, 0.5],
+  ]);
 });

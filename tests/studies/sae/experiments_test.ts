@@ -1,7 +1,8 @@
 /**
  * The sae experiment (`lib/studies/sae/experiments/sae.ts`): its config errors,
- * its declared defaults, and its artefacts from a run whose every instance
- * diverged.
+ * its declared defaults, its artefacts from a run whose every instance
+ * diverged, the smoke profile's resampling, and the models without
+ * resampling unchanged by the ones with it.
  */
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../../lib/core/experiment.ts";
@@ -17,16 +18,28 @@ Deno.test("sae config errors are one line naming the key and what is allowed", (
     [["auxNorm", "batch"]],
     [["l1", "-1"]],
     [["engine", "gpu"]],
+    [["models", "topk,topk-resampling"]],
+    [["resampleEvery", "0"]],
+    [["resampleWindow", "-1"]],
+    [["resampleSample", "0"]],
+    [["resampleSample", "2000000"]],
+    [["resampleWarmup", "1.5"]],
   ];
   const expected = [
     /^ConfigError: k=300 is not allowed with latents=256: k must be <= latents \(top-k keeps k of the latents\)$/,
     /^ConfigError: k=17 is not allowed with latents=16: k must be <= latents/,
     /^ConfigError: active=300 is not allowed with features=256: active must be <= features/,
     /^ConfigError: mnistK=999 is not allowed with mnistLatents=256: mnistK must be <= mnistLatents/,
-    /^ConfigError: models=topk,sparse is not allowed: models must be a comma-separated list of topk\|topk-auxk\|relu-l1$/,
+    /^ConfigError: models=topk,sparse is not allowed: models must be a comma-separated list of topk\|topk-auxk\|relu-l1\|topk-resample\|topk-resample-arena\|topk-resample-dictlearn\|topk-resample-fresh\|relu-l1-resample$/,
     /^ConfigError: auxNorm=batch is not allowed: auxNorm must be one of residual\|data$/,
     /^ConfigError: l1=-1 is not allowed: l1 must be a comma-separated list of numbers >= 0$/,
     /^ConfigError: engine=gpu is not allowed: engine must be one of hybrid\|js$/,
+    /^ConfigError: models=topk,topk-resampling is not allowed: models must be a comma-separated list of topk\|/,
+    /^ConfigError: resampleEvery=0 is not allowed: resampleEvery must be an integer >= 1/,
+    /^ConfigError: resampleWindow=-1 is not allowed: resampleWindow must be an integer >= 0/,
+    /^ConfigError: resampleSample=0 is not allowed: resampleSample must be an integer >= 1 and <= 1000000$/,
+    /^ConfigError: resampleSample=2000000 is not allowed: resampleSample must be an integer >= 1 and <= 1000000$/,
+    /^ConfigError: resampleWarmup=1.5 is not allowed: resampleWarmup must be an integer >= 0/,
   ];
   cases.forEach((sets, i) => {
     assert.throws(() => resolveConfig(sae, "quick", sets), (err: Error) => {
@@ -58,11 +71,16 @@ Deno.test("sae's fields declare the defaults and profiles the report was made wi
     active: 4,
     latents: 256,
     k: 4,
-    models: "topk,topk-auxk,relu-l1",
+    models: "topk,topk-auxk,relu-l1,topk-resample,topk-resample-arena,topk-resample-dictlearn," +
+      "topk-resample-fresh,relu-l1-resample",
     l1: "0.1,0.3,1",
     auxCoef: 1 / 32,
     auxNorm: "residual",
     deadAfter: 10_000,
+    resampleEvery: 500,
+    resampleWindow: 0,
+    resampleSample: 4096,
+    resampleWarmup: 50,
     steps: 3000,
     batch: 256,
     lr: 1e-3,
@@ -79,8 +97,43 @@ Deno.test("sae's fields declare the defaults and profiles the report was made wi
   assert.deepEqual(sae.profiles.full, {
     seeds: 3,
     steps: 20_000,
+    resampleEvery: 2500,
+    resampleWarmup: 250,
     mnistSteps: 10_000,
     mnistLatents: 512,
   });
   assert.equal(sae.checkpoints, true);
+});
+
+Deno.test("sae's smoke profile has resampling models, and they resample", async () => {
+  const config = resolveConfig(sae, "smoke", [["mnistSteps", "0"], ["engine", "js"]]);
+  assert.ok(config.models.split(",").some((m) => m.includes("resampl")));
+  const art = sae.artefacts(await sae.run(config, {}), config);
+  const events = art.tables.resample_events;
+  assert.ok(events.numRows() > 0, "no resampling event in smoke");
+  const models = art.tables.models.objects() as { model: string; resamples: number }[];
+  assert.ok(models.filter((m) => m.model.includes("resampl")).some((m) => m.resamples > 0));
+  assert.ok(models.filter((m) => !m.model.includes("resampl")).every((m) => m.resamples === 0));
+  assert.ok(typeof art.summary.resample_seconds === "number");
+});
+
+Deno.test("sae: models=topk gives the same top-k as a run that also has resampling models (hybrid and js)", async () => {
+  for (const engine of ["hybrid", "js"]) {
+    const sets: [string, string][] = [["mnistSteps", "0"], ["engine", engine]];
+    const alone = resolveConfig(sae, "smoke", [...sets, ["models", "topk"]]);
+    const mixed = resolveConfig(sae, "smoke", [
+      ...sets,
+      ["models", "topk,topk-resample,topk-resample-fresh"],
+    ]);
+    const a = sae.artefacts(await sae.run(alone, {}), alone);
+    const b = sae.artefacts(await sae.run(mixed, {}), mixed);
+    for (const table of ["runs", "history", "recovery"]) {
+      const rows = (t: string, art: typeof a) =>
+        JSON.stringify(
+          (art.tables[t].objects() as { model: string }[]).filter((r) => r.model === "top-k"),
+        );
+      assert.equal(rows(table, b), rows(table, a), `${engine}: ${table}`);
+    }
+    assert.ok(b.tables.resample_events.numRows() > 0, engine);
+  }
 });

@@ -371,3 +371,101 @@ Deno.test("saeImageData() shows each training image once per epoch and holds out
     /trainRows \+ evalRows must be <= 10 images, got 8 \+ 3/,
   );
 });
+
+/** smallRun()'s two variants followed by resampling ones (checks every 10 steps, a short window). */
+function withResampling(over: Partial<SaeTrainConfig> = {}): SaeTrainConfig {
+  const base = smallRun(over);
+  const rule = {
+    every: 10,
+    window: 64,
+    sample: 96,
+    pick: "e4",
+    place: "input",
+    scale: 0.2,
+    reset: true,
+    warmup: 0,
+  } as const;
+  const [topk, relu] = base.variants;
+  return {
+    ...base,
+    variants: [
+      ...base.variants,
+      { ...topk, label: "topk-resample", resample: rule },
+      { ...topk, label: "topk-dictlearn", resample: { ...rule, pick: "e1", warmup: 5 } },
+      { ...topk, label: "topk-fresh", resample: { ...rule, place: "fresh", reset: false } },
+      { ...relu, label: "relu-resample", resample: rule },
+    ],
+  };
+}
+
+Deno.test("trainSae(): instances without resampling are bit-identical whether or not others resample (hybrid and js)", async () => {
+  const tf = await loadTf("wasm");
+  const data = saeSuperpositionData({ dim: 16, features: 24, active: 2, seed: 4 }, {
+    evalRows: 128,
+  });
+  for (const engine of ["hybrid", "js"] as const) {
+    const plain = await trainSae(smallRun({ steps: 60, engine }), data, { tf });
+    const mixed = await trainSae(withResampling({ steps: 60, engine }), data, { tf });
+    plain.results.forEach((a, i) => {
+      const b = mixed.results[i];
+      assert.deepEqual(
+        new Uint8Array(b.params.buffer),
+        new Uint8Array(a.params.buffer),
+        `${engine}: ${a.label}`,
+      );
+      assert.equal(JSON.stringify(b.history), JSON.stringify(a.history));
+      assert.deepEqual(b.since, a.since);
+      assert.deepEqual(b.resamples, []);
+    });
+    // The resampling instances did resample.
+    assert.ok(mixed.results.slice(2).some((r) => r.resamples.length > 0), engine);
+  }
+});
+
+Deno.test("trainSae() with resampling resumed from a checkpoint ends bit-identical (hybrid and js)", async () => {
+  const tf = await loadTf("wasm");
+  const data = saeSuperpositionData({ dim: 16, features: 24, active: 2, seed: 4 }, {
+    evalRows: 128,
+  });
+  for (const engine of ["hybrid", "js"] as const) {
+    const config = withResampling({ steps: 60, engine });
+    const whole = await trainSae(config, data, { tf });
+    // Events before and after the stop, and one whose trace the stop cuts.
+    const steps = whole.results.flatMap((r) => r.resamples.map((e) => e.step));
+    assert.ok(steps.some((s) => s < 23) && steps.some((s) => s > 23), `${engine}: ${steps}`);
+    const dir = await Deno.makeTempDir();
+    try {
+      const checkpoint = { dir, every: 7, resume: false, name: "superposition" };
+      const stop = new AbortController();
+      await assert.rejects(
+        trainSae(config, data, {
+          tf,
+          checkpoint,
+          signal: stop.signal,
+          progressEvery: 1,
+          onProgress: (p) => {
+            if (p.step === 23) stop.abort(new Error("ctrl-c"));
+          },
+        }),
+        TrainingInterrupted,
+      );
+      const resumed = await trainSae(config, data, {
+        tf,
+        checkpoint: { ...checkpoint, resume: true },
+      });
+      whole.results.forEach((a, i) => {
+        const b = resumed.results[i];
+        assert.deepEqual(
+          new Uint8Array(b.params.buffer),
+          new Uint8Array(a.params.buffer),
+          `${engine}: ${a.label}`,
+        );
+        assert.equal(JSON.stringify(b.history), JSON.stringify(a.history));
+        assert.equal(JSON.stringify(b.resamples), JSON.stringify(a.resamples));
+        assert.deepEqual(b.since, a.since);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});

