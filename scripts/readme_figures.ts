@@ -4,7 +4,8 @@
  *
  *   deno task reproduce && deno run -A scripts/readme_figures.ts [--from out] [--only id,...]
  *
- * Some README figures come from `--profile full` runs (step-ae, step-ae-remedies);
+ * Some README figures come from `--profile full` runs (step-ae, step-ae-remedies) or
+ * from runs with more seeds (toy-resampling: the command is in the README);
  * `--only` copies just the named experiments' figures so a default run does
  * not overwrite them.
  *
@@ -21,6 +22,8 @@ const FIGURES = [
   "toy-failure-survey/survey_fractions.png",
   "toy-update-field/update_directions.png",
   "toy-chaos/chaos_splay.png",
+  "toy-resampling/success.png",
+  "toy-resampling-basin/basin.png",
   "step-ae/reconstructions.png",
   "step-ae-remedies/remedies_summary.png",
   "shallow-ae/error_over_time.png",

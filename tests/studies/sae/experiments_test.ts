@@ -72,7 +72,7 @@ Deno.test("sae's fields declare the defaults and profiles the report was made wi
     latents: 256,
     k: 4,
     models: "topk,topk-auxk,relu-l1,topk-resample,topk-resample-arena,topk-resample-dictlearn," +
-      "topk-resample-fresh,relu-l1-resample",
+      "topk-resample-fresh",
     l1: "0.1,0.3,1",
     auxCoef: 1 / 32,
     auxNorm: "residual",
@@ -97,6 +97,8 @@ Deno.test("sae's fields declare the defaults and profiles the report was made wi
   assert.deepEqual(sae.profiles.full, {
     seeds: 3,
     steps: 20_000,
+    models: "topk,topk-auxk,relu-l1,topk-resample,topk-resample-arena,topk-resample-dictlearn," +
+      "topk-resample-fresh,relu-l1-resample",
     resampleEvery: 2500,
     resampleWarmup: 250,
     mnistSteps: 10_000,
