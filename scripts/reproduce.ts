@@ -123,7 +123,12 @@ function plan(args: string[]): Plan | "help" | "list" {
     workers = w;
   }
   if (!v.out || v.out.trim() === "") throw new UsageError("--out needs a directory");
-  const ids = v.only ? v.only.split(",").map((s) => s.trim()).filter(Boolean) : null;
+  const ids = v.only !== undefined ? v.only.split(",").map((s) => s.trim()).filter(Boolean) : null;
+  if (ids !== null && ids.length === 0) {
+    throw new UsageError(
+      `--only "${v.only}" names no experiment: give comma-separated ids (see --list)`,
+    );
+  }
   const experiments = ids
     ? ids.map((id) => {
       const e = findExperiment(id);
@@ -214,14 +219,23 @@ async function main(): Promise<number> {
     console.log(listing());
     return 0;
   }
+  // Ctrl-C (SIGINT) and a scheduler's SIGTERM stop the same way: the running experiment saves
+  // its checkpoint and nothing half-written is left. The exit code says which signal it was.
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  Deno.addSignalListener("SIGINT", onSignal);
+  let signalCode = 130;
+  const onInt = () => controller.abort(new Error("interrupted"));
+  const onTerm = () => {
+    signalCode = 143;
+    controller.abort(new Error("terminated"));
+  };
+  Deno.addSignalListener("SIGINT", onInt);
+  Deno.addSignalListener("SIGTERM", onTerm);
   const ver = await versions();
   const command = ["deno task reproduce", ...Deno.args].join(" ");
   try {
     for (const { experiment, config } of p.jobs) {
       const bar = progressPrinter(experiment.id);
+      if (p.resume) await sayWhatResumes(experiment, join(p.out, ".checkpoints", experiment.id));
       const started = new Date();
       const result = await experiment.run(config, {
         backend: p.backend,
@@ -264,11 +278,11 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof TrainingInterrupted) {
       console.error(`\ninterrupted: ${err.message}`);
-      return 130;
+      return signalCode;
     }
     if (controller.signal.aborted) {
       console.error("\ninterrupted: nothing more was written");
-      return 130;
+      return signalCode;
     }
     // A checkpoint that does not fit, or a config value that only fails once its files are
     // read (e.g. a malformed facesDir).
@@ -278,12 +292,37 @@ async function main(): Promise<number> {
     }
     throw err;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGINT", onInt);
+    Deno.removeSignalListener("SIGTERM", onTerm);
   }
   const manifests = await readManifests(p.out, EXPERIMENTS.map((e) => e.id));
   const index = await writeIndex(p.out, manifests, { generatedBy: command, versions: ver });
   console.error(`report: ${index}`);
   return 0;
+}
+
+/**
+ * With --resume, says in one line when an experiment has nothing to resume
+ * from (it then starts from the beginning) or takes no checkpoints at all.
+ */
+async function sayWhatResumes(experiment: { id: string; checkpoints?: boolean }, dir: string) {
+  if (!experiment.checkpoints) {
+    console.error(
+      `[${experiment.id}] takes no checkpoints: --resume does not apply, running it whole`,
+    );
+    return;
+  }
+  let found = false;
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".json")) found = true;
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  if (!found) {
+    console.error(`[${experiment.id}] no checkpoint in ${dir}: starting from the beginning`);
+  }
 }
 
 if (import.meta.main) Deno.exit(await main());

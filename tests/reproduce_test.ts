@@ -80,6 +80,14 @@ Deno.test("reproduce refuses bad input in one line, exit code 2, nothing written
     [["--profile", "huge"], /--profile huge is not allowed: use one of smoke\|quick\|full/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
     [["--set", "steps"], /--set steps is not allowed: use --set key=value/],
+    [["--only", ","], /--only "," names no experiment/],
+    [["--only", ""], /--only "" names no experiment/],
+    [["--only", "toy-seed-sweep", "--set", "lr=0x10"], /lr=0x10 is not allowed/],
+    [
+      ["--only", "toy-failure-survey", "--set", "lrFactors=1,0b11"],
+      /lrFactors=1,0b11 is not allowed/,
+    ],
+    [["--only", "toy-seed-sweep", "--set", "lr=Infinity"], /lr=Infinity is not allowed/],
   ];
   for (const [args, pattern] of cases) {
     const out = join(dir, "out");
@@ -164,6 +172,61 @@ Deno.test("reproduce runs the tfjs engine on the cpu backend and records it", as
   const config = JSON.parse(await Deno.readTextFile(join(dir, "toy-seed-sweep/config.json")));
   assert.equal(config.engine, "tfjs");
   assert.equal(config.backend, "cpu");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reproduce --resume says when there is nothing to resume from", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await reproduce([
+    "--only",
+    "step-ae,toy-geometry",
+    "--profile",
+    "smoke",
+    "--resume",
+    "--out",
+    join(dir, "a"),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\[step-ae\] no checkpoint in .*step-ae: starting from the beginning/);
+  assert.match(r.stderr, /\[toy-geometry\] takes no checkpoints: --resume does not apply/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reproduce: SIGTERM (a scheduler's stop) saves a checkpoint like Ctrl-C, exit 143", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = [
+    "--only",
+    "step-ae",
+    "--set",
+    "n=33",
+    "--set",
+    "epochs=120000",
+    "--set",
+    "checkpointEvery=5000",
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args, "--out", join(dir, "a")],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const checkpoint = join(dir, "a/.checkpoints/step-ae/instance-0.json");
+  for (let k = 0; k < 200 && !(await exists(checkpoint)); k++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGTERM");
+  const stopped = await child.output();
+  const stderr = new TextDecoder().decode(stopped.stderr);
+  assert.equal(stopped.code, 143, stderr);
+  assert.match(
+    stderr,
+    /interrupted: stopped at epoch \d+; checkpoint saved in .* \(continue with --resume\)/,
+  );
+  assert.ok(!(await exists(join(dir, "a/step-ae"))), "no partial experiment directory");
+  const resumed = await reproduce([...args, "--out", join(dir, "a"), "--resume"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const summary = JSON.parse(await Deno.readTextFile(join(dir, "a/step-ae/summary.json")));
+  assert.ok(summary.resumed_from_epoch > 0 && summary.resumed_from_epoch < 120000);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -330,6 +330,9 @@ export function listItems(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
+/** A decimal number as people write it on a command line: no hex, octal, binary or Infinity. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /**
  * Parses one `--set` value for `key` against its spec; throws a one-line
  * {@link ConfigError} naming the key, the value and what is allowed.
@@ -337,10 +340,13 @@ export function listItems(value: string): string[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { int, parseValue } from "./config.ts";
+ * import { int, num, parseValue } from "./config.ts";
  * const k = int({ default: 1, min: 1, max: 4, doc: "k" });
  * assert.equal(parseValue("k", "3", k), 3);
  * assert.throws(() => parseValue("k", "5", k), /k=5 is not allowed: k must be an integer >= 1 and <= 4/);
+ * const lr = num({ default: 0.1, min: 0, doc: "lr" });
+ * assert.equal(parseValue("lr", "1e-3", lr), 0.001);
+ * assert.throws(() => parseValue("lr", "0x10", lr), /lr=0x10 is not allowed/); // decimal only
  * ```
  */
 export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
@@ -358,7 +364,7 @@ export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
     }
     case "number": {
       if (spec.nullable && raw.trim() === "default") return null;
-      if (raw.trim() === "") fail();
+      if (!DECIMAL.test(raw.trim())) fail();
       const v = Number(raw);
       if (!Number.isFinite(v)) fail();
       if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();
@@ -382,6 +388,7 @@ export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
           if (!spec.values.includes(item)) fail();
           continue;
         }
+        if (!DECIMAL.test(item)) fail();
         const v = Number(item);
         if (!Number.isFinite(v)) fail();
         if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();
