@@ -169,8 +169,6 @@ export interface NmfRunRow {
   relative_error: number;
   /** D(V‖WH) at the end. */
   kl: number;
-  /** Wall time per iteration (the one column that changes from run to run). */
-  ms_per_iteration: number;
   /** Mean Hoyer sparsity of the basis images. */
   basis_hoyer: number;
   /** Mean near-zero fraction of the basis images. */
@@ -195,7 +193,6 @@ export function runRows(
     frobenius_sq: run.frobenius,
     relative_error: run.frobenius / options.normSq,
     kl: run.kl,
-    ms_per_iteration: run.msPerIteration,
     basis_hoyer: run.basis.hoyer,
     basis_near_zero: run.basis.nearZero,
     code_hoyer: run.codes.hoyer,

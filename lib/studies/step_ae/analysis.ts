@@ -406,8 +406,6 @@ export interface RemedyRow {
   reached_threshold: number;
   /** Median first epoch below the threshold, or null unless every seed got there. */
   epochs_to_threshold: number | null;
-  /** The same in seconds, from the measured cost of an instance-epoch. */
-  seconds_to_threshold: number | null;
   final_loss: number;
   latent_r2: number;
   latent_relative_max_deviation: number;
@@ -418,12 +416,35 @@ export interface RemedyRow {
 }
 
 /**
+ * Seconds each remedy took to reach the threshold, from its median epochs
+ * and the measured cost of an instance-epoch: a run fact for the summary,
+ * kept out of the table so that the same config gives the same table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { secondsToThreshold } from "./analysis.ts";
+ * const rows = [{ remedy: "adam", epochs_to_threshold: 800 }, { remedy: "baseline", epochs_to_threshold: null }];
+ * assert.deepEqual(secondsToThreshold(rows, 2), { adam: 1.6, baseline: null });
+ * ```
+ */
+export function secondsToThreshold(
+  rows: Pick<RemedyRow, "remedy" | "epochs_to_threshold">[],
+  msPerInstanceEpoch: number,
+): Record<string, number | null> {
+  return Object.fromEntries(rows.map((r) => [
+    r.remedy,
+    r.epochs_to_threshold === null ? null : (r.epochs_to_threshold * msPerInstanceEpoch) / 1000,
+  ]));
+}
+
+/**
  * The remedies table: one row per remedy label, in the order the labels first
  * appear, each the median over that remedy's seeds.
  */
 export function remedyRows(
   measured: InstanceMeasures[],
-  options: { changeOf: (id: string) => string; msPerInstanceEpoch: number },
+  options: { changeOf: (id: string) => string },
 ): RemedyRow[] {
   const ids = [...new Set(measured.map((m) => m.result.label))];
   return ids.map((id) => {
@@ -437,9 +458,6 @@ export function remedyRows(
       seeds: mine.length,
       reached_threshold: reached.length,
       epochs_to_threshold: epochsTo,
-      seconds_to_threshold: epochsTo === null
-        ? null
-        : (epochsTo * options.msPerInstanceEpoch) / 1000,
       final_loss: median(mine.map((m) => m.result.finalLoss)),
       latent_r2: median(mine.map((m) => m.linearity.r2)),
       latent_relative_max_deviation: median(mine.map((m) => m.linearity.relativeMaxDeviation)),

@@ -82,7 +82,6 @@ Deno.test("runRows() and errorRows() divide squared errors by ‖V‖², errors 
     "frobenius_sq",
     "relative_error",
     "kl",
-    "ms_per_iteration",
     "basis_hoyer",
     "basis_near_zero",
     "code_hoyer",

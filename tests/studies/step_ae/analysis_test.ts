@@ -11,6 +11,7 @@ import {
   firstOfEachLabel,
   type InstanceMeasures,
   remedyRows,
+  secondsToThreshold,
 } from "../../../lib/studies/step_ae/analysis.ts";
 import { stepAeLossGrad, stepAeScratch } from "../../../lib/studies/step_ae/kernel.ts";
 import { type StepAeConfig, stepAeLayout } from "../../../lib/studies/step_ae/model.ts";
@@ -150,13 +151,15 @@ Deno.test("remedyRows() takes medians over each remedy's seeds, in the order rem
     measured("fast", { thresholdEpoch: 300, finalLoss: 0.03, r2: 0.9997, outputRelu: false }),
     measured("never", { thresholdEpoch: -1, finalLoss: 2, r2: 0.5 }),
     measured("never", { thresholdEpoch: 50, finalLoss: 0.05, r2: 0.99 }),
-  ], { changeOf: (id) => `change ${id}`, msPerInstanceEpoch: 2 });
+  ], { changeOf: (id) => `change ${id}` });
   assert.deepEqual(rows.map((r) => r.remedy), ["slow", "fast", "never"]);
   const [slow, fast, never] = rows;
   assert.equal(slow.change, "change slow");
   assert.equal(slow.seeds, 2);
   assert.equal(slow.epochs_to_threshold, 800);
-  assert.equal(slow.seconds_to_threshold, 1.6);
+  assert.ok(!("seconds_to_threshold" in slow), "wall times stay out of the table");
+  assert.equal(fast.epochs_to_threshold, 200);
+  assert.deepEqual(secondsToThreshold(rows, 2), { slow: 1.6, fast: 0.4, never: null });
   assert.ok(Math.abs(slow.final_loss - 0.2) < 1e-12);
   assert.equal(slow.dead_output_units, 3);
   // Without an output ReLU there are no dead outputs to count.
@@ -164,7 +167,6 @@ Deno.test("remedyRows() takes medians over each remedy's seeds, in the order rem
   // A remedy counts as reaching the threshold only when every seed does.
   assert.equal(never.reached_threshold, 1);
   assert.equal(never.epochs_to_threshold, null);
-  assert.equal(never.seconds_to_threshold, null);
   assert.deepEqual(fastestRemedies(rows).map((r) => r.remedy), ["fast", "slow"]);
 });
 

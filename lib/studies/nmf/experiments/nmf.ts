@@ -336,6 +336,12 @@ function summaryOf(r: NmfExperimentResult, c: NmfExperimentConfig): Record<strin
     iterations: c.iterations,
     ms_per_iteration_frobenius: meanMsPerIteration(r.runs, "frobenius"),
     ms_per_iteration_kl: meanMsPerIteration(r.runs, "kl"),
+    // Wall times are run facts: here, never in a table (a table is the same for the same config).
+    ms_per_iteration_by_fit: r.runs.map((run) => ({
+      objective: run.objective,
+      init: run.init,
+      ms_per_iteration: run.msPerIteration,
+    })),
     prep_seconds: r.prepMs / 1000,
     relative_error_pca: r.pca.squaredError / normSq,
     relative_error_svd: r.svdSquaredError / normSq,

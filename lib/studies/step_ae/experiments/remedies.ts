@@ -33,6 +33,7 @@ import {
   positionErrorRows,
   type RemedyRow,
   remedyRows,
+  secondsToThreshold,
 } from "../analysis.ts";
 import { STEP_AE_DEFAULTS } from "../model.ts";
 import { optimizerDefaults } from "../../../core/optim/config.ts";
@@ -336,10 +337,7 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
   },
   artefacts(r, c) {
     const measured = measureInstances(r.train, r.results);
-    const rows = remedyRows(measured, {
-      changeOf: (id) => remedy(id).label,
-      msPerInstanceEpoch: r.msPerInstanceEpoch,
-    });
+    const rows = remedyRows(measured, { changeOf: (id) => remedy(id).label });
     const first = firstOfEachLabel(measured);
     const figures: Record<string, Spec> = {
       remedies_loss: stepLossSpec(
@@ -369,6 +367,7 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
         threshold: c.threshold,
         ms_per_instance_epoch: r.msPerInstanceEpoch,
         remedies: rows,
+        seconds_to_threshold: secondsToThreshold(rows, r.msPerInstanceEpoch),
         fastest_to_threshold: fastest[0]?.remedy ?? null,
         fastest_linear: fastest.find((x) => x.latent_r2 > 0.999)?.remedy ?? null,
       },
