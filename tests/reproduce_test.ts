@@ -192,37 +192,50 @@ Deno.test("reproduce --resume says when there is nothing to resume from", async 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("reproduce: SIGTERM (a scheduler's stop) saves a checkpoint like Ctrl-C, exit 143", async () => {
-  const dir = await Deno.makeTempDir();
-  const args = [
-    "--only",
-    "step-ae",
-    "--set",
-    "n=33",
-    "--set",
-    "epochs=120000",
-    "--set",
-    "checkpointEvery=5000",
-  ];
+/** A step-ae run long enough to stop: the args, without --out. */
+const LONG_STEP_AE = [
+  "--only",
+  "step-ae",
+  "--set",
+  "n=33",
+  "--set",
+  "epochs=120000",
+  "--set",
+  "checkpointEvery=5000",
+];
+
+/**
+ * Starts {@link LONG_STEP_AE} into `out`, sends `signal` once its first
+ * checkpoint exists, and checks what every stop must do: exit `code`, one
+ * line saying where the checkpoint is, no partial experiment directory.
+ */
+async function stopLongStepAe(out: string, signal: Deno.Signal, code: number): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args, "--out", join(dir, "a")],
+    args: ["run", "-A", script, ...LONG_STEP_AE, "--out", out],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const checkpoint = join(dir, "a/.checkpoints/step-ae/instance-0.json");
+  // Interrupt once the run is under way (its first checkpoint exists).
+  const checkpoint = join(out, ".checkpoints/step-ae/instance-0.json");
   for (let k = 0; k < 200 && !(await exists(checkpoint)); k++) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  child.kill("SIGTERM");
+  child.kill(signal);
   const stopped = await child.output();
   const stderr = new TextDecoder().decode(stopped.stderr);
-  assert.equal(stopped.code, 143, stderr);
+  assert.equal(stopped.code, code, stderr);
   assert.match(
     stderr,
     /interrupted: stopped at epoch \d+; checkpoint saved in .* \(continue with --resume\)/,
   );
-  assert.ok(!(await exists(join(dir, "a/step-ae"))), "no partial experiment directory");
+  assert.ok(!(await exists(join(out, "step-ae"))), "no partial experiment directory");
+}
+
+Deno.test("reproduce: SIGTERM (a scheduler's stop) saves a checkpoint like Ctrl-C, exit 143", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = LONG_STEP_AE;
+  await stopLongStepAe(join(dir, "a"), "SIGTERM", 143);
   const resumed = await reproduce([...args, "--out", join(dir, "a"), "--resume"]);
   assert.equal(resumed.code, 0, resumed.stderr);
   const summary = JSON.parse(await Deno.readTextFile(join(dir, "a/step-ae/summary.json")));
@@ -232,36 +245,8 @@ Deno.test("reproduce: SIGTERM (a scheduler's stop) saves a checkpoint like Ctrl-
 
 Deno.test("reproduce: Ctrl-C saves a checkpoint and --resume ends bit-identical to an uninterrupted run", async () => {
   const dir = await Deno.makeTempDir();
-  const args = [
-    "--only",
-    "step-ae",
-    "--set",
-    "n=33",
-    "--set",
-    "epochs=120000",
-    "--set",
-    "checkpointEvery=5000",
-  ];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args, "--out", join(dir, "a")],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // Interrupt once the run is under way (its first checkpoint exists).
-  const checkpoint = join(dir, "a/.checkpoints/step-ae/instance-0.json");
-  for (let k = 0; k < 200 && !(await exists(checkpoint)); k++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill("SIGINT");
-  const stopped = await child.output();
-  const stderr = new TextDecoder().decode(stopped.stderr);
-  assert.equal(stopped.code, 130, stderr);
-  assert.match(
-    stderr,
-    /interrupted: stopped at epoch \d+; checkpoint saved in .* \(continue with --resume\)/,
-  );
-  assert.ok(!(await exists(join(dir, "a/step-ae"))), "no partial experiment directory");
+  const args = LONG_STEP_AE;
+  await stopLongStepAe(join(dir, "a"), "SIGINT", 130);
 
   const resumed = await reproduce([...args, "--out", join(dir, "a"), "--resume"]);
   assert.equal(resumed.code, 0, resumed.stderr);

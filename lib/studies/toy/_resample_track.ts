@@ -97,19 +97,12 @@ export function freshResampleTrack(
   const ints = () => new Int32Array(count);
   const minus = () => new Int32Array(count).fill(-1);
   const nan = () => new Float64Array(count).fill(NaN);
+  const ruleOf = config.ruleOf.slice(range.from, range.from + count);
+  const rules = ruleOf.map((r) => config.rules[r]);
   return {
-    rule: Int16Array.from(range.seeds, (_, i) => {
-      const r = config.ruleOf[range.from + i];
-      return config.rules[r] === null ? -1 : r;
-    }),
-    silent: Uint8Array.from(
-      range.seeds,
-      (_, i) => config.rules[config.ruleOf[range.from + i]]?.dead === "silent" ? 1 : 0,
-    ),
-    every: Int32Array.from(
-      range.seeds,
-      (_, i) => config.rules[config.ruleOf[range.from + i]]?.every ?? 0x7fff_ffff,
-    ),
+    rule: Int16Array.from(ruleOf, (r, i) => (rules[i] === null ? -1 : r)),
+    silent: Uint8Array.from(rules, (rule) => (rule?.dead === "silent" ? 1 : 0)),
+    every: Int32Array.from(rules, (rule) => rule?.every ?? 0x7fff_ffff),
     rng: range.seeds.map((s) => new Rng(deriveSeed(s, "toy-resample")).state()),
     lastFired: new Int32Array(run.silent ? count * n : 0),
     lastEvent: minus(),

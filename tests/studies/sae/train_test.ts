@@ -23,6 +23,28 @@ import { loadTf } from "../../../lib/core/tf.ts";
 import { TrainingInterrupted } from "../../../lib/core/train/checkpoint.ts";
 import { smallRun, worstDifference } from "./_helpers.ts";
 
+/** Trains with checkpoints and stops (as Ctrl-C does) once step `step` is done. */
+function trainStoppedAt(
+  config: Parameters<typeof trainSae>[0],
+  data: Parameters<typeof trainSae>[1],
+  options: {
+    tf: NonNullable<Parameters<typeof trainSae>[2]>["tf"];
+    checkpoint: NonNullable<Parameters<typeof trainSae>[2]>["checkpoint"];
+    step: number;
+  },
+): ReturnType<typeof trainSae> {
+  const stop = new AbortController();
+  return trainSae(config, data, {
+    tf: options.tf,
+    checkpoint: options.checkpoint,
+    signal: stop.signal,
+    progressEvery: 1,
+    onProgress: (p) => {
+      if (p.step === options.step) stop.abort(new Error("ctrl-c"));
+    },
+  });
+}
+
 Deno.test("trainSae() keeps every decoder column at unit length", async () => {
   // After real training steps.
   const data = saeSuperpositionData({ dim: 16, features: 24, active: 2, seed: 1 }, {
@@ -203,17 +225,8 @@ Deno.test("trainSae() resumed from a checkpoint ends bit-identical (hybrid and j
     const dir = await Deno.makeTempDir();
     try {
       const checkpoint = { dir, every: 7, resume: false, name: "superposition" };
-      const stop = new AbortController();
       await assert.rejects(
-        trainSae(config, data, {
-          tf,
-          checkpoint,
-          signal: stop.signal,
-          progressEvery: 1,
-          onProgress: (p) => {
-            if (p.step === 25) stop.abort(new Error("ctrl-c"));
-          },
-        }),
+        trainStoppedAt(config, data, { tf, checkpoint, step: 25 }),
         (err: Error) =>
           err instanceof TrainingInterrupted && /step 25 of superposition/.test(err.message),
       );
@@ -436,17 +449,8 @@ Deno.test("trainSae() with resampling resumed from a checkpoint ends bit-identic
     const dir = await Deno.makeTempDir();
     try {
       const checkpoint = { dir, every: 7, resume: false, name: "superposition" };
-      const stop = new AbortController();
       await assert.rejects(
-        trainSae(config, data, {
-          tf,
-          checkpoint,
-          signal: stop.signal,
-          progressEvery: 1,
-          onProgress: (p) => {
-            if (p.step === 23) stop.abort(new Error("ctrl-c"));
-          },
-        }),
+        trainStoppedAt(config, data, { tf, checkpoint, step: 23 }),
         TrainingInterrupted,
       );
       const resumed = await trainSae(config, data, {

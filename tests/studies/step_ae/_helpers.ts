@@ -1,6 +1,7 @@
 /** Shared by the step-autoencoder tests: tfjs autodiff of the reference model (`model.ts`). */
 import type * as tfNs from "@tensorflow/tfjs";
 import { stepFunctions } from "../../../lib/studies/step_ae/data.ts";
+import { Rng } from "../../../lib/core/random.ts";
 import {
   type EncoderView,
   type StepAeConfig,
@@ -29,4 +30,19 @@ export function autodiff(
     grad = Float32Array.from(grads[0].dataSync());
   });
   return { loss, grad };
+}
+
+/** The write-up's autoencoder with every nonlinearity off (a linear map), n = 9. */
+export const linear: StepAeConfig = {
+  n: 9,
+  amplitude: 5,
+  hiddenRelu: false,
+  outputRelu: false,
+  outputBias: false,
+  initScale: 0,
+};
+
+/** `size` seeded uniform values in [−scale, scale). */
+export function random(size: number, seed: number, scale = 0.5): Float64Array {
+  return new Rng(seed).fillUniform(new Float64Array(size), -scale, scale);
 }

@@ -15,22 +15,8 @@ import {
 } from "../../../lib/studies/step_ae/analysis.ts";
 import { stepAeLossGrad, stepAeScratch } from "../../../lib/studies/step_ae/kernel.ts";
 import { type StepAeConfig, stepAeLayout } from "../../../lib/studies/step_ae/model.ts";
-import { Rng } from "../../../lib/core/random.ts";
 import { loadTf } from "../../../lib/core/tf.ts";
-import { autodiff } from "./_helpers.ts";
-
-const linear: StepAeConfig = {
-  n: 9,
-  amplitude: 5,
-  hiddenRelu: false,
-  outputRelu: false,
-  outputBias: false,
-  initScale: 0,
-};
-
-function random(size: number, seed: number, scale = 0.5): Float64Array {
-  return new Rng(seed).fillUniform(new Float64Array(size), -scale, scale);
-}
+import { autodiff, linear, random } from "./_helpers.ts";
 
 /**
  * Gradient of ½ΣΣ(y − x)² = (N/2)·MSE, N = (n + 1)·n: tfjs autodiff (float32)

@@ -7,21 +7,8 @@ import assert from "node:assert/strict";
 import type * as tfNs from "@tensorflow/tfjs";
 import { stepFunctions } from "../../../lib/studies/step_ae/data.ts";
 import { type StepAeConfig, stepAeLayout } from "../../../lib/studies/step_ae/model.ts";
-import { Rng } from "../../../lib/core/random.ts";
 import { loadTf } from "../../../lib/core/tf.ts";
-
-const linear: StepAeConfig = {
-  n: 9,
-  amplitude: 5,
-  hiddenRelu: false,
-  outputRelu: false,
-  outputBias: false,
-  initScale: 0,
-};
-
-function random(size: number, seed: number, scale = 0.5): Float64Array {
-  return new Rng(seed).fillUniform(new Float64Array(size), -scale, scale);
-}
+import { linear, random } from "./_helpers.ts";
 
 Deno.test("Lemma 1 (eq. 1–3): inactive output rows get no gradient; earlier layers learn from the rest", async () => {
   const tf = await loadTf("cpu");

@@ -11,7 +11,11 @@ import { featureRows, gram, latentPolygon, latentZones } from "../geometry.ts";
 import type { ProgressRow } from "../analysis.ts";
 import type { ToyDataConfig } from "../data.ts";
 import { TOY_MODEL_DEFAULTS } from "../model.ts";
-import { OPTIMIZER_NAMES, optimizerDefaults } from "../../../core/optim/config.ts";
+import {
+  OPTIMIZER_NAMES,
+  optimizerDefaults,
+  type OptimizerName,
+} from "../../../core/optim/config.ts";
 import {
   biasesSpec,
   featureVectorsSpec,
@@ -90,6 +94,42 @@ export const toyTrainFields = {
   }),
   divergeAbove: divergeAboveField,
 };
+
+/**
+ * One learning rate per optimizer family, for experiments that run several
+ * optimizers side by side (`toy-failure-survey`, `toy-resampling`): SGD at
+ * 0.1, Adam and AdamW at 1e-3, RMSprop at 1e-3. {@link baseLr} picks one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerLrFields } from "./common.ts";
+ * assert.deepEqual([optimizerLrFields.sgdLr.default, optimizerLrFields.adamLr.default], [0.1, 1e-3]);
+ * ```
+ */
+export const optimizerLrFields = {
+  sgdLr: num({ default: 0.1, min: 0, exclusiveMin: true, doc: "base lr of sgd" }),
+  adamLr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "base lr of adam and adamw" }),
+  rmspropLr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "base lr of rmsprop" }),
+};
+
+/**
+ * The learning rate {@link optimizerLrFields} give `optimizer`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { baseLr } from "./common.ts";
+ * const c = { sgdLr: 0.1, adamLr: 1e-3, rmspropLr: 3e-4 };
+ * assert.deepEqual([baseLr(c, "sgd"), baseLr(c, "adamw"), baseLr(c, "rmsprop")], [0.1, 1e-3, 3e-4]);
+ * ```
+ */
+export function baseLr(
+  c: { sgdLr: number; adamLr: number; rmspropLr: number },
+  optimizer: OptimizerName,
+): number {
+  return optimizer === "sgd" ? c.sgdLr : optimizer === "rmsprop" ? c.rmspropLr : c.adamLr;
+}
 
 /**
  * The values of {@link toyTrainFields}: what {@link toyTrainConfig} resolves

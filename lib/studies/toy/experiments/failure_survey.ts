@@ -26,8 +26,10 @@ import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.
 import { surveyFractionsSpec, surveyGridSpec } from "../plots_failure.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
-import { ConfigError, type ConfigOf, int, list, listItems, num } from "../../../core/config.ts";
+import { ConfigError, type ConfigOf, int, list, listItems } from "../../../core/config.ts";
 import {
+  baseLr,
+  optimizerLrFields,
   seedRange,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
@@ -67,9 +69,7 @@ export const surveyFields = {
     exclusiveMin: true,
     doc: "multipliers of the base lr",
   }),
-  sgdLr: num({ default: 0.1, min: 0, exclusiveMin: true, doc: "base lr of sgd" }),
-  adamLr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "base lr of adam and adamw" }),
-  rmspropLr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "base lr of rmsprop" }),
+  ...optimizerLrFields,
   steps: int({ default: 25_000, min: 1, max: 10_000_000, doc: "training steps" }),
   seeds: int({ default: 96, min: 1, max: 100_000, doc: "seeds per setting" }),
   seed: int({ default: 0, min: 0, max: MAX_SEED, doc: "first seed" }),
@@ -112,10 +112,6 @@ export interface SurveyResult {
   runs: SurveyRunRow[];
   /** State fractions over training, per setting and n. */
   fractions: SurveyFractionRow[];
-}
-
-function baseLr(c: SurveyConfig, optimizer: OptimizerName): number {
-  return optimizer === "sgd" ? c.sgdLr : optimizer === "rmsprop" ? c.rmspropLr : c.adamLr;
 }
 
 function surveyNotes(

@@ -39,6 +39,8 @@ import {
 } from "../../../core/config.ts";
 import { pct } from "../../../core/format.ts";
 import {
+  baseLr,
+  optimizerLrFields,
   seedRange,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
@@ -84,9 +86,7 @@ export const resamplingFields = {
     values: OPTIMIZER_NAMES,
     doc: "optimizers (PyTorch's rules)",
   }),
-  sgdLr: num({ default: 0.1, min: 0, exclusiveMin: true, doc: "lr of sgd" }),
-  adamLr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "lr of adam and adamw" }),
-  rmspropLr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "lr of rmsprop" }),
+  ...optimizerLrFields,
   remedies: text({
     default: REMEDY_NAMES.join(","),
     doc: `remedies, each a name (${REMEDY_NAMES.join(", ")}) with optional +key=value overrides`,
@@ -145,10 +145,6 @@ export interface ResamplingResult {
   runs: ResampleRunRow[];
   /** Loss around the first event, per remedy, optimizer and n. */
   events: EventLossRow[];
-}
-
-function baseLr(c: ResamplingConfig, optimizer: OptimizerName): number {
-  return optimizer === "sgd" ? c.sgdLr : optimizer === "rmsprop" ? c.rmspropLr : c.adamLr;
 }
 
 function schedule(c: ResamplingConfig): ResampleSchedule {

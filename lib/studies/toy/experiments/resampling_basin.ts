@@ -36,7 +36,7 @@ import {
 import { pct, sig } from "../../../core/format.ts";
 import { MAX_SEED } from "../../../core/random.ts";
 import { trainFrom } from "./failure_common.ts";
-import { toyTrainFields } from "./common.ts";
+import { toyTrainFields, validateSeedRange } from "./common.ts";
 import { UNLEARNT_NORM } from "../outcomes.ts";
 
 /**
@@ -246,11 +246,7 @@ export const toyResamplingBasin: Experiment<typeof basinFields, BasinResult> = d
         `biasMin=${c.biasMin} is not allowed: it must be < biasMax=${c.biasMax}`,
       );
     }
-    if (c.seed + c.seeds - 1 > MAX_SEED) {
-      throw new ConfigError(
-        `seed=${c.seed} with seeds=${c.seeds} runs past the largest seed ${MAX_SEED}`,
-      );
-    }
+    validateSeedRange(c.seed, c.seeds, "seeds");
   },
   async run(c, options) {
     const started = performance.now();
