@@ -4,12 +4,18 @@
  *
  *   deno task reproduce [--profile smoke|quick|full] [--only ID[,ID…]]
  *                       [--set key=value]… [--out DIR] [--backend wasm|cpu]
- *                       [--workers N|auto] [--resume] [--list] [--help]
+ *                       [--workers N|auto] [--resume] [--max-memory SIZE]
+ *                       [--list] [--help]
  *
- * Every flag and `--set` value is checked before anything runs; a bad one is
- * reported in one line and the exit code is 2, with nothing written. Each
- * experiment's directory appears complete or not at all, and Ctrl-C stops
- * without leaving partial output (exit code 130).
+ * Every flag and `--set` value, each experiment's estimated memory (against
+ * what the machine has available, or `--max-memory`), and the output folder
+ * (it must be a folder that exists or can be created, and that can be
+ * written to), is checked before anything runs; a bad one is reported in one line and the exit code is
+ * 2, with nothing written. Each experiment's directory appears complete or not
+ * at all: a write that fails later (a full disk) is one line naming the file,
+ * exit code 74, and leaves any earlier result of that experiment as it was.
+ * What a killed run left half-written is removed by the next run in the same
+ * folder. Ctrl-C stops without leaving partial output (exit code 130).
  *
  * @module
  */
@@ -17,6 +23,7 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
   type AnyExperiment,
+  checkRunMemory,
   type Profile,
   PROFILES,
   resolveConfig,
@@ -25,7 +32,10 @@ import { ConfigError, type FieldSpec, type Value } from "../lib/core/config.ts";
 import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
 import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
 import { writeExperiment } from "../lib/core/report/write.ts";
+import { removeLeftovers } from "../lib/core/report/files.ts";
+import { prepareOutputDir, WriteError } from "../lib/core/io.ts";
 import { TFJS_VERSION } from "../lib/core/tf.ts";
+import { parseBytes } from "../lib/core/memory.ts";
 import { CheckpointError, TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
 
 /** The experiments that checkpoint long runs, from their specs. */
@@ -40,12 +50,25 @@ Options:
   --profile P     smoke (seconds) | quick (default, minutes) | full (the seeds' lengths)
   --only IDS      comma-separated experiment ids (default: all; see --list)
   --set K=V       override a config value (repeatable); keys per experiment: --list
-  --out DIR       output directory (default: out)
+  --out DIR       output folder (default: out): created if missing, must be writable
   --backend B     tfjs backend for engine=tfjs: wasm (default) | cpu
   --workers N     threads for the fused engine: a number or auto (default)
   --resume        continue long runs (${RESUMABLE.join(", ")}) from OUT/.checkpoints
+  --max-memory S  refuse a run estimated to need more than S (e.g. 8GB; default: what
+                  the machine has available)
   --list          list experiments and their keys, then exit
-  --help          this text`;
+  --help          this text
+
+Exit codes: 0 done; 2 a bad flag, value, --out or checkpoint (nothing run or
+written); 74 a write failed during the run (disk full, I/O error: the
+experiment being written is left out, earlier results stay); 130 Ctrl-C and
+143 SIGTERM (checkpoints saved).`;
+
+/** What --out must be, said after what is wrong with it. */
+const OUT_ALLOWED = "give a folder that exists or can be created, and that can be written to";
+
+/** Exit code of a write that failed during the run (sysexits.h's EX_IOERR). */
+const EXIT_WRITE_FAILED = 74;
 
 class UsageError extends Error {}
 
@@ -53,8 +76,12 @@ interface Plan {
   profile: Profile;
   resume: boolean;
   out: string;
+  /** --out as given, for messages. */
+  outArg: string;
   backend: "wasm" | "cpu";
   workers: number | "auto";
+  /** --max-memory in bytes. */
+  maxMemory: number | undefined;
   jobs: { experiment: AnyExperiment; config: Record<string, Value> }[];
   sets: [string, string][];
 }
@@ -82,11 +109,37 @@ function listing(): string {
   }).join("\n\n");
 }
 
+/**
+ * `--workers -2` as `--workers=-2`: parseArgs takes a value that starts with a
+ * dash for another flag, and would report a missing value instead of the bad one.
+ */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (/^--[a-z]+$/.test(args[i]) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+/** `--max-memory SIZE` in bytes (undefined when not given). */
+function memoryFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const bytes = parseBytes(value);
+  if (bytes === null) {
+    throw new UsageError(`--max-memory ${value} is not allowed: use a size such as 8GB or 500MB`);
+  }
+  return bytes;
+}
+
 function plan(args: string[]): Plan | "help" | "list" {
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: joinNegativeValues(args),
       strict: true,
       allowPositionals: false,
       options: {
@@ -98,11 +151,19 @@ function plan(args: string[]): Plan | "help" | "list" {
         workers: { type: "string", default: "auto" },
         list: { type: "boolean", default: false },
         resume: { type: "boolean", default: false },
+        "max-memory": { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
   } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : err} (see --help)`);
+    const message = err instanceof Error ? err.message : String(err);
+    // A flag at the end, or followed by another flag, has no value: say so in one line.
+    const bare = /^Option '--([a-z]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(
+      message,
+    );
+    if (bare?.[1] === "out") throw new UsageError(`--out: needs a value; ${OUT_ALLOWED}`);
+    if (bare) throw new UsageError(`--${bare[1]}: needs a value (see --help)`);
+    throw new UsageError(`${message.split("\n")[0]} (see --help)`);
   }
   const v = parsed.values;
   if (v.help) return "help";
@@ -122,7 +183,9 @@ function plan(args: string[]): Plan | "help" | "list" {
     }
     workers = w;
   }
-  if (!v.out || v.out.trim() === "") throw new UsageError("--out needs a directory");
+  if (!v.out || v.out.trim() === "") {
+    throw new UsageError(`--out ${JSON.stringify(v.out ?? "")}: is empty; ${OUT_ALLOWED}`);
+  }
   const ids = v.only !== undefined ? v.only.split(",").map((s) => s.trim()).filter(Boolean) : null;
   if (ids !== null && ids.length === 0) {
     throw new UsageError(
@@ -143,18 +206,25 @@ function plan(args: string[]): Plan | "help" | "list" {
   const sets = (v.set as string[]).map((pair): [string, string] => {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--set ${pair} is not allowed: use --set key=value`);
-    return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+    // The value as typed: a number with spaces around it is refused, not tidied.
+    return [pair.slice(0, eq).trim(), pair.slice(eq + 1)];
   });
-  const jobs = experiments.map((experiment) => ({
-    experiment,
-    config: resolveConfig(experiment, profile, sets),
-  }));
+  const maxMemory = memoryFlag(v["max-memory"]);
+  const jobs = experiments.map((experiment) => {
+    const config = resolveConfig(experiment, profile, sets);
+    // Every job's memory is checked before the first runs (and again as it starts, by `run`).
+    const checkpointDir = join(resolve(v.out), ".checkpoints", experiment.id);
+    checkRunMemory(experiment, config, { workers, maxMemory, checkpointDir });
+    return { experiment, config };
+  });
   return {
     profile,
     resume: v.resume ?? false,
     out: resolve(v.out),
+    outArg: v.out,
     backend: v.backend,
     workers,
+    maxMemory,
     jobs,
     sets,
   };
@@ -200,14 +270,63 @@ function progressPrinter(id: string) {
   };
 }
 
+/**
+ * Checks, before anything runs, that --out and the checkpoint folders of the
+ * experiments that take checkpoints can be written to (creating them), then
+ * removes what a killed run left there. Throws a UsageError naming --out.
+ */
+async function prepareOut(p: Plan): Promise<string[]> {
+  const created: string[] = [];
+  const note = async (dir: string) => {
+    if (!(await Deno.lstat(dir).then(() => true, () => false))) created.push(dir);
+  };
+  await note(p.out);
+  await note(join(p.out, ".checkpoints"));
+  for (const { experiment } of p.jobs) {
+    if (experiment.checkpoints) await note(join(p.out, ".checkpoints", experiment.id));
+  }
+  const why = await prepareOutputDir(p.out);
+  if (why) throw new UsageError(`--out ${p.outArg}: ${why}; ${OUT_ALLOWED}`);
+  for (const { experiment } of p.jobs) {
+    if (!experiment.checkpoints) continue;
+    const dir = join(p.out, ".checkpoints", experiment.id);
+    const whyNot = await prepareOutputDir(dir);
+    if (whyNot) {
+      throw new UsageError(
+        `--out ${p.outArg}: its checkpoint folder ${dir} ${whyNot}; ${OUT_ALLOWED}`,
+      );
+    }
+  }
+  // Only once everything is known to be usable, so that a refused run changes nothing.
+  const { removed, restored } = await removeLeftovers(p.out);
+  if (removed.length > 0) {
+    console.error(`removed what an interrupted run left in ${p.out}: ${removed.join(", ")}`);
+  }
+  if (restored.length > 0) {
+    console.error(`put back what an interrupted run had moved aside: ${restored.join(", ")}`);
+  }
+  return created;
+}
+
+/** Removes the folders `prepareOut` made, innermost first, where they are still empty. */
+async function removeCreated(created: string[]): Promise<void> {
+  for (const dir of [...created].reverse()) await Deno.remove(dir).catch(() => {});
+}
+
 async function main(): Promise<number> {
   let p: Plan | "help" | "list";
+  let created: string[] = [];
   try {
     p = plan(Deno.args);
+    if (p !== "help" && p !== "list") created = await prepareOut(p);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`error: ${err.message}`);
       return 2;
+    }
+    if (err instanceof WriteError) {
+      console.error(`error: ${err.message}`);
+      return EXIT_WRITE_FAILED;
     }
     throw err;
   }
@@ -240,6 +359,7 @@ async function main(): Promise<number> {
       const result = await experiment.run(config, {
         backend: p.backend,
         workers: p.workers,
+        maxMemory: p.maxMemory,
         signal: controller.signal,
         checkpointDir: join(p.out, ".checkpoints", experiment.id),
         resume: p.resume,
@@ -276,6 +396,12 @@ async function main(): Promise<number> {
       );
     }
   } catch (err) {
+    // A full disk or a failed write: one line naming the file. The experiment being written was
+    // left out whole (its temporary folder removed), a checkpoint's previous version kept.
+    if (err instanceof WriteError) {
+      console.error(`\nerror: ${err.message}`);
+      return EXIT_WRITE_FAILED;
+    }
     if (err instanceof TrainingInterrupted) {
       console.error(`\ninterrupted: ${err.message}`);
       return signalCode;
@@ -288,6 +414,8 @@ async function main(): Promise<number> {
     // read (e.g. a malformed facesDir).
     if (err instanceof ConfigError || err instanceof CheckpointError) {
       console.error(`\nerror: ${err.message}`);
+      // Refused: the folders made for this run go again (unless an experiment was written there).
+      await removeCreated(created);
       return 2;
     }
     throw err;
@@ -296,8 +424,14 @@ async function main(): Promise<number> {
     Deno.removeSignalListener("SIGTERM", onTerm);
   }
   const manifests = await readManifests(p.out, EXPERIMENTS.map((e) => e.id));
-  const index = await writeIndex(p.out, manifests, { generatedBy: command, versions: ver });
-  console.error(`report: ${index}`);
+  try {
+    const index = await writeIndex(p.out, manifests, { generatedBy: command, versions: ver });
+    console.error(`report: ${index}`);
+  } catch (err) {
+    if (!(err instanceof WriteError)) throw err;
+    console.error(`error: ${err.message}; the experiments' folders are complete`);
+    return EXIT_WRITE_FAILED;
+  }
   return 0;
 }
 
@@ -315,7 +449,8 @@ async function sayWhatResumes(experiment: { id: string; checkpoints?: boolean },
   let found = false;
   try {
     for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(".json")) found = true;
+      // A folder named like a checkpoint counts: its loader refuses it in one line.
+      if (e.name.endsWith(".json") && !e.name.startsWith(".")) found = true;
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;

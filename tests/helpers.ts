@@ -20,3 +20,64 @@ export function toyRun(
     ...rest,
   };
 }
+
+/** The subtitle lines of a figure spec's title (none for a plain string title). */
+export function subtitles(spec: { title?: unknown }): string[] {
+  const sub = (spec.title as { subtitle?: string | string[] } | undefined)?.subtitle;
+  return sub === undefined ? [] : Array.isArray(sub) ? sub : [sub];
+}
+
+/** The rows a figure spec draws: its top-level `data.values`, or those of layer `layer`. */
+export function drawnRows(spec: unknown, layer?: number): Record<string, unknown>[] {
+  type Data = { data: { values: Record<string, unknown>[] } };
+  const view = layer === undefined ? spec as Data : (spec as { layer: Data[] }).layer[layer];
+  return view.data.values;
+}
+
+/** `scripts/reproduce.ts`, the CLI the end-to-end tests run. */
+export const REPRODUCE_SCRIPT = new URL("../scripts/reproduce.ts", import.meta.url).pathname;
+
+/**
+ * Starts the CLI with `args` (piped output, no colours); with `limitBlocks`,
+ * under that file-size limit in `ulimit -f` blocks, SIGXFSZ ignored so that
+ * writes past it fail instead of killing the process.
+ */
+export function spawnReproduce(
+  args: string[],
+  options: { limitBlocks?: number } = {},
+): Deno.ChildProcess {
+  const argv = [Deno.execPath(), "run", "-A", REPRODUCE_SCRIPT, ...args];
+  const [cmd, ...rest] = options.limitBlocks === undefined ? argv : [
+    "sh",
+    "-c",
+    'trap "" XFSZ; ulimit -f "$0"; exec "$@"',
+    String(options.limitBlocks),
+    ...argv,
+  ];
+  return new Deno.Command(cmd, {
+    args: rest,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Runs the CLI to its end (see {@link spawnReproduce}): exit code, stdout and stderr. */
+export async function reproduce(
+  args: string[],
+  options: { limitBlocks?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await spawnReproduce(args, options).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Whether something is at `path` (a dangling symlink counts). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

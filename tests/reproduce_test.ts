@@ -7,31 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveConfig } from "../lib/core/experiment.ts";
 import { toySeedSweep } from "../lib/studies/toy/experiments/seed_sweep.ts";
-
-const script = new URL("../scripts/reproduce.ts", import.meta.url).pathname;
-
-async function reproduce(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists, reproduce, REPRODUCE_SCRIPT } from "./helpers.ts";
 
 Deno.test("resolveConfig() names the key, the value and what is allowed", () => {
   const bad: [string, string, RegExp][] = [
@@ -98,6 +74,46 @@ Deno.test("reproduce refuses bad input in one line, exit code 2, nothing written
     assert.match(lines[0], pattern);
     assert.ok(!(await exists(out)), `${args.join(" ")} wrote ${out}`);
   }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reproduce refuses a config that cannot fit in memory before anything runs: one line, exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "out");
+  // Issue 11's sweep, against a fixed budget so that the machine's size does not matter.
+  const issue = ["--only", "toy-seed-sweep", "--set", "seeds=100000", "--set", "n=64"];
+  const started = performance.now();
+  const r = await reproduce([
+    ...issue,
+    ...["--set", "m=63", "--set", "steps=1", "--max-memory", "16GB", "--out", out],
+  ]);
+  const seconds = (performance.now() - started) / 1000;
+  assert.equal(r.code, 2, r.stderr);
+  assert.deepEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(
+    r.stderr.trim(),
+    /^error: toy-seed-sweep: this config needs about 27 GB \(parameters, gradient and 2 optimizer buffers of 100000 instances × 4096 parameters: 13 GB; snapshots of .* rows: 9.8 GB\), the budget given is 16 GB; lower seeds, n or m$/,
+  );
+  assert.ok(seconds < 20, `took ${seconds.toFixed(1)} s: it trained before refusing`);
+  assert.ok(!(await exists(out)), "wrote the output folder");
+  // The whole plan is checked first: a later experiment that cannot fit stops the earlier ones
+  // too (smoke toy-tilt needs about 84 kB, smoke toy-seed-sweep about 1.9 MB).
+  const later = await reproduce([
+    ...["--profile", "smoke", "--only", "toy-tilt,toy-seed-sweep", "--max-memory", "1MB"],
+    ...["--out", out],
+  ]);
+  assert.equal(later.code, 2, later.stderr);
+  assert.match(
+    later.stderr,
+    /^error: toy-seed-sweep: this config needs about 1.9 MB .*the budget given is 1 MB; lower seeds, n or m\n$/,
+  );
+  assert.ok(!(await exists(out)), "toy-tilt ran before the sweep was refused");
+  const bad = await reproduce(["--max-memory", "lots", "--out", out]);
+  assert.equal(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /^error: --max-memory lots is not allowed: use a size such as 8GB or 500MB\n$/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -211,7 +227,7 @@ const LONG_STEP_AE = [
  */
 async function stopLongStepAe(out: string, signal: Deno.Signal, code: number): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...LONG_STEP_AE, "--out", out],
+    args: ["run", "-A", REPRODUCE_SCRIPT, ...LONG_STEP_AE, "--out", out],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -330,8 +330,21 @@ export function listItems(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-/** A decimal number as people write it on a command line: no hex, octal, binary or Infinity. */
+/**
+ * A decimal number as people write it on a command line: no hex, octal,
+ * binary, Infinity, NaN or surrounding white space (which `Number` would all
+ * take).
+ */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A value as an error message shows it: as typed, or quoted when it holds control characters (line breaks). */
+function shownValue(raw: string): string {
+  const control = [...raw].some((ch) => {
+    const code = ch.charCodeAt(0);
+    return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029;
+  });
+  return control ? JSON.stringify(raw) : raw;
+}
 
 /**
  * Parses one `--set` value for `key` against its spec; throws a one-line
@@ -347,15 +360,20 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
  * const lr = num({ default: 0.1, min: 0, doc: "lr" });
  * assert.equal(parseValue("lr", "1e-3", lr), 0.001);
  * assert.throws(() => parseValue("lr", "0x10", lr), /lr=0x10 is not allowed/); // decimal only
+ * assert.throws(() => parseValue("lr", " 0.1", lr), /lr= 0.1 is not allowed/); // as typed
  * ```
  */
 export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
   const fail = (): never => {
-    throw new ConfigError(`${key}=${raw} is not allowed: ${key} must be ${describeAllowed(spec)}`);
+    throw new ConfigError(
+      `${shownValue(key)}=${shownValue(raw)} is not allowed: ${shownValue(key)} must be ${
+        describeAllowed(spec)
+      }`,
+    );
   };
   switch (spec.type) {
     case "int": {
-      if (!/^[+-]?\d+$/.test(raw.trim())) fail();
+      if (!/^[+-]?\d+$/.test(raw)) fail();
       const v = Number(raw);
       if (!Number.isSafeInteger(v)) fail();
       if (spec.min !== undefined && v < spec.min) fail();
@@ -363,8 +381,8 @@ export function parseValue(key: string, raw: string, spec: FieldSpec): Value {
       return v;
     }
     case "number": {
-      if (spec.nullable && raw.trim() === "default") return null;
-      if (!DECIMAL.test(raw.trim())) fail();
+      if (spec.nullable && raw === "default") return null;
+      if (!DECIMAL.test(raw)) fail();
       const v = Number(raw);
       if (!Number.isFinite(v)) fail();
       if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) fail();

@@ -22,6 +22,7 @@ import {
 } from "./config.ts";
 import type { Spec } from "./plots/render.ts";
 import { FUSED_BACKEND } from "./train/fused.ts";
+import { checkMemory, memoryBudget, type MemoryEstimate } from "./memory.ts";
 
 /** Profiles: `smoke` (seconds, CI), `quick` (default, minutes), `full` (the seeds' lengths). */
 export const PROFILES = ["smoke", "quick", "full"] as const;
@@ -58,6 +59,16 @@ export interface RunOptions {
   checkpointDir?: string;
   /** Continue from the checkpoint in `checkpointDir` instead of starting over. */
   resume?: boolean;
+  /** Bytes the run may use, when less than the machine has available (see `memory.ts`). */
+  maxMemory?: number;
+}
+
+/** What a memory estimate may depend on besides the config. */
+export interface MemoryContext {
+  /** Worker threads the run may use (each holds its own copies of some inputs). */
+  workers: number;
+  /** Whether the run writes checkpoints (it was given a checkpoint folder). */
+  checkpoints: boolean;
 }
 
 /**
@@ -127,6 +138,11 @@ export interface ExperimentSpec<F extends Fields, R> {
   checkpoints?: boolean;
   /** Cross-field checks; throws ConfigError. */
   validate?: (config: ConfigOf<F>) => void;
+  /**
+   * The run's peak memory from its config (the big terms only), checked
+   * against what the machine has before `run` starts (see {@link checkRunMemory}).
+   */
+  memory?: (config: ConfigOf<F>, context: MemoryContext) => MemoryEstimate;
   /** Computes the plain result. */
   run: (config: ConfigOf<F>, options: RunOptions) => Promise<NoInfer<R> & { meta: RunMeta }>;
   /** Turns the result into tables, figures, notes and a summary. */
@@ -140,7 +156,9 @@ export interface Experiment<F extends Fields, R> extends ExperimentSpec<F, R> {
 }
 
 /**
- * Makes an experiment from its spec, deriving `defaults` from the fields.
+ * Makes an experiment from its spec, deriving `defaults` from the fields. Its
+ * `run` first checks the config's memory estimate against the machine (see
+ * {@link checkRunMemory}), so the CLI and notebooks refuse the same configs.
  *
  * @example
  * ```ts
@@ -169,7 +187,55 @@ export interface Experiment<F extends Fields, R> extends ExperimentSpec<F, R> {
 export function defineExperiment<F extends Fields, R>(
   spec: ExperimentSpec<F, R>,
 ): Experiment<F, R> {
-  return { ...spec, defaults: defaultsOf(spec.fields) };
+  const experiment: Experiment<F, R> = {
+    ...spec,
+    defaults: defaultsOf(spec.fields),
+    run: (config, options) => {
+      try {
+        checkRunMemory(experiment, config, options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return spec.run(config, options);
+    },
+  };
+  return experiment;
+}
+
+/**
+ * Refuses, before anything is allocated, a run whose memory estimate does
+ * not fit in what the machine has available (or `options.maxMemory`): a
+ * one-line `MemoryLimitError` (a ConfigError) naming the largest terms and
+ * the config keys to lower. Experiments without an estimate, and processes
+ * that may not read the machine's memory, are not checked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRunMemory, configure, toySeedSweep } from "../mod.ts";
+ * const config = configure(toySeedSweep, { seeds: 100_000, n: 64, m: 63, steps: 1 });
+ * assert.throws(
+ *   () => checkRunMemory(toySeedSweep, config, { maxMemory: 8e9 }),
+ *   /^MemoryLimitError: toy-seed-sweep: this config needs about \d+ GB .*the budget given is 8 GB; lower seeds/,
+ * );
+ * checkRunMemory(toySeedSweep, configure(toySeedSweep), { maxMemory: 8e9 }); // the default fits
+ * ```
+ */
+export function checkRunMemory<F extends Fields, R>(
+  experiment: Pick<ExperimentSpec<F, R>, "id" | "memory">,
+  config: ConfigOf<F>,
+  options: Pick<RunOptions, "workers" | "maxMemory" | "checkpointDir"> = {},
+): void {
+  if (!experiment.memory) return;
+  const budget = memoryBudget({ maxBytes: options.maxMemory });
+  if (!budget) return;
+  // "auto" takes at most two threads (see chooseWorkers); the estimate assumes the most.
+  const requested = options.workers ?? "auto";
+  const workers = requested === "auto"
+    ? Math.min(2, navigator.hardwareConcurrency ?? 1)
+    : requested;
+  const context = { workers, checkpoints: options.checkpointDir !== undefined };
+  checkMemory(experiment.id, experiment.memory(config, context), budget);
 }
 
 /** Any experiment (for registries). */
@@ -201,7 +267,9 @@ export function resolveConfig<F extends Fields, R>(
     const spec = fields[key];
     if (!spec) {
       const known = Object.keys(fields).join(", ");
-      throw new ConfigError(`unknown key "${key}" for ${experiment.id}; known keys: ${known}`);
+      throw new ConfigError(
+        `unknown key ${JSON.stringify(key)} for ${experiment.id}; known keys: ${known}`,
+      );
     }
     (config as Record<string, Value>)[key] = parseValue(key, raw, spec);
   }
@@ -217,7 +285,7 @@ export function checkConfig<F extends Fields, R>(
   const fields = experiment.fields as Record<string, FieldSpec>;
   for (const [key, value] of Object.entries(config)) {
     const spec = fields[key];
-    if (!spec) throw new ConfigError(`unknown key "${key}" for ${experiment.id}`);
+    if (!spec) throw new ConfigError(`unknown key ${JSON.stringify(key)} for ${experiment.id}`);
     if (value === null && spec.type === "number" && spec.nullable) continue;
     parseValue(key, String(value), spec);
   }

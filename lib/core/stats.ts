@@ -4,6 +4,71 @@
  * @module
  */
 
+/**
+ * The least of `values`, exactly as `Math.min(...values)` would give it (NaN if
+ * any value is NaN, Infinity when empty, -0 below 0), but in a loop: spreading
+ * an array of more than about 100,000 numbers into a call overflows the stack,
+ * and the lab's rows grow with the config.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { minOf } from "./stats.ts";
+ * assert.equal(minOf(new Float64Array(200_000).fill(3)), 3); // Math.min(...) would throw here
+ * assert.equal(minOf(new Set([0.5, -2, 7])), -2);
+ * assert.ok(Object.is(minOf([0, -0]), -0));
+ * assert.equal(minOf([]), Infinity);
+ * ```
+ */
+export function minOf(values: ArrayLike<number> | Iterable<number>): number {
+  // NaN sticks once taken: no later comparison with it is true.
+  return fold(
+    values,
+    Infinity,
+    (held, v) => v !== v || v < held || (v === held && Object.is(v, -0)),
+  );
+}
+
+/**
+ * The greatest of `values`, exactly as `Math.max(...values)` would give it (NaN if
+ * any value is NaN, -Infinity when empty, 0 above -0), without the spread that
+ * overflows the stack on long arrays.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { maxOf } from "./stats.ts";
+ * assert.equal(maxOf(Array.from({ length: 200_000 }, (_, i) => i)), 199_999);
+ * assert.ok(Number.isNaN(maxOf([1, NaN, 2])));
+ * assert.ok(Object.is(maxOf([-0, 0]), 0));
+ * assert.equal(maxOf([]), -Infinity);
+ * ```
+ */
+export function maxOf(values: ArrayLike<number> | Iterable<number>): number {
+  return fold(
+    values,
+    -Infinity,
+    (held, v) => v !== v || v > held || (v === held && Object.is(held, -0)),
+  );
+}
+
+/** `start`, replaced by each value of `values` that `takes` over the value held so far. */
+function fold(
+  values: ArrayLike<number> | Iterable<number>,
+  start: number,
+  takes: (held: number, v: number) => boolean,
+): number {
+  let held = start;
+  const list = values as ArrayLike<number>;
+  if (typeof list.length === "number") {
+    // Arrays and typed arrays by index: no iterator to allocate on the hot paths.
+    for (let i = 0; i < list.length; i++) if (takes(held, list[i])) held = list[i];
+  } else {
+    for (const v of values as Iterable<number>) if (takes(held, v)) held = v;
+  }
+  return held;
+}
+
 /** Arithmetic mean (NaN for an empty list). */
 export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN;

@@ -43,6 +43,23 @@ function stateSlots(cfg: OptimizerConfig): boolean[] {
   }
 }
 
+/**
+ * How many buffers the size of the parameters a configuration keeps (Adam's
+ * two moments, SGD's momentum when it has one, …), for memory estimates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerDefaults } from "./config.ts";
+ * import { stateBufferCount } from "./optimizer.ts";
+ * assert.equal(stateBufferCount(optimizerDefaults("adamw", 1e-3)), 2);
+ * assert.equal(stateBufferCount(optimizerDefaults("sgd", 0.1)), 0);
+ * ```
+ */
+export function stateBufferCount(cfg: OptimizerConfig): number {
+  return stateSlots(cfg).filter((used) => used).length;
+}
+
 /** Per-instance learning rates and weight decays, resolved from a config and optional overrides. */
 export interface PerInstanceHyper {
   /** Learning rate of each instance. */

@@ -2,13 +2,15 @@
  * Writes one experiment's outputs into `OUT/<id>/`: config.json (resolved
  * config, seed, engine, backend, versions), summary.json, one CSV per table,
  * one SVG, PNG and Vega-Lite JSON per figure, and manifest.json, which the
- * report index is built from. The directory appears complete or not at all.
+ * report index is built from. The directory appears complete or not at all;
+ * a write that fails is a `WriteError` naming the file.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Artefacts } from "../experiment.ts";
 import { renderFigure } from "../plots/render.ts";
+import { asWriteError } from "../io.ts";
 import { replaceDirAtomic, toJson } from "./files.ts";
 
 /** What the report index needs to know about one experiment's directory. */
@@ -43,8 +45,13 @@ export async function writeExperiment(
   const tables: Manifest["tables"] = [];
   await replaceDirAtomic(join(outDir, manifest.id), async (dir) => {
     const put = async (name: string, data: string | Uint8Array) => {
-      if (typeof data === "string") await Deno.writeTextFile(join(dir, name), data);
-      else await Deno.writeFile(join(dir, name), data);
+      try {
+        if (typeof data === "string") await Deno.writeTextFile(join(dir, name), data);
+        else await Deno.writeFile(join(dir, name), data);
+      } catch (err) {
+        // Named by where it was going: the temporary folder is removed on the way out.
+        throw asWriteError(join(outDir, manifest.id, name), err);
+      }
       onFile?.(name);
     };
     await put("config.json", toJson(configJson));

@@ -8,6 +8,10 @@
  * rows, plus the final step. The rows kept depend only on the step numbers,
  * never on the values, so recorders of different workers stay aligned.
  *
+ * A recorder told the run's length (`until`) allocates only the rows that run
+ * can fill: a short run of a wide recorder (every parameter of 100,000
+ * instances) would otherwise reserve `capacity` rows it never writes.
+ *
  * @module
  */
 
@@ -45,19 +49,29 @@ export class StridedRecorder {
   #steps: number[] = [];
   #buf: Float32Array;
 
-  /** A recorder of rows of `width` values, starting at every `stride` steps, keeping at most `capacity` rows. */
-  constructor(width: number, options: { stride: number; capacity: number }) {
-    const { stride, capacity } = options;
+  /**
+   * A recorder of rows of `width` values, starting at every `stride` steps,
+   * keeping at most `capacity` rows. With `until`, the last step the run will
+   * record, it allocates only the rows such a run fills (see
+   * {@link recorderRows}); recording past `until` still works, at the cost of
+   * one reallocation to the full capacity.
+   */
+  constructor(width: number, options: { stride: number; capacity: number; until?: number }) {
+    const { stride, capacity, until } = options;
     if (!Number.isInteger(stride) || stride < 1) {
       throw new RangeError(`stride must be an integer >= 1, got ${stride}`);
     }
     if (!Number.isInteger(capacity) || capacity < 2) {
       throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
     }
+    if (until !== undefined && (!Number.isInteger(until) || until < 0)) {
+      throw new RangeError(`until must be an integer >= 0, got ${until}`);
+    }
     this.width = width;
     this.capacity = capacity;
     this.#stride = stride;
-    this.#buf = new Float32Array(width * capacity);
+    const rows = until === undefined ? capacity : recorderRows({ stride, capacity, until });
+    this.#buf = new Float32Array(width * rows);
   }
 
   /** Current stride. */
@@ -74,6 +88,7 @@ export class StridedRecorder {
   record(step: number, row: ArrayLike<number>): void {
     if (this.#steps.length === this.capacity) this.#compact();
     const k = this.#steps.length;
+    if ((k + 1) * this.width > this.#buf.length) this.#grow();
     this.#steps.push(step);
     const base = k * this.width;
     for (let j = 0; j < this.width; j++) this.#buf[base + j] = row[j];
@@ -82,6 +97,13 @@ export class StridedRecorder {
   /** Records the row of the final step unless that step is already the last row. */
   finish(step: number, row: ArrayLike<number>): void {
     if (this.#steps[this.#steps.length - 1] !== step) this.record(step, row);
+  }
+
+  /** Room for the full capacity, for a run that records more rows than `until` promised. */
+  #grow(): void {
+    const buf = new Float32Array(this.width * this.capacity);
+    buf.set(this.#buf.subarray(0, this.#steps.length * this.width));
+    this.#buf = buf;
   }
 
   #compact(): void {
@@ -109,12 +131,17 @@ export class StridedRecorder {
     };
   }
 
-  /** A recorder that continues exactly where {@link save} left off. */
-  static restore(state: RecorderState): StridedRecorder {
+  /**
+   * A recorder that continues exactly where {@link save} left off (`until`
+   * as for the constructor: the last step the run will record).
+   */
+  static restore(state: RecorderState, options: { until?: number } = {}): StridedRecorder {
     const rec = new StridedRecorder(state.width, {
       stride: state.stride,
       capacity: state.capacity,
+      until: options.until,
     });
+    if (state.values.length > rec.#buf.length) rec.#grow();
     rec.#steps = [...state.steps];
     rec.#buf.set(state.values);
     return rec;
@@ -128,6 +155,25 @@ export class StridedRecorder {
       values: this.#buf.slice(0, this.#steps.length * this.width),
     };
   }
+}
+
+/**
+ * The rows a recorder holds at most over a run whose last recorded step is
+ * `until`: a row at every multiple of `stride` below it and the final one,
+ * or `capacity` when that is fewer. Memory estimates use it too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recorderRows } from "./history.ts";
+ * assert.equal(recorderRows({ stride: 1, capacity: 16, until: 1 }), 2); // steps 0 and 1
+ * assert.equal(recorderRows({ stride: 10, capacity: 512, until: 95 }), 11); // 0, 10, …, 90, 95
+ * assert.equal(recorderRows({ stride: 1, capacity: 16, until: 25_000 }), 16);
+ * ```
+ */
+export function recorderRows(options: { stride: number; capacity: number; until: number }): number {
+  const { stride, capacity, until } = options;
+  return Math.min(capacity, Math.max(1, Math.ceil(until / stride)) + 1);
 }
 
 /**

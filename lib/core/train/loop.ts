@@ -11,7 +11,8 @@
  *   otherwise it rethrows the signal's reason;
  * - checkpoints: every `every` steps and at the end, stamped with the run's
  *   key (`checkpoint.ts`); `resume` starts from the saved state instead of
- *   `init()`, so a resumed run ends bit-identical to one never stopped.
+ *   `init()` (after checking it is intact and has the structure of a fresh
+ *   state), so a resumed run ends bit-identical to one never stopped.
  *
  * Divergence has one meaning everywhere ({@link isDiverged}): an instance
  * whose loss is not finite or exceeds the config's `divergeAbove` is marked
@@ -23,6 +24,7 @@
  */
 import { num, type NumberField } from "../config.ts";
 import {
+  CheckpointError,
   type CheckpointOptions,
   loadCheckpoint,
   saveCheckpoint,
@@ -59,7 +61,11 @@ export interface LoopSpec<S> {
   unit?: string;
   /** Steps between progress reports and abort checks (default: about 100 reports a run). */
   progressEvery?: number;
-  /** The fresh run state (not called when a checkpoint is resumed). */
+  /**
+   * The fresh run state. When a checkpoint is resumed it is called too, and
+   * its result only serves to check the checkpoint's structure: it must not
+   * change anything the run reads later.
+   */
   init: () => S | Promise<S>;
   /** Identifies the run in its checkpoint (config and a fingerprint of the data). */
   key?: unknown;
@@ -77,6 +83,11 @@ export interface LoopOptions {
   shouldStop?: () => boolean;
   /** Save the state every `every` steps and at the end, in `dir` as `name`; `resume` continues. */
   checkpoint?: CheckpointOptions & { name: string };
+  /**
+   * Stop, as if signalled, once this many steps are done (a run cut into
+   * slices; a stop at a known step, wherever the loop runs).
+   */
+  stopAt?: number;
 }
 
 /** What a loop returns. */
@@ -185,6 +196,28 @@ export function abortError(signal: AbortSignal | undefined): Error {
 }
 
 /**
+ * The checkpoint `cp` names, checked against a fresh state of the run (its
+ * structure) and the run's length; null when there is none.
+ */
+async function resumeFrom<S>(
+  cp: CheckpointOptions & { name: string },
+  key: unknown,
+  spec: LoopSpec<S>,
+): Promise<Saved<S> | null> {
+  const like = async (): Promise<Saved<S>> => ({ step: 0, elapsedMs: 0, state: await spec.init() });
+  const saved = await loadCheckpoint<Saved<S>>(cp.dir, cp.name, key, { like });
+  if (saved === null) return null;
+  const { step, elapsedMs } = saved;
+  if (!Number.isInteger(step) || step < 0 || step > spec.steps || !(elapsedMs >= 0)) {
+    throw new CheckpointError(
+      `the checkpoint ${cp.dir}/${cp.name}.json is refused: it stands at step ${step} of a run of ` +
+        `${spec.steps}; remove it or run without --resume`,
+    );
+  }
+  return saved;
+}
+
+/**
  * Runs a training loop: `init` (or the checkpoint), then `advance` span by
  * span up to `steps`, with progress, abort and checkpoints as described in
  * the module doc.
@@ -218,7 +251,7 @@ export async function runLoop<S>(
   let step = 0;
   let elapsedBefore = 0;
   let state: S;
-  const saved = cp?.resume ? await loadCheckpoint<Saved<S>>(cp.dir, cp.name, key) : null;
+  const saved = cp?.resume ? await resumeFrom(cp, key, spec) : null;
   if (saved) {
     state = saved.state;
     step = saved.step;
@@ -235,7 +268,10 @@ export async function runLoop<S>(
       state: { step, elapsedMs: elapsed(), state } satisfies Saved<S>,
     });
   };
-  const stopRequested = () => options.signal?.aborted === true || options.shouldStop?.() === true;
+  const { stopAt } = options;
+  const stopRequested = () =>
+    options.signal?.aborted === true || options.shouldStop?.() === true ||
+    (stopAt !== undefined && step >= stopAt);
 
   const events = eventLoopTurns();
   try {
@@ -243,6 +279,7 @@ export async function runLoop<S>(
       // The next progress point, checkpoint point or the end, whichever comes first.
       let to = Math.min(steps, (Math.floor(step / every) + 1) * every);
       if (cp) to = Math.min(to, (Math.floor(step / cp.every) + 1) * cp.every);
+      if (stopAt !== undefined && step < stopAt) to = Math.min(to, stopAt);
       await spec.advance(state, { from: step, to });
       step = to;
       if (cp && (step % cp.every === 0 || step === steps)) await save();

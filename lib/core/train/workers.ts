@@ -20,6 +20,7 @@
  * @module
  */
 import { CheckpointError, TrainingInterrupted } from "./checkpoint.ts";
+import { WriteError } from "../io.ts";
 import { abortError } from "./loop.ts";
 
 /** What a job handler can do besides computing. */
@@ -125,9 +126,12 @@ export async function runJobs<J, R, S = undefined, P = unknown>(
               resolve();
             } else {
               onAbort();
+              // The errors the CLI answers in one line keep their class across the thread.
               reject(
                 msg.name === "CheckpointError"
                   ? new CheckpointError(msg.message)
+                  : msg.name === "WriteError"
+                  ? new WriteError(msg.message)
                   : new Error(`worker ${k}: ${msg.message}`),
               );
             }

@@ -24,7 +24,8 @@
  *
  * @module
  */
-import { mean } from "../../core/stats.ts";
+import { maxOf, mean } from "../../core/stats.ts";
+import { divergedStep } from "../../core/train/divergence.ts";
 import { type SaeConfig, saeLayout } from "./model.ts";
 import type { SaeHistoryRow, SaeInstanceResult, SaeResampleEvent } from "./train.ts";
 
@@ -152,7 +153,7 @@ export interface SaeEnd {
   eval_nmse: number;
   eval_l0: number;
   dead_fraction: number;
-  /** Largest finite share of dead latents over training. */
+  /** Largest share of dead latents over training (NaN when it diverged). */
   max_dead_fraction: number;
   /** Step at which the instance diverged, or null. */
   diverged_at: number | null;
@@ -181,7 +182,10 @@ export interface SaeRunRow {
 /** A run row with the best cosine of every true direction (for the recovery curves). */
 export type SaeRun = SaeRunRow & { maxCos: Float64Array };
 
-/** One model of part 1, averaged over its seeds (a row of `models.csv`). */
+/**
+ * One model of part 1, averaged over its seeds that did not diverge (a row of
+ * `models.csv`; NaN where every seed diverged).
+ */
 export interface SaeModelRow {
   model: string;
   seeds: number;
@@ -191,7 +195,7 @@ export interface SaeModelRow {
   eval_l0: number;
   dead_fraction: number;
   max_dead_fraction: number;
-  /** How many of its seeds diverged. */
+  /** How many of its seeds diverged (left out of every mean). */
   diverged: number;
   /** Resampling events per instance. */
   resamples: number;
@@ -242,6 +246,24 @@ export interface SaeLatentRow {
   dead: boolean;
 }
 
+/**
+ * An instance's history up to its divergence (all of it when it did not
+ * diverge): the evaluations of weights that had not blown up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { historyBeforeDivergence } from "./analysis.ts";
+ * import type { SaeInstanceResult } from "./train.ts";
+ * const res = { divergedAt: 20, history: [{ step: 0 }, { step: 10 }, { step: 20 }] };
+ * const kept = historyBeforeDivergence(res as unknown as SaeInstanceResult);
+ * assert.deepEqual(kept.map((h) => h.step), [0, 10]);
+ * ```
+ */
+export function historyBeforeDivergence(res: SaeInstanceResult): SaeHistoryRow[] {
+  return res.divergedAt < 0 ? res.history : res.history.filter((h) => h.step < res.divergedAt);
+}
+
 /** The held-out metrics of an instance's history as figure rows (`seed` = instance mod `seeds`). */
 export function saeMetricRows(history: SaeHistoryRow[], seeds: number): SaeMetricRow[] {
   return history.map((h) => ({
@@ -264,9 +286,9 @@ export function saeEnd(res: SaeInstanceResult): SaeEnd {
     eval_nmse: diverged ? NaN : last.eval_nmse,
     eval_l0: diverged ? NaN : last.eval_l0,
     dead_fraction: diverged ? NaN : last.dead_fraction,
-    max_dead_fraction: Math.max(
-      ...res.history.map((h) => h.dead_fraction).filter(Number.isFinite),
-    ),
+    max_dead_fraction: diverged
+      ? NaN
+      : maxOf(res.history.map((h) => h.dead_fraction).filter(Number.isFinite)),
     diverged_at: diverged ? res.divergedAt : null,
   };
 }
@@ -301,25 +323,26 @@ export function saeRuns(
 }
 
 /**
- * The models of `runs` in first-seen order, each averaged over its seeds,
- * with the mean costs of their resampling `events`.
+ * The models of `runs` in first-seen order, each averaged over its seeds that
+ * did not diverge, with the mean costs of those seeds' resampling `events`.
  */
 export function saeModelRows(runs: SaeRunRow[], events: SaeResampleRow[] = []): SaeModelRow[] {
   const labels = [...new Set(runs.map((x) => x.model))];
   return labels.map((model) => {
-    const mine = runs.filter((x) => x.model === model);
+    const all = runs.filter((x) => x.model === model);
+    const mine = all.filter((x) => x.diverged_at === null);
     const avg = (f: (x: SaeRunRow) => number) => mean(mine.map(f));
-    const theirs = events.filter((e) => e.model === model);
+    const theirs = events.filter((e) => e.model === model && mine.some((x) => x.seed === e.seed));
     return {
       model,
-      seeds: mine.length,
+      seeds: all.length,
       recovered: avg((x) => x.recovered),
       mean_max_cos: avg((x) => x.mean_max_cos),
       eval_nmse: avg((x) => x.eval_nmse),
       eval_l0: avg((x) => x.eval_l0),
       dead_fraction: avg((x) => x.dead_fraction),
       max_dead_fraction: avg((x) => x.max_dead_fraction),
-      diverged: mine.filter((x) => x.diverged_at !== null).length,
+      diverged: all.length - mine.length,
       resamples: avg((x) => x.resamples),
       latents_resampled: avg((x) => x.latents_resampled),
       loss_jump: mean(theirs.map((e) => e.loss_jump)),
@@ -332,7 +355,7 @@ export function saeModelRows(runs: SaeRunRow[], events: SaeResampleRow[] = []): 
 /** One event as a row (`seed` is the instance's seed index). */
 function eventRow(e: SaeResampleEvent, model: string, seed: number): SaeResampleRow {
   const first = e.after.length > 0 ? e.after[0] : NaN;
-  const peak = e.after.length > 0 ? Math.max(...e.after) : NaN;
+  const peak = e.after.length > 0 ? maxOf(e.after) : NaN;
   return {
     model,
     seed,
@@ -409,9 +432,12 @@ export function saeResampleTraceRows(
   );
 }
 
-/** Every run's max cosines, sorted from best to worst and ranked from 1. */
+/**
+ * Every run's max cosines, sorted from best to worst and ranked from 1 (none
+ * for a run that diverged: its decoder is no result).
+ */
 export function saeRecoveryRows(runs: SaeRun[]): SaeRecoveryRow[] {
-  return runs.flatMap((x) =>
+  return runs.filter((x) => divergedStep(x.diverged_at) === null).flatMap((x) =>
     Array.from(x.maxCos).sort((a, b) => b - a).map((max_cos, k) => ({
       model: x.model,
       seed: x.seed,

@@ -64,6 +64,7 @@ import { type CheckpointOptions, fingerprint } from "../../core/train/checkpoint
 import { isDiverged, runLoop } from "../../core/train/loop.ts";
 import { isResampleStep, warmupFactor } from "../../core/train/resample.ts";
 import { Rng } from "../../core/random.ts";
+import { maxOf } from "../../core/stats.ts";
 import {
   dueLatents,
   exampleErrors,
@@ -534,7 +535,7 @@ function prepareRun(config: SaeTrainConfig, data: SaeData, options: SaeTrainOpti
     jsPre: engine ? null : new Float64Array(Math.max(B, evalChunk) * latents),
     attached: null,
     resample: rules.length === 0 ? null : {
-      candidates: new Float64Array(Math.max(...rules.map((r) => r.sample)) * dim),
+      candidates: new Float64Array(maxOf(rules.map((r) => r.sample)) * dim),
       next: new Float64Array(B * dim),
       pre: new Float64Array(Math.max(B, evalChunk) * latents),
     },

@@ -17,7 +17,8 @@ import { settingLabel, type ShallowAeSetting } from "./model.ts";
 import { shallowAeError } from "./kernel.ts";
 import type { ShallowAeInstance, ShallowAeTrainResult } from "./train.ts";
 import type { CaptureRow, ErrorRow, GapRow, LevelRow, NormRow, OverlapRow } from "./plots.ts";
-import { mean, median } from "../../core/stats.ts";
+import { maxOf, mean, median, minOf } from "../../core/stats.ts";
+import { blankRow } from "../../core/train/divergence.ts";
 
 /**
  * The error per coordinate of projecting rows `[count, D]` onto the leading
@@ -191,7 +192,7 @@ export interface ShallowAeSettingRow {
   reached: number;
   /** How many seeds diverged. */
   diverged: number;
-  /** All seeds reached PCA, some did, none did, or all diverged. */
+  /** Of the seeds that did not diverge: all reached PCA, some did, none did; or all diverged. */
   verdict: "reaches PCA" | "sometimes" | "does not reach" | "diverged";
   /** Mean held-out error of the seeds that did not diverge. */
   meanError: number;
@@ -199,15 +200,21 @@ export interface ShallowAeSettingRow {
   pcaError: number;
   /** Median gap to the PCA error over the seeds that did not diverge. */
   medianGap: number;
-  /** Fewest levels any seed reached. */
+  /** Fewest levels any seed that did not diverge reached (NaN when all diverged). */
   minLevels: number;
-  /** Most levels any seed reached. */
+  /** Most levels any seed that did not diverge reached (NaN when all diverged). */
   maxLevels: number;
-  /** Median over seeds of the first step reaching level k = 1 … K (null when a seed never did). */
+  /**
+   * Median over the seeds that did not diverge of the first step reaching
+   * level k = 1 … K (null when one of them never did, or all diverged).
+   */
   levelSteps: (number | null)[];
 }
 
-/** Aggregates outcomes by setting, in the order settings first appear. */
+/**
+ * Aggregates outcomes by setting, in the order settings first appear. Seeds
+ * that diverged are counted in `diverged` and left out of everything else.
+ */
 export function settingTable(outcomes: ShallowAeOutcome[]): ShallowAeSettingRow[] {
   const bySetting = new Map<string, ShallowAeOutcome[]>();
   for (const o of outcomes) {
@@ -221,7 +228,7 @@ export function settingTable(outcomes: ShallowAeOutcome[]): ShallowAeSettingRow[
     const diverged = list.length - ok.length;
     const verdict = ok.length === 0
       ? "diverged"
-      : reached === list.length
+      : reached === ok.length
       ? "reaches PCA"
       : reached > 0
       ? "sometimes"
@@ -238,11 +245,11 @@ export function settingTable(outcomes: ShallowAeOutcome[]): ShallowAeSettingRow[
       meanError: mean(ok.map((o) => o.error)),
       pcaError: list[0].pcaError,
       medianGap: ok.length ? median(ok.map((o) => o.gap)) : NaN,
-      minLevels: Math.min(...list.map((o) => o.levels)),
-      maxLevels: Math.max(...list.map((o) => o.levels)),
+      minLevels: ok.length ? minOf(ok.map((o) => o.levels)) : NaN,
+      maxLevels: ok.length ? maxOf(ok.map((o) => o.levels)) : NaN,
       levelSteps: list[0].levelSteps.map((_, k) => {
-        const at = list.map((o) => o.levelSteps[k]);
-        return at.every((v) => v !== null) ? median(at as number[]) : null;
+        const at = ok.map((o) => o.levelSteps[k]);
+        return ok.length && at.every((v) => v !== null) ? median(at as number[]) : null;
       }),
     };
   });
@@ -256,14 +263,18 @@ export function settingsWithVerdict(
   return rows.filter((s) => s.verdict === verdict).map((s) => s.setting);
 }
 
-/** A row of the `settings` (and `mnist`) table. */
+/**
+ * A row of the `settings` (and `mnist`) table (a setting whose every seed
+ * diverged has null in every field but its names, `verdict`, `pca_error` and
+ * `diverged`).
+ */
 export interface SettingsTableRow {
   setting: string;
   activation: string;
   weights: string;
   bias: string;
   verdict: string;
-  /** `reached/seeds`. */
+  /** `reached/seeds` over the seeds that did not diverge. */
   reached: string;
   mean_error: number;
   pca_error: number;
@@ -275,15 +286,20 @@ export interface SettingsTableRow {
   diverged: number;
 }
 
-/** The per-setting table, with counts and step lists written out for reading. */
+/**
+ * The per-setting table, with counts and step lists written out for reading;
+ * a setting whose every seed diverged keeps its names, PCA's error and its
+ * counts, and leaves the rest empty.
+ */
 export function settingsTableRows(rows: ShallowAeSettingRow[]): SettingsTableRow[] {
+  const keep = ["setting", "activation", "weights", "bias", "verdict", "pca_error", "diverged"];
   return rows.map((s) => ({
     setting: s.setting,
     activation: s.activation,
     weights: s.weights,
     bias: s.bias,
     verdict: s.verdict,
-    reached: `${s.reached}/${s.seeds}`,
+    reached: `${s.reached}/${s.seeds - s.diverged}`,
     mean_error: s.meanError,
     pca_error: s.pcaError,
     median_gap: s.medianGap,
@@ -292,10 +308,17 @@ export function settingsTableRows(rows: ShallowAeSettingRow[]): SettingsTableRow
       " / ",
     ),
     diverged: s.diverged,
-  }));
+  })).map((row, i) =>
+    rows[i].verdict === "diverged"
+      ? blankRow(row, keep as (keyof SettingsTableRow)[]) as SettingsTableRow
+      : row
+  );
 }
 
-/** A row of the `runs` table: one trained instance. */
+/**
+ * A row of the `runs` table: one trained instance (one that diverged has null
+ * in every field but `setting`, `seed`, `pca_error` and `diverged_at`).
+ */
 export interface RunsTableRow {
   setting: string;
   seed: number;
@@ -309,8 +332,12 @@ export interface RunsTableRow {
   level_steps: string;
 }
 
-/** The per-instance table. */
+/**
+ * The per-instance table; a diverged instance keeps its names, PCA's error
+ * and `diverged_at`, and leaves its metrics empty.
+ */
 export function runsTableRows(outcomes: ShallowAeOutcome[]): RunsTableRow[] {
+  const keep: (keyof RunsTableRow)[] = ["setting", "seed", "pca_error", "diverged_at"];
   return outcomes.map((o) => ({
     setting: o.setting,
     seed: o.seed,
@@ -321,7 +348,7 @@ export function runsTableRows(outcomes: ShallowAeOutcome[]): RunsTableRow[] {
     reached: o.reached,
     diverged_at: o.divergedAt,
     level_steps: o.levelSteps.map((s) => (s === null ? "–" : String(s))).join(" / "),
-  }));
+  })).map((row) => row.diverged_at === null ? row : blankRow(row, keep) as RunsTableRow);
 }
 
 /** PCA's levels k = 0 … K as reference-line rows. */
@@ -337,9 +364,9 @@ export function pcaLevelTableRows(
   return heldOut.map((error, k) => ({ components: k, population: population[k], held_out: error }));
 }
 
-/** Each instance's gap to the PCA error, for the gap figure. */
+/** Each instance's gap to the PCA error, for the gap figure (diverged ones have none). */
 export function gapRows(outcomes: ShallowAeOutcome[]): GapRow[] {
-  return outcomes.map((o) => ({
+  return outcomes.filter((o) => o.divergedAt === null).map((o) => ({
     setting: o.setting,
     seed: o.seed,
     gap: o.gap,
@@ -348,9 +375,10 @@ export function gapRows(outcomes: ShallowAeOutcome[]): GapRow[] {
 }
 
 /**
- * The training error of each setting averaged over its seeds at every record
- * (seeds whose error is not finite there are left out; a record with none is
- * skipped). `curve` and `panel` name the line and the panel of a setting.
+ * The training error of each setting averaged over its seeds that did not
+ * diverge at every record (seeds whose error is not finite there are left
+ * out; a record with none is skipped). `curve` and `panel` name the line and
+ * the panel of a setting.
  */
 export function meanCurves(
   train: ShallowAeTrainResult,
@@ -358,6 +386,7 @@ export function meanCurves(
 ): ErrorRow[] {
   const groups = new Map<string, { setting: ShallowAeSetting; errors: Float64Array[] }>();
   for (const inst of train.instances) {
+    if (inst.divergedAt !== null) continue;
     const key = settingLabel(inst.setting);
     const g = groups.get(key) ?? { setting: inst.setting, errors: [] };
     g.errors.push(inst.error);
@@ -379,22 +408,37 @@ export function meanCurves(
   return rows;
 }
 
-/** Seed 0 of each setting named in `labels`, with its label (the instances the figures draw). */
+/**
+ * Seed 0 of each setting named in `labels`, with its label (the instances the
+ * figures draw) and the records to draw: a diverged instance's stop before
+ * its divergence, since its weights afterwards are no result.
+ */
 function shownInstances(
   train: ShallowAeTrainResult,
   labels: string[],
-): { inst: ShallowAeInstance; label: string }[] {
+): { inst: ShallowAeInstance; label: string; records: number }[] {
   return train.instances
-    .map((inst) => ({ inst, label: settingLabel(inst.setting) }))
+    .map((inst) => ({
+      inst,
+      label: settingLabel(inst.setting),
+      records: inst.divergedAt === null
+        ? train.recordSteps.length
+        : train.recordSteps.filter((step) => step < inst.divergedAt!).length,
+    }))
     .filter(({ inst, label }) => inst.seedIndex === 0 && labels.includes(label));
+}
+
+/** The seed-0 instances the figures of `labels` draw that diverged. */
+export function shownDiverged(train: ShallowAeTrainResult, labels: string[]): number {
+  return shownInstances(train, labels).filter(({ inst }) => inst.divergedAt !== null).length;
 }
 
 /** ‖P_W uᵣ‖² at every record, for seed 0 of the settings in `labels`. */
 export function captureRows(train: ShallowAeTrainResult, labels: string[]): CaptureRow[] {
   const rows: CaptureRow[] = [];
-  for (const { inst, label } of shownInstances(train, labels)) {
+  for (const { inst, label, records } of shownInstances(train, labels)) {
     const R = inst.captured.length / train.recordSteps.length;
-    train.recordSteps.forEach((step, r) => {
+    train.recordSteps.slice(0, records).forEach((step, r) => {
       for (let q = 0; q < R; q++) {
         rows.push({ setting: label, step, component: q + 1, share: inst.captured[r * R + q] });
       }
@@ -407,9 +451,9 @@ export function captureRows(train: ShallowAeTrainResult, labels: string[]): Capt
 export function overlapRows(train: ShallowAeTrainResult, labels: string[]): OverlapRow[] {
   const rows: OverlapRow[] = [];
   const K = train.config.units;
-  for (const { inst, label } of shownInstances(train, labels)) {
+  for (const { inst, label, records } of shownInstances(train, labels)) {
     const R = inst.overlap.length / (train.recordSteps.length * K);
-    train.recordSteps.forEach((step, r) => {
+    train.recordSteps.slice(0, records).forEach((step, r) => {
       for (let k = 0; k < K; k++) {
         for (let q = 0; q < R; q++) {
           const overlap = inst.overlap[(r * K + k) * R + q];
@@ -427,9 +471,9 @@ export function overlapRows(train: ShallowAeTrainResult, labels: string[]): Over
 export function normRows(train: ShallowAeTrainResult, labels: string[]): NormRow[] {
   const rows: NormRow[] = [];
   const K = train.config.units;
-  for (const { inst, label } of shownInstances(train, labels)) {
+  for (const { inst, label, records } of shownInstances(train, labels)) {
     const norms = [["‖wₖ‖/√D", inst.encoderNorm], ["‖vₖ‖", inst.decoderNorm]] as const;
-    train.recordSteps.forEach((step, r) => {
+    train.recordSteps.slice(0, records).forEach((step, r) => {
       for (let k = 0; k < K; k++) {
         for (const [which, norm] of norms) {
           rows.push({ setting: label, step, unit: k + 1, which, norm: norm[r * K + k] });

@@ -8,6 +8,7 @@
  */
 import type { Spec } from "../../core/plots/render.ts";
 import { featureScale } from "../../core/plots/colors.ts";
+import { maxOf, minOf } from "../../core/stats.ts";
 
 /** A point of an error curve. */
 export interface ErrorRow {
@@ -76,8 +77,9 @@ export function errorTimelineSpec(
   const curves = [...new Set(rows.map((r) => r.curve))];
   const panels = [...new Set(rows.map((r) => r.panel ?? ""))];
   const finite = rows.filter((r) => Number.isFinite(r.error));
-  const lo = Math.min(...levels.map((l) => l.error), ...finite.map((r) => r.error));
-  const hi = options.yMax ?? Math.max(...levels.map((l) => l.error), ...finite.map((r) => r.error));
+  const lo = Math.min(minOf(levels.map((l) => l.error)), minOf(finite.map((r) => r.error)));
+  const hi = options.yMax ??
+    Math.max(maxOf(levels.map((l) => l.error)), maxOf(finite.map((r) => r.error)));
   const pad = 0.03 * (hi - lo);
   const width = panels.length > 1 ? 210 : 460;
   const panel = (name: string) => ({
@@ -138,7 +140,7 @@ export function overlapSpec(
   rows: OverlapRow[],
   options: { title: string; subtitle?: string },
 ): Spec {
-  const components = Math.max(...rows.map((r) => r.component));
+  const components = maxOf(rows.map((r) => r.component));
   const data = rows.map((r) => ({ ...r, abs: Math.abs(r.overlap), unitLabel: `unit ${r.unit}` }));
   return {
     title: { text: options.title, subtitle: options.subtitle ?? "" },
@@ -188,7 +190,7 @@ export interface NormRow {
 
 /** Encoder and decoder norms over steps, a panel per setting. */
 export function normSpec(rows: NormRow[], options: { title: string; subtitle?: string }): Spec {
-  const units = Math.max(...rows.map((r) => r.unit));
+  const units = maxOf(rows.map((r) => r.unit));
   return {
     title: { text: options.title, subtitle: options.subtitle ?? "" },
     data: { values: rows.filter((r) => Number.isFinite(r.norm)) },
@@ -226,7 +228,7 @@ export function gapSpec(
   options: { title: string; subtitle?: string; tolerance: number; order: string[] },
 ): Spec {
   const finite = rows.filter((r) => Number.isFinite(r.gap));
-  const hi = Math.min(6, Math.max(2, ...finite.map((r) => Math.ceil(r.gap * 2 + 0.4) / 2)));
+  const hi = Math.min(6, Math.max(2, maxOf(finite.map((r) => Math.ceil(r.gap * 2 + 0.4) / 2))));
   const data = finite.map((r) => ({
     ...r,
     outcome: r.reached ? "reaches PCA" : "does not",
@@ -290,7 +292,7 @@ export function captureSpec(
   rows: CaptureRow[],
   options: { title: string; subtitle?: string },
 ): Spec {
-  const components = Math.max(...rows.map((r) => r.component));
+  const components = maxOf(rows.map((r) => r.component));
   return {
     title: { text: options.title, subtitle: options.subtitle ?? "" },
     data: { values: rows.filter((r) => Number.isFinite(r.share)) },

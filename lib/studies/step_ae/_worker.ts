@@ -24,6 +24,7 @@ serveJobs<
     every: ctx.shared.every,
     checkpoint: ctx.shared.checkpoint,
     shouldStop: ctx.shouldStop,
+    stopAt: ctx.shared.stopAt,
     report: ctx.progress,
   })
 );

@@ -338,20 +338,41 @@ export interface InstanceMeasures {
   result: StepAeInstanceResult;
   /** The model as this instance computes it (its own output ReLU). */
   model: StepAeConfig;
+  /** Whether it diverged: then every measure below is NaN (`dead` null), none read from its weights. */
+  diverged: boolean;
   /** Codes `[n + 1]`, reconstructions `[n + 1, n]` and per-example errors `[n + 1]`. */
   outputs: StepAeOutputs;
   /** How linear the final code is in the step position. */
   linearity: LatentLinearity;
   /** Mean error of the leftmost and rightmost step functions. */
   edges: EdgeErrors;
-  /** Units off for every example at the end. */
-  dead: DeadUnits;
+  /** Units off for every example at the end (null when diverged). */
+  dead: DeadUnits | null;
+}
+
+/** What a diverged instance measures: nothing (NaN everywhere, no dead units counted). */
+function divergedMeasures(n: number): Omit<InstanceMeasures, "result" | "model"> {
+  const none = (length: number) => new Float64Array(length).fill(NaN);
+  return {
+    diverged: true,
+    outputs: { z: none(n + 1), y: none((n + 1) * n), exampleError: none(n + 1), loss: NaN },
+    linearity: {
+      slope: NaN,
+      intercept: NaN,
+      r2: NaN,
+      maxDeviation: NaN,
+      relativeMaxDeviation: NaN,
+    },
+    edges: { left: NaN, right: NaN },
+    dead: null,
+  };
 }
 
 /**
  * Measures every trained instance of a run (one result per variant, in order):
  * its final codes and reconstructions, the code's linearity, the edge errors
- * and the dead units.
+ * and the dead units. An instance that diverged measures NaN: its weights
+ * are whatever blew up, and a code or an error read from them is no result.
  */
 export function measureInstances(
   train: StepAeTrainConfig,
@@ -360,10 +381,12 @@ export function measureInstances(
   return results.map((result, i) => {
     const variant = train.variants[i];
     const model = variantModel(train, variant);
+    if (result.divergedAt >= 0) return { result, model, ...divergedMeasures(train.model.n) };
     const outputs = stepAeOutputs(model, result.params, encoderView(train, variant));
     return {
       result,
       model,
+      diverged: false,
       outputs,
       linearity: latentLinearity(outputs.z),
       edges: edgeErrors(outputs.exampleError),
@@ -404,7 +427,7 @@ export interface RemedyRow {
   seeds: number;
   /** Seeds whose loss fell below the threshold. */
   reached_threshold: number;
-  /** Median first epoch below the threshold, or null unless every seed got there. */
+  /** Median first epoch below the threshold, or null unless every seed that did not diverge got there. */
   epochs_to_threshold: number | null;
   final_loss: number;
   latent_r2: number;
@@ -413,6 +436,8 @@ export interface RemedyRow {
   err_right: number;
   /** Dead output units (0 for a remedy without an output ReLU, where the notion does not apply). */
   dead_output_units: number;
+  /** Seeds that diverged: left out of every other column but `seeds`. */
+  diverged: number;
 }
 
 /**
@@ -440,7 +465,8 @@ export function secondsToThreshold(
 
 /**
  * The remedies table: one row per remedy label, in the order the labels first
- * appear, each the median over that remedy's seeds.
+ * appear, each the median over that remedy's seeds that did not diverge (the
+ * diverged ones are counted in `diverged`; with none left every median is NaN).
  */
 export function remedyRows(
   measured: InstanceMeasures[],
@@ -448,14 +474,15 @@ export function remedyRows(
 ): RemedyRow[] {
   const ids = [...new Set(measured.map((m) => m.result.label))];
   return ids.map((id) => {
-    const mine = measured.filter((m) => m.result.label === id);
+    const all = measured.filter((m) => m.result.label === id);
+    const mine = all.filter((m) => !m.diverged);
     const reached = mine.map((m) => m.result.thresholdEpoch).filter((e) => e >= 0);
-    const epochsTo = reached.length === mine.length ? median(reached) : null;
-    const dead = mine.map((m) => m.model.outputRelu ? m.dead.output.length : 0);
+    const epochsTo = mine.length > 0 && reached.length === mine.length ? median(reached) : null;
+    const dead = mine.map((m) => m.model.outputRelu ? m.dead!.output.length : 0);
     return {
       remedy: id,
       change: options.changeOf(id),
-      seeds: mine.length,
+      seeds: all.length,
       reached_threshold: reached.length,
       epochs_to_threshold: epochsTo,
       final_loss: median(mine.map((m) => m.result.finalLoss)),
@@ -464,19 +491,29 @@ export function remedyRows(
       err_left: median(mine.map((m) => m.edges.left)),
       err_right: median(mine.map((m) => m.edges.right)),
       dead_output_units: median(dead),
+      diverged: all.length - mine.length,
     };
   });
 }
 
-/** The first instance of each label, in the order the labels first appear. */
+/**
+ * The first instance of each label that did not diverge (the first of all
+ * when every one did), in the order the labels first appear.
+ */
 export function firstOfEachLabel(measured: InstanceMeasures[]): InstanceMeasures[] {
   const ids = [...new Set(measured.map((m) => m.result.label))];
-  return ids.map((id) => measured.find((m) => m.result.label === id)!);
+  return ids.map((id) => {
+    const mine = measured.filter((m) => m.result.label === id);
+    return mine.find((m) => !m.diverged) ?? mine[0];
+  });
 }
 
-/** Remedies that reached the threshold on every seed, fastest first (ties keep table order). */
+/**
+ * Remedies that reached the threshold on every seed (so none diverged),
+ * fastest first (ties keep table order).
+ */
 export function fastestRemedies(rows: RemedyRow[]): RemedyRow[] {
-  return rows.filter((x) => x.epochs_to_threshold !== null).sort((a, b) =>
+  return rows.filter((x) => x.epochs_to_threshold !== null && x.diverged === 0).sort((a, b) =>
     a.epochs_to_threshold! - b.epochs_to_threshold!
   );
 }

@@ -6,12 +6,13 @@
  *
  * @module
  */
-import type { Spec } from "../../core/plots/render.ts";
+import { type Spec, specTitle } from "../../core/plots/render.ts";
 import { showFigure } from "../../core/plots/display.ts";
 import { latentLinearity, latentLineRows } from "./analysis.ts";
 import { stepValue } from "./data.ts";
 import type { EncoderView, StepAeConfig } from "./model.ts";
 import { stepAeOutputs } from "./kernel.ts";
+import { maxOf } from "../../core/stats.ts";
 
 const WIDE = 460;
 
@@ -30,7 +31,10 @@ export function encoderWeightsSpec(w1: ArrayLike<number>, options: { title: stri
   } as Spec;
 }
 
-/** The latent code of every example against its step position, with the best line. */
+/**
+ * The latent code of every example against its step position, with the best
+ * line (and its R² in the subtitle, left out when there is none to give).
+ */
 export function latentCodeSpec(
   z: ArrayLike<number>,
   fit: { slope: number; intercept: number; r2: number },
@@ -38,7 +42,10 @@ export function latentCodeSpec(
 ): Spec {
   const x = { field: "position", type: "quantitative", title: "step position p" };
   return {
-    title: { text: options.title, subtitle: `best line: R² = ${fit.r2.toFixed(4)}` },
+    title: specTitle({
+      title: options.title,
+      subtitle: Number.isFinite(fit.r2) ? `best line: R² = ${fit.r2.toFixed(4)}` : undefined,
+    }),
     data: { values: latentLineRows(z, fit) },
     width: WIDE,
     height: 200,
@@ -95,7 +102,7 @@ export function reconstructionsSpec(
       color: { field, type: "quantitative", title, scale },
     },
   });
-  const limit = Math.max(1e-9, ...cells.map((c) => Math.abs(c.error)));
+  const limit = Math.max(1e-9, maxOf(cells.map((c) => Math.abs(c.error))));
   return {
     title: options.title,
     vconcat: [

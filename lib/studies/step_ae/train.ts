@@ -37,6 +37,7 @@ import type { OptimizerConfig } from "../../core/optim/config.ts";
 import { validateOptimizer } from "../../core/optim/config.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts";
 import { type RecorderState, type Series, StridedRecorder } from "../../core/train/history.ts";
+import { maxOf, minOf } from "../../core/stats.ts";
 
 /**
  * How an instance's learning rate changes over training.
@@ -424,8 +425,8 @@ function attach(run: InstanceRun, state: InstanceState): Attached {
   }
   run.attached = {
     state,
-    loss: StridedRecorder.restore(state.loss),
-    snapshots: StridedRecorder.restore(state.snapshots),
+    loss: StridedRecorder.restore(state.loss, { until: run.config.epochs }),
+    snapshots: StridedRecorder.restore(state.snapshots, { until: run.config.epochs }),
   };
   return run.attached;
 }
@@ -481,10 +482,12 @@ function initialState(run: InstanceRun): InstanceState {
     loss: new StridedRecorder(1, {
       stride: config.record.lossEvery,
       capacity: config.record.maxRows,
+      until: config.epochs,
     }).save(),
     snapshots: new StridedRecorder(2 * n + 1, {
       stride: config.record.snapshotEvery,
       capacity: config.record.maxRows,
+      until: config.epochs,
     }).save(),
     gradW1: new Float64Array(n),
     thresholdEpoch: -1,
@@ -614,6 +617,8 @@ export interface StepAeRangeControl {
   signal?: AbortSignal;
   /** Polled like `signal` (workers read a shared flag). */
   shouldStop?: () => boolean;
+  /** Each instance stops, as if signalled, once it has done this many epochs. */
+  stopAt?: number;
   /** Each instance's progress, after every span (awaited). */
   report?: (p: StepAeInstanceProgress) => void | Promise<void>;
 }
@@ -646,6 +651,7 @@ async function trainInstance(
   }, {
     signal: control.signal,
     shouldStop: control.shouldStop,
+    stopAt: control.stopAt,
     checkpoint: cp ? { ...cp, name: `instance-${i}` } : undefined,
   });
   // A run resumed at its end does not report on its own.
@@ -681,18 +687,24 @@ export async function trainStepAeRange(
   control: StepAeRangeControl = {},
 ): Promise<StepAeInstanceResult[]> {
   const failures: unknown[] = [];
+  const planned: unknown[] = [];
   const shouldStop = () => failures.length > 0 || control.shouldStop?.() === true;
   const runs: Promise<StepAeInstanceResult>[] = [];
   for (let i = range.from; i < range.to; i++) {
     runs.push(
       trainInstance(config, i, { ...control, shouldStop }).catch((error) => {
-        failures.push(error);
+        // A stop at `stopAt` reaches every instance at that same epoch by itself; only a failure
+        // (or a signal, which each loop reads) stops the others early.
+        if (error instanceof TrainingInterrupted && control.stopAt !== undefined) {
+          planned.push(error);
+        } else failures.push(error);
         throw error;
       }),
     );
   }
   const settled = await Promise.allSettled(runs);
   if (failures.length > 0) throw failures[0];
+  if (planned.length > 0) throw planned[0];
   return settled.map((r) => (r as PromiseFulfilledResult<StepAeInstanceResult>).value);
 }
 
@@ -725,14 +737,14 @@ class RunProgress {
     this.#loss[p.instance] = p.loss;
     this.#eta[p.instance] = p.etaMs;
     if (p.params) this.#params = p.params;
-    const epoch = Math.min(...this.#reached);
+    const epoch = minOf(this.#reached);
     if (epoch <= this.#shown) return null;
     this.#shown = epoch;
     return {
       epoch,
       epochs: this.#epochs,
       loss: this.#loss.slice(),
-      etaMs: Math.max(...this.#eta),
+      etaMs: maxOf(this.#eta),
       params: this.#params,
     };
   }
@@ -740,7 +752,7 @@ class RunProgress {
   /** The epoch a stopped run reached: the least of its unfinished instances'. */
   stoppedAt(): number {
     const open = [...this.#reached].filter((e) => e < this.#epochs);
-    return open.length > 0 ? Math.min(...open) : this.#epochs;
+    return open.length > 0 ? minOf(open) : this.#epochs;
   }
 }
 
@@ -774,6 +786,8 @@ export interface StepAeRunOptions {
    * {@link StepAeInterrupted} thrown, without one the signal's reason.
    */
   signal?: AbortSignal;
+  /** Every instance stops, as if signalled, once it has done this many epochs. */
+  stopAt?: number;
 }
 
 /**
@@ -787,6 +801,8 @@ export interface StepAeWorkerShared {
   every: number;
   /** Where each instance saves its checkpoint, if anywhere. */
   checkpoint: CheckpointOptions | undefined;
+  /** Each instance stops, as if signalled, once it has done this many epochs. */
+  stopAt?: number;
 }
 
 /** The ranges of instances, one per worker, through `core/train/workers.ts`. */
@@ -852,7 +868,7 @@ export async function trainStepAe(
     autoAbove: 20_000,
   });
   const every = options.progressEvery ?? Math.min(5000, defaultProgressEvery(config.epochs));
-  const { checkpoint, signal, onProgress } = options;
+  const { checkpoint, signal, onProgress, stopAt } = options;
   const progress = new RunProgress(config);
   try {
     // One worker: the instances train in this thread.
@@ -861,12 +877,13 @@ export async function trainStepAe(
         every,
         checkpoint,
         signal,
+        stopAt,
         report: (p) => {
           const q = progress.update(p);
           return q ? onProgress?.(q) : undefined;
         },
       })
-      : await trainInWorkers({ config, every, checkpoint }, {
+      : await trainInWorkers({ config, every, checkpoint, stopAt }, {
         workers,
         signal,
         progress,

@@ -21,6 +21,7 @@ import { symmetricFailureLoss } from "./closed_forms.ts";
 import { LEARNT_LOSS_FRACTION } from "./outcomes.ts";
 import { deadFeatures, resampleInstance, type ToyResampleRule } from "./resample.ts";
 import type { ResampleStats, ToyResampleConfig } from "./config.ts";
+import { maxOf } from "../../core/stats.ts";
 
 /** The whole resampling state of a range: the rules, each instance's place in them, and its measures. */
 export interface ResampleTrack extends ResampleStats {
@@ -73,7 +74,7 @@ export function resampleRun(
     initStd: number;
   },
 ): ResampleRun {
-  const last = Math.max(0, ...config.trace);
+  const last = Math.max(0, maxOf(config.trace));
   const traceColumn = new Int16Array(last + 1).fill(-1);
   config.trace.forEach((o, k) => traceColumn[o] = k);
   return {

@@ -197,10 +197,16 @@ export function freshTrack(config: ToyTrainConfig, seeds: number[], p: number): 
     loss: new Float64Array(count),
     divergedAt: new Int32Array(count).fill(-1),
     data: fresh ? seeds.map((s) => new Rng(deriveSeed(s, "toy-data")).state()) : [],
-    lossRows: new StridedRecorder(count, { stride: rec.lossEvery, capacity: rec.maxLossRows }),
+    // Sized for the run's length: a short run of many instances never fills the capacity.
+    lossRows: new StridedRecorder(count, {
+      stride: rec.lossEvery,
+      capacity: rec.maxLossRows,
+      until: config.steps,
+    }),
     snapshots: new StridedRecorder(count * p, {
       stride: rec.snapshotEvery,
       capacity: rec.maxSnapshots,
+      until: config.steps,
     }),
   };
 }
@@ -312,7 +318,11 @@ function initialState(run: RangeRun): ToyRangeState {
   const { config, range, p, optimizer } = run;
   const seeds = config.seeds.slice(range.from, range.to);
   return {
-    params: initialParams(config).data.slice(range.from * p, range.to * p),
+    // Only this range's instances (each start depends on its own seed alone): drawing every
+    // instance and slicing would hold the whole run's parameters in every worker for a moment.
+    params: config.init
+      ? config.init.data.slice(range.from * p, range.to * p)
+      : initToy(config.model, { seeds }).data,
     optimizer: { state: optimizer.state, steps: optimizer.steps },
     ...freshTrack(config, seeds, p),
     ...(run.resample && config.resample

@@ -16,7 +16,8 @@ import { toyLossGrad, toyLossGradIdentity, toyScratch } from "./kernel.ts";
 import { identityBatch } from "./data.ts";
 import type { ToyTrainResult } from "./config.ts";
 import type { OptimizerName } from "../../core/optim/config.ts";
-import { mean, quantile } from "../../core/stats.ts";
+import { maxOf, mean, minOf, quantile } from "../../core/stats.ts";
+import { blankRow } from "../../core/train/divergence.ts";
 import { symmetricFailureLoss } from "./closed_forms.ts";
 import { adjacentGaps } from "./geometry.ts";
 import { splay } from "./failure_states.ts";
@@ -256,6 +257,66 @@ export function failureHistory(t: OutcomeTimeline, i: number): FailureHistory {
   };
 }
 
+/**
+ * The timeline of some of a run's instances, in the order given (`codes`,
+ * `symmetricFailure` and `settled` are all subset, so instance s of the
+ * result is instance `index[s]` of `t`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { subTimeline } from "./analysis.ts";
+ * const t = {
+ *   steps: [0, 10],
+ *   instances: 3,
+ *   codes: Uint8Array.of(0, 1, 2, 3, 4, 5), // [snapshots, instances]
+ *   symmetricFailure: new Uint8Array(6),
+ *   settled: Uint8Array.of(0, 0, 1, 0, 0, 1),
+ * };
+ * const sub = subTimeline(t, [2, 0]);
+ * assert.deepEqual([sub.instances, [...sub.codes], [...sub.settled]], [2, [2, 0, 5, 3], [1, 0, 1, 0]]);
+ * ```
+ */
+export function subTimeline(t: OutcomeTimeline, index: number[]): OutcomeTimeline {
+  const pick = (a: Uint8Array) => {
+    const out = new Uint8Array(t.steps.length * index.length); // [snapshots, index.length]
+    for (let k = 0; k < t.steps.length; k++) {
+      index.forEach((i, s) => {
+        out[k * index.length + s] = a[k * t.instances + i];
+      });
+    }
+    return out;
+  };
+  return {
+    steps: t.steps,
+    instances: index.length,
+    codes: pick(t.codes),
+    symmetricFailure: pick(t.symmetricFailure),
+    settled: pick(t.settled),
+  };
+}
+
+/**
+ * The instances of `index` (default: all) that did not diverge, in order:
+ * the ones every statistic over instances is taken over.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { undiverged } from "./analysis.ts";
+ * const run = { divergedAt: Int32Array.of(-1, 12, -1, 3) };
+ * assert.deepEqual(undiverged(run), [0, 2]);
+ * assert.deepEqual(undiverged(run, [1, 2, 3]), [2]);
+ * ```
+ */
+export function undiverged(
+  result: Pick<ToyTrainResult, "divergedAt">,
+  index?: number[],
+): number[] {
+  const all = index ?? Array.from(result.divergedAt.keys());
+  return all.filter((i) => result.divergedAt[i] < 0);
+}
+
 /** Fraction of instances with each label at each snapshot (labels that never occur are left out). */
 export function outcomeFractions(
   timeline: OutcomeTimeline,
@@ -445,11 +506,33 @@ export interface GeometryExample {
   loss: number;
   /** The candidate's instance index in the run. */
   index: number;
+  /**
+   * True when every candidate diverged: then there is no example, and the
+   * fields above describe candidate 0 only to keep the shape (show none of it).
+   */
+  diverged?: boolean;
+}
+
+/** The example of a batch whose every candidate diverged: nothing to show. */
+function noExample(run: ToyTrainResult, seeds: number[]): GeometryExample {
+  return {
+    n: run.final.n,
+    seed: seeds[0],
+    row: -1,
+    step: run.snapshots.steps[run.snapshots.steps.length - 1],
+    rule: `every one of ${seeds.length} candidates diverged`,
+    found: false,
+    state: finalState(run.final, 0),
+    loss: NaN,
+    index: 0,
+    diverged: true,
+  };
 }
 
 /**
  * The perfect example of a batch: the first candidate with every feature
  * learnt at the end, or (when none did) the one with the lowest final loss.
+ * A candidate that diverged is never picked.
  *
  * @example
  * ```ts
@@ -465,13 +548,13 @@ export interface GeometryExample {
  */
 export function pickPerfect(run: ToyTrainResult, seeds: number[]): GeometryExample {
   const outcomes = finalOutcomes(run, { oneHot: true });
+  const kept = undiverged(run);
+  if (kept.length === 0) return noExample(run, seeds);
   let i = outcomes.findIndex((o) => o.outcome === "all_learnt");
   const found = i >= 0;
   if (!found) {
-    i = 0;
-    run.finalLoss.forEach((v, k) => {
-      if (v < run.finalLoss[i]) i = k;
-    });
+    i = kept[0];
+    for (const k of kept) if (run.finalLoss[k] < run.finalLoss[i]) i = k;
   }
   return {
     n: run.final.n,
@@ -485,6 +568,7 @@ export function pickPerfect(run: ToyTrainResult, seeds: number[]): GeometryExamp
     state: finalState(run.final, i),
     loss: run.finalLoss[i],
     index: i,
+    diverged: false,
   };
 }
 
@@ -494,7 +578,8 @@ export function pickPerfect(run: ToyTrainResult, seeds: number[]): GeometryExamp
  * it (its final state when it never left). When no candidate was ever in
  * Symmetric Failure, the first with an unlearnt feature at the end (or the
  * first candidate). `atEnd` counts the candidates in Symmetric Failure at
- * the last snapshot.
+ * the last snapshot. A candidate that diverged is never picked, even if it
+ * was in Symmetric Failure before it diverged.
  *
  * @example
  * ```ts
@@ -518,18 +603,20 @@ export function pickFailure(
   let best = -1;
   let bestCount = 0;
   let atEnd = 0;
+  const kept = undiverged(run);
   for (let i = 0; i < t.instances; i++) {
     let count = 0;
     for (let k = 0; k < rows; k++) count += t.symmetricFailure[k * t.instances + i];
     if (t.symmetricFailure[last * t.instances + i]) atEnd++;
-    if (count > bestCount) {
+    if (count > bestCount && run.divergedAt[i] < 0) {
       best = i;
       bestCount = count;
     }
   }
+  if (kept.length === 0) return { ...noExample(run, seeds), atEnd };
   if (best < 0) {
     const outcomes = finalOutcomes(run, { oneHot: true });
-    const i = Math.max(0, outcomes.findIndex((o) => o.unlearnt.length > 0));
+    const i = kept.find((k) => outcomes[k].unlearnt.length > 0) ?? kept[0];
     return {
       n: run.final.n,
       seed: seeds[i],
@@ -541,6 +628,7 @@ export function pickFailure(
       state: finalState(run.final, i),
       loss: run.finalLoss[i],
       index: i,
+      diverged: false,
       atEnd,
     };
   }
@@ -562,6 +650,7 @@ export function pickFailure(
     state,
     loss: endsThere ? run.finalLoss[best] : identityLoss(state.W, state.b),
     index: best,
+    diverged: false,
     atEnd,
   };
 }
@@ -636,9 +725,7 @@ export function describeExample(e: GeometryExample): ExampleDescription {
     learnt_norm_mean: normMean,
     learnt_norm_cv: Math.sqrt(mean(learntNorms.map((v) => (v - normMean) ** 2))) / normMean,
     adjacent_gap_deg_mean: gapMean,
-    adjacent_gap_deg_max_dev: gaps.length
-      ? Math.max(...gaps.map((g) => Math.abs(g - gapMean)))
-      : NaN,
+    adjacent_gap_deg_max_dev: gaps.length ? maxOf(gaps.map((g) => Math.abs(g - gapMean))) : NaN,
   };
 }
 
@@ -678,7 +765,11 @@ export interface ClassifiedSweep {
   timeline: OutcomeTimeline;
 }
 
-/** One seed of a sweep: its final state and its failure history (toy-seed-sweep's `runs` table). */
+/**
+ * One seed of a sweep: its final state and its failure history (toy-seed-sweep's
+ * `runs` table). A seed that diverged has null in every field but `seed`,
+ * `outcome` and `diverged_at_step`.
+ */
 export interface SweepRunRow {
   /** The seed. */
   seed: number;
@@ -730,7 +821,8 @@ function settledAt(t: OutcomeTimeline, i: number, code: number): number {
 }
 
 /**
- * One row per seed of a sweep: its final state and its failure history.
+ * One row per seed of a sweep: its final state and its failure history (a
+ * seed that diverged keeps its seed, its state and the step, nothing else).
  *
  * @example
  * ```ts
@@ -774,14 +866,18 @@ export function sweepRunRows(sweep: ClassifiedSweep): SweepRunRow[] {
       final_loss: Number.isNaN(train.finalLoss[i]) ? null : train.finalLoss[i],
       diverged_at_step: train.divergedAt[i] >= 0 ? train.divergedAt[i] : null,
     };
-  });
+  }).map((row) =>
+    row.diverged_at_step === null
+      ? row
+      : blankRow(row, ["seed", "outcome", "diverged_at_step"]) as SweepRunRow
+  );
 }
 
 /** What a sweep's seeds add up to (see {@link sweepStats}). */
 export interface SweepStats {
   /** Seeds per final state, in the order the states first occur. */
   counts: Record<string, number>;
-  /** How often and how fast the seeds left their failures. */
+  /** How often and how fast the seeds that did not diverge left their failures. */
   recovery: RecoveryStats;
   /** Upper median of the finite final losses (null when none is finite). */
   medianFinalLoss: number | null;
@@ -818,7 +914,9 @@ export function sweepStats(sweep: ClassifiedSweep): SweepStats {
   const finite = [...train.finalLoss].filter(Number.isFinite).sort((a, b) => a - b);
   return {
     counts,
-    recovery: recoveryStats(seeds.map((_, i) => failureHistory(timeline, i))),
+    recovery: recoveryStats(
+      undiverged(train, seeds.map((_, i) => i)).map((i) => failureHistory(timeline, i)),
+    ),
     medianFinalLoss: finite.length ? finite[Math.floor(finite.length / 2)] : null,
     meanSymmetricFailureBias: sfBiases.length
       ? sfBiases.reduce((s, v) => s + v, 0) / sfBiases.length
@@ -851,6 +949,10 @@ export function sweepStats(sweep: ClassifiedSweep): SweepStats {
  * ```
  */
 export interface SurveyCell extends RecoveryStats {
+  /** Seeds of the setting (`instances` counts those that did not diverge). */
+  seeds: number;
+  /** Seeds that diverged: left out of every share and count but `seeds`. */
+  diverged: number;
   /** Features. */
   n: number;
   /** Optimizer. */
@@ -859,7 +961,7 @@ export interface SurveyCell extends RecoveryStats {
   lr: number;
   /** "optimizer lr=…", the setting's label. */
   setting: string;
-  /** Share of instances in each state at the end. */
+  /** Share of the instances that did not diverge in each state at the end. */
   final: Record<string, number>;
   /** Of the instances ever in Symmetric Failure, the share still in it at the end. */
   symmetricStillAtEnd: number | null;
@@ -912,6 +1014,8 @@ export interface SurveyRunRow {
   skewed_before_recovery: boolean | null;
   /** Final loss (null when not finite). */
   final_loss: number | null;
+  /** Step of divergence (null: did not diverge; then every field but the setting's is null). */
+  diverged_at_step: number | null;
 }
 
 /**
@@ -943,24 +1047,8 @@ export interface SurveyFractionRow {
   step: number;
   /** The state (one of {@link STATES}). */
   outcome: string;
-  /** Share of the setting's seeds in it. */
+  /** Share of the setting's seeds that did not diverge in it. */
   fraction: number;
-}
-
-/** The timeline of some of a run's instances, in the order given (only `codes` is subset). */
-function subTimeline(t: OutcomeTimeline, index: number[]): OutcomeTimeline {
-  // codes: [snapshots, index.length]
-  const sub = {
-    ...t,
-    instances: index.length,
-    codes: new Uint8Array(t.steps.length * index.length),
-  };
-  for (let k = 0; k < t.steps.length; k++) {
-    index.forEach((i, s) => {
-      sub.codes[k * index.length + s] = t.codes[k * t.instances + i];
-    });
-  }
-  return sub;
 }
 
 /**
@@ -994,25 +1082,30 @@ export function surveySettings(
   const fractions: SurveyFractionRow[] = [];
   job.lrs.forEach((lr, l) => {
     const index = seeds.map((_, s) => l * seeds.length + s);
+    // Every share and count is over the seeds that did not diverge.
+    const kept = undiverged(run, index);
     const histories = index.map((i) => failureHistory(timeline, i));
+    const keptHistories = kept.map((i) => histories[index.indexOf(i)]);
     const setting = `${optimizer} lr=${lr}`;
     const final: Record<string, number> = {};
-    for (const i of index) final[outcomes[i].state] = (final[outcomes[i].state] ?? 0) + 1;
-    for (const state of Object.keys(final)) final[state] /= seeds.length;
-    const everSymmetric = index.filter((_, s) => histories[s].symmetricAt !== null);
+    for (const i of kept) final[outcomes[i].state] = (final[outcomes[i].state] ?? 0) + 1;
+    for (const state of Object.keys(final)) final[state] /= kept.length;
+    const everSymmetric = kept.filter((i) => histories[index.indexOf(i)].symmetricAt !== null);
     const stillSymmetric = everSymmetric.filter((i) => outcomes[i].symmetricFailure).length;
     cells.push({
+      seeds: seeds.length,
+      diverged: seeds.length - kept.length,
       n,
       optimizer,
       lr,
       setting,
       final,
       symmetricStillAtEnd: everSymmetric.length ? stillSymmetric / everSymmetric.length : null,
-      ...recoveryStats(histories),
+      ...recoveryStats(keptHistories),
     });
     index.forEach((i, s) => {
       const h = histories[s];
-      runs.push({
+      const row: SurveyRunRow = {
         n,
         optimizer,
         lr,
@@ -1024,9 +1117,16 @@ export function surveySettings(
         recovered_at_step: h.recoveredAt,
         skewed_before_recovery: h.failedAt === null ? null : h.skewed,
         final_loss: Number.isFinite(run.finalLoss[i]) ? run.finalLoss[i] : null,
-      });
+        diverged_at_step: run.divergedAt[i] >= 0 ? run.divergedAt[i] : null,
+      };
+      const keep: (keyof SurveyRunRow)[] = ["n", "optimizer", "lr", "seed", "outcome"];
+      runs.push(
+        row.diverged_at_step === null
+          ? row
+          : blankRow(row, [...keep, "diverged_at_step"]) as SurveyRunRow,
+      );
     });
-    for (const f of outcomeFractions(subTimeline(timeline, index))) {
+    for (const f of outcomeFractions(subTimeline(timeline, kept))) {
       fractions.push({ setting, n, ...f });
     }
   });
@@ -1062,7 +1162,11 @@ export function symmetricVerdict(
     : "mixed";
 }
 
-/** One setting of the survey as a row of its `survey` table. */
+/**
+ * One setting of the survey as a row of its `survey` table (a setting whose
+ * every seed diverged has null in every field but n, optimizer, lr, seeds and
+ * diverged).
+ */
 export interface SurveyTableRow {
   /** Features. */
   n: number;
@@ -1072,12 +1176,12 @@ export interface SurveyTableRow {
   lr: number;
   /** Seeds of the setting. */
   seeds: number;
-  /** Share with every feature learnt at the end. */
-  all_learnt_at_end: number;
-  /** Share in Symmetric Failure at the end. */
-  symmetric_failure_at_end: number;
-  /** Share with merged features at the end. */
-  merged_at_end: number;
+  /** Share with every feature learnt at the end (null when every seed diverged). */
+  all_learnt_at_end: number | null;
+  /** Share in Symmetric Failure at the end (null when every seed diverged). */
+  symmetric_failure_at_end: number | null;
+  /** Share with merged features at the end (null when every seed diverged). */
+  merged_at_end: number | null;
   /** Seeds that settled into a failure. */
   failed: number;
   /** Of those, seeds that recovered. */
@@ -1098,6 +1202,8 @@ export interface SurveyTableRow {
   symmetric_to_recovery_median: number | null;
   /** Recovered seeds that passed through a skewed failure. */
   recovered_via_skew: number;
+  /** Seeds that diverged (left out of every share and count but `seeds`). */
+  diverged: number;
 }
 
 /**
@@ -1116,14 +1222,15 @@ export interface SurveyTableRow {
  * ```
  */
 export function surveyTableRows(cells: SurveyCell[]): SurveyTableRow[] {
+  const share = (x: SurveyCell, state: State) => x.instances ? x.final[state] ?? 0 : null;
   return cells.map((x) => ({
     n: x.n,
     optimizer: x.optimizer,
     lr: x.lr,
-    seeds: x.instances,
-    all_learnt_at_end: x.final["all learnt"] ?? 0,
-    symmetric_failure_at_end: x.final["symmetric failure"] ?? 0,
-    merged_at_end: x.final["merged features"] ?? 0,
+    seeds: x.seeds,
+    all_learnt_at_end: share(x, "all learnt"),
+    symmetric_failure_at_end: share(x, "symmetric failure"),
+    merged_at_end: share(x, "merged features"),
     failed: x.failed,
     recovered: x.recovered,
     still_failing: x.stillFailing,
@@ -1134,13 +1241,20 @@ export function surveyTableRows(cells: SurveyCell[]): SurveyTableRow[] {
     failure_steps_median: x.recovered ? x.duration.median : null,
     symmetric_to_recovery_median: x.recoveredFromSymmetric ? x.durationFromSymmetric.median : null,
     recovered_via_skew: x.recoveredViaSkew,
-  }));
+    diverged: x.diverged,
+  })).map((row, k) =>
+    cells[k].instances
+      ? row
+      : blankRow(row, ["n", "optimizer", "lr", "seeds", "diverged"]) as SurveyTableRow
+  );
 }
 
 /** The survey's settings of one optimizer, added up (see {@link surveyByOptimizer}). */
 export interface OptimizerTally {
-  /** Instances over every n and learning rate. */
+  /** Instances over every n and learning rate that did not diverge. */
   instances: number;
+  /** Instances that diverged (left out of every count here). */
+  diverged: number;
   /** Of those, instances that settled into a failure. */
   failed: number;
   /** Of those, instances that recovered. */
@@ -1178,6 +1292,7 @@ export function surveyByOptimizer(cells: SurveyCell[]): Record<string, Optimizer
       const sum = (f: (x: SurveyCell) => number) => mine.reduce((s, x) => s + f(x), 0);
       const tally: OptimizerTally = {
         instances: sum((x) => x.instances),
+        diverged: sum((x) => x.diverged),
         failed: sum((x) => x.failed),
         recovered: sum((x) => x.recovered),
         ever_symmetric: sum((x) => x.symmetric),
@@ -1246,6 +1361,10 @@ export interface BiasRow {
   settled_bias_max: number | null;
   /** Largest |bᵢ·n − 1| over those features. */
   settled_bias_max_rel_error: number | null;
+  /** Random starts that diverged (no state, so in none of the counts above). */
+  diverged: number;
+  /** Perturbed Symmetric Failure starts that diverged. */
+  diverged_from_failure: number;
 }
 
 /**
@@ -1352,6 +1471,8 @@ export function biasOptimumRow(
     natural: number;
     symmetric: { bias: number; loss: number }[];
     features: UnlearntFeatureRow[];
+    /** Random starts and perturbed starts that diverged (default 0 each). */
+    diverged?: { random: number; fromFailure: number };
   },
 ): BiasRow {
   const biases = parts.symmetric.map((x) => x.bias);
@@ -1365,22 +1486,22 @@ export function biasOptimumRow(
     natural_symmetric_failures: parts.natural,
     in_symmetric_failure: parts.symmetric.length,
     bias_mean: meanOrNull(biases),
-    bias_min: biases.length ? Math.min(...biases) : null,
-    bias_max: biases.length ? Math.max(...biases) : null,
+    bias_min: biases.length ? minOf(biases) : null,
+    bias_max: biases.length ? maxOf(biases) : null,
     one_over_n: 1 / n,
-    bias_max_rel_error: biases.length ? Math.max(...biases.map((b) => Math.abs(b * n - 1))) : null,
+    bias_max_rel_error: biases.length ? maxOf(biases.map((b) => Math.abs(b * n - 1))) : null,
     loss_mean: meanOrNull(losses),
     symmetric_failure_loss: ref,
-    loss_max_rel_error: losses.length
-      ? Math.max(...losses.map((l) => Math.abs(l - ref) / ref))
-      : null,
+    loss_max_rel_error: losses.length ? maxOf(losses.map((l) => Math.abs(l - ref) / ref)) : null,
     settled_unlearnt_features: settledBiases.length,
     settled_bias_mean: meanOrNull(settledBiases),
-    settled_bias_min: settledBiases.length ? Math.min(...settledBiases) : null,
-    settled_bias_max: settledBiases.length ? Math.max(...settledBiases) : null,
+    settled_bias_min: settledBiases.length ? minOf(settledBiases) : null,
+    settled_bias_max: settledBiases.length ? maxOf(settledBiases) : null,
     settled_bias_max_rel_error: settledBiases.length
-      ? Math.max(...settledBiases.map((b) => Math.abs(b * n - 1)))
+      ? maxOf(settledBiases.map((b) => Math.abs(b * n - 1)))
       : null,
+    diverged: parts.diverged?.random ?? 0,
+    diverged_from_failure: parts.diverged?.fromFailure ?? 0,
   };
 }
 
@@ -1584,6 +1705,8 @@ export interface ChaosCell {
   state: string;
   /** Final loss. */
   final_loss: number;
+  /** Step of divergence (null: did not diverge). */
+  diverged_at?: number | null;
 }
 
 /**
@@ -1622,13 +1745,15 @@ export function chaosCells(
       diverged,
       state: outcomes[i].state,
       final_loss: run.finalLoss[i],
+      diverged_at: diverged ? run.divergedAt[i] : null,
     };
   });
 }
 
 /**
  * Patchiness of a chaos map: along δ at each fixed learning rate, how often
- * the final state changes between neighbouring cells, of how many pairs.
+ * the final state changes between neighbouring cells, of how many pairs. A
+ * pair with a diverged cell is not counted: divergence is no final state.
  *
  * @example
  * ```ts
@@ -1648,6 +1773,7 @@ export function stateChanges(cells: ChaosCell[]): { changes: number; pairs: numb
   for (const row of byLr.values()) {
     const sorted = [...row].sort((a, b) => a.delta - b.delta);
     for (let k = 1; k < sorted.length; k++) {
+      if (sorted[k].diverged || sorted[k - 1].diverged) continue;
       pairs++;
       if (sorted[k].state !== sorted[k - 1].state) changes++;
     }

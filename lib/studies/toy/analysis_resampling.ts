@@ -11,6 +11,7 @@ import type { ToyTrainResult } from "./config.ts";
 import { finalOutcomes } from "./analysis.ts";
 import { outcomeLabel, type State } from "./outcomes.ts";
 import { median, quantile, wilson } from "../../core/stats.ts";
+import { blankRow, divergedStep } from "../../core/train/divergence.ts";
 
 /** Which remedies, seeds and setting a run's instances stand for (remedy-major order). */
 export interface ResampleLayout {
@@ -72,6 +73,11 @@ export interface ResampleRunRow {
   max_spike: number | null;
   /** Loss at the end (null: diverged). */
   final_loss: number | null;
+  /**
+   * Step of divergence (null: did not diverge). A diverged instance keeps its
+   * names, state, events and columns; every other field is null.
+   */
+  diverged_at?: number | null;
 }
 
 const orNull = (v: number) => (Number.isFinite(v) ? v : null);
@@ -100,7 +106,7 @@ export function resampleRunRows(run: ToyTrainResult, layout: ResampleLayout): Re
     layout.seeds.map((seed, s) => {
       const i = r * S + s;
       const hasEvent = st.firstEventAt[i] >= 0;
-      return {
+      const row: ResampleRunRow = {
         remedy,
         optimizer: layout.optimizer,
         lr: layout.lr,
@@ -118,7 +124,12 @@ export function resampleRunRows(run: ToyTrainResult, layout: ResampleLayout): Re
         first_spike: hasEvent ? orNull(st.firstSpike[i]) : null,
         max_spike: hasEvent ? orNull(st.maxSpike[i]) : null,
         final_loss: orNull(run.finalLoss[i]),
+        diverged_at: stepOrNull(run.divergedAt[i]),
       };
+      const keep: (keyof ResampleRunRow)[] = ["remedy", "optimizer", "lr", "n", "seed", "state"];
+      return row.diverged_at === null
+        ? row
+        : blankRow(row, [...keep, "events", "columns", "diverged_at"]) as ResampleRunRow;
     })
   );
 }
@@ -148,13 +159,13 @@ export interface RemedyRow {
   seeds: number;
   /** Seeds all learnt at the end. */
   all_learnt: number;
-  /** Share of the seeds all learnt at the end. */
+  /** Share of the seeds that did not diverge all learnt at the end (NaN: every seed diverged). */
   all_learnt_fraction: number;
   /** 95% Wilson interval of the fraction. */
   ci_low: number;
   /** Upper end of the 95% Wilson interval of the fraction. */
   ci_high: number;
-  /** Seeds that diverged. */
+  /** Seeds that diverged: left out of every share, mean and quantile of the row. */
   diverged: number;
   /** Seeds ending in Symmetric Failure, with unlearnt features (any k), with merged features. */
   symmetric_failure: number;
@@ -210,7 +221,9 @@ export function remedyRows(runs: ResampleRunRow[]): RemedyRow[] {
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  return [...groups.values()].map((g) => {
+  return [...groups.values()].map((all) => {
+    // Every statistic is over the seeds that did not diverge.
+    const g = all.filter((r) => divergedStep(r.diverged_at) === null);
     const count = (s: (r: ResampleRunRow) => boolean) => g.filter(s).length;
     const learnt = g.filter((r) => r.state === "all learnt");
     const at = learnt.map((r) => r.all_learnt_at).filter((v): v is number => v !== null);
@@ -220,16 +233,16 @@ export function remedyRows(runs: ResampleRunRow[]): RemedyRow[] {
     const spikes = g.map((r) => r.first_spike).filter((v): v is number => v !== null);
     const { low, high } = wilson(learnt.length, g.length);
     return {
-      remedy: g[0].remedy,
-      optimizer: g[0].optimizer,
-      lr: g[0].lr,
-      n: g[0].n,
-      seeds: g.length,
+      remedy: all[0].remedy,
+      optimizer: all[0].optimizer,
+      lr: all[0].lr,
+      n: all[0].n,
+      seeds: all.length,
       all_learnt: learnt.length,
       all_learnt_fraction: learnt.length / g.length,
       ci_low: low,
       ci_high: high,
-      diverged: count((r) => r.state === "diverged"),
+      diverged: all.length - g.length,
       symmetric_failure: count((r) => r.state === "symmetric failure"),
       unlearnt: count((r) => / unlearnt|symmetric|skewed/.test(r.state)),
       merged: count((r) => r.state === "merged features"),
@@ -281,7 +294,8 @@ export interface EventLossRow {
 }
 
 /**
- * {@link EventLossRow}s of one run, for every remedy that resampled at least once.
+ * {@link EventLossRow}s of one run, for every remedy that resampled at least
+ * once (over its seeds that did not diverge).
  *
  * @example
  * ```ts
@@ -307,7 +321,7 @@ export function eventLossRows(
       const values: number[] = [];
       for (let s = 0; s < S; s++) {
         const i = r * S + s;
-        if (st.firstEventAt[i] < 0) continue;
+        if (st.firstEventAt[i] < 0 || run.divergedAt[i] >= 0) continue;
         const v = k === 0 ? st.firstLossBefore[i] : st.trace[i * K + k - 1];
         if (Number.isFinite(v)) values.push(v);
       }

@@ -94,7 +94,12 @@ export {
   toyTrainFields,
   type ToyTrainSettings,
 } from "./experiments/common.ts";
-export { fromStates, trainFrom } from "./experiments/failure_common.ts";
+export {
+  fromStates,
+  type FromStatesOptions,
+  type StageDivergence,
+  trainFrom,
+} from "./experiments/failure_common.ts";
 
 // The reference model and the fused kernel.
 export {

@@ -14,7 +14,8 @@ import { featureRows, gram } from "./geometry.ts";
 import { UNLEARNT_NORM } from "./outcomes.ts";
 import { identityLoss, snapshotState } from "./analysis.ts";
 import type { ToyTrainResult } from "./config.ts";
-import { mean, quantile, std } from "../../core/stats.ts";
+import { maxOf, mean, minOf, quantile, std } from "../../core/stats.ts";
+import { blankRow } from "../../core/train/divergence.ts";
 
 /**
  * One vertex of the projected hypercube: W·v for a corner v ∈ {0,1}ⁿ.
@@ -594,10 +595,13 @@ export function noBiasTimeline(
   const steps = train.snapshots.steps;
   const counts = steps.map(() => new Array(NO_BIAS_STATES.length).fill(0));
   const since: (number | null)[] = new Array(instances).fill(null);
+  // A seed that diverged is left out of every share, at every snapshot.
+  const kept = Array.from({ length: instances }, (_, i) => i).filter((i) =>
+    train.divergedAt[i] < 0
+  );
   for (let k = 0; k < steps.length; k++) {
-    for (let i = 0; i < instances; i++) {
-      const diverged = train.divergedAt[i] >= 0 && steps[k] >= train.divergedAt[i];
-      const state = diverged ? "diverged" : noBiasState(snapshotState(train, k, i).W);
+    for (const i of kept) {
+      const state = noBiasState(snapshotState(train, k, i).W);
       counts[k][NO_BIAS_STATES.indexOf(state)]++;
       if (state !== "all learnt") since[i] = null;
       else if (since[i] === null) since[i] = steps[k];
@@ -608,7 +612,7 @@ export function noBiasTimeline(
     present.map((state) => ({
       step,
       state,
-      fraction: counts[k][NO_BIAS_STATES.indexOf(state)] / instances,
+      fraction: counts[k][NO_BIAS_STATES.indexOf(state)] / kept.length,
     }))
   );
   // A seed that ends elsewhere has no settling step, whatever its snapshots said.
@@ -620,7 +624,8 @@ export function noBiasTimeline(
  * The representative seed: among the seeds with every feature learnt, the
  * one whose largest adjacent-angle deviation from 360°/n is the median (the
  * lower median; ties to the lower seed), i.e. neither the most nor the least
- * regular. When no seed learnt everything, the one with the lowest loss.
+ * regular. When no seed learnt everything, the one with the lowest loss of
+ * those that did not diverge; when every seed diverged, none (index -1).
  *
  * @example
  * ```ts
@@ -637,8 +642,7 @@ export function pickRepresentative(analysis: NoBiasSeed[]): { index: number; rul
   const learnt = analysis.map((a, i) => ({ a, i })).filter(({ a }) => a.state === "all learnt");
   if (learnt.length > 0) {
     const n = analysis[0].norms.length;
-    const dev = (a: NoBiasSeed) =>
-      Math.max(...a.adjacent.map((p) => Math.abs(p.angle_deg - 360 / n)));
+    const dev = (a: NoBiasSeed) => maxOf(a.adjacent.map((p) => Math.abs(p.angle_deg - 360 / n)));
     const sorted = learnt.sort((p, q) => dev(p.a) - dev(q.a) || p.a.seed - q.a.seed);
     const { i } = sorted[Math.floor((sorted.length - 1) / 2)];
     return {
@@ -647,10 +651,10 @@ export function pickRepresentative(analysis: NoBiasSeed[]): { index: number; rul
         `adjacent-angle deviation is the median`,
     };
   }
-  let best = 0;
-  analysis.forEach((a, i) => {
-    if (a.finalLoss < analysis[best].finalLoss) best = i;
-  });
+  const kept = analysis.map((a, i) => ({ a, i })).filter(({ a }) => a.divergedAt === null);
+  if (kept.length === 0) return { index: -1, rule: "every seed diverged" };
+  let best = kept[0].i;
+  for (const { a, i } of kept) if (a.finalLoss < analysis[best].finalLoss) best = i;
   return { index: best, rule: "no seed learnt every feature; the seed with the lowest final loss" };
 }
 
@@ -701,7 +705,8 @@ export interface NoBiasRunRow {
 }
 
 /**
- * One row per seed: state, loss parts, angles, norms and the positive
+ * One row per seed (a diverged one keeps its seed, state and step, nothing
+ * else): state, loss parts, angles, norms and the positive
  * entries of WᵀW (m = 2).
  *
  * @example
@@ -714,7 +719,8 @@ export interface NoBiasRunRow {
  * ```
  */
 export function noBiasRunRows(analysis: NoBiasSeed[]): NoBiasRunRow[] {
-  return analysis.map((a) => {
+  const keep: (keyof NoBiasRunRow)[] = ["seed", "state", "diverged_at_step"];
+  return analysis.map((a): NoBiasRunRow => {
     const expected = 360 / a.norms.length;
     const gaps = a.adjacent.map((p) => p.angle_deg).sort((x, y) => x - y);
     const normMean = mean(a.norms);
@@ -730,18 +736,18 @@ export function noBiasRunRows(analysis: NoBiasSeed[]): NoBiasRunRow[] {
       adjacent_angles_deg: gaps.map((g) => g.toFixed(4)).join(";"),
       adjacent_angle_min: gaps[0],
       adjacent_angle_max: gaps[gaps.length - 1],
-      adjacent_angle_max_dev: Math.max(...gaps.map((g) => Math.abs(g - expected))),
+      adjacent_angle_max_dev: maxOf(gaps.map((g) => Math.abs(g - expected))),
       norm_mean: normMean,
-      norm_min: Math.min(...a.norms),
-      norm_max: Math.max(...a.norms),
+      norm_min: minOf(a.norms),
+      norm_max: maxOf(a.norms),
       norm_cv: std(a.norms) / normMean,
       positive_offdiag_per_column: a.positive.join(";"),
-      positive_offdiag_max: Math.max(...a.positive),
+      positive_offdiag_max: maxOf(a.positive),
       shared_pairs: a.shared.map(([i, j]) => `${i}-${j}`).join(";"),
       closure: a.closure,
       diverged_at_step: a.divergedAt,
     };
-  });
+  }).map((row) => row.diverged_at_step === null ? row : blankRow(row, keep) as NoBiasRunRow);
 }
 
 /** One angle between neighbouring columns of one seed (toy-no-bias's `angles` table). */
@@ -775,7 +781,8 @@ export interface NoBiasAngleRow {
  * ```
  */
 export function noBiasAngleRows(analysis: NoBiasSeed[]): NoBiasAngleRow[] {
-  return analysis.flatMap((a) =>
+  // A diverged seed's columns point anywhere: it has no angles.
+  return analysis.filter((a) => a.divergedAt === null).flatMap((a) =>
     a.adjacent.map((p, k) => ({
       seed: a.seed,
       state: a.state,
@@ -849,10 +856,10 @@ export function noBiasStats(analysis: NoBiasSeed[]): NoBiasStats {
     counts,
     learnt,
     gapMean,
-    gapMaxDev: gapMean === null ? null : Math.max(...learntGaps.map((g) => Math.abs(g - gapMean))),
+    gapMaxDev: gapMean === null ? null : maxOf(learntGaps.map((g) => Math.abs(g - gapMean))),
     normMean,
     normCv: normMean === null ? null : std(learntNorms) / normMean,
-    normCvSeedMax: seedCvs.length ? Math.max(...seedCvs) : null,
+    normCvSeedMax: seedCvs.length ? maxOf(seedCvs) : null,
     learntLosses: learnt.map((a) => a.finalLoss).sort((x, y) => x - y),
     positiveHist,
     settle: settle.length
@@ -902,7 +909,7 @@ export function representativeView(W: number[][], seed: NoBiasSeed): Representat
   const n = W[0].length;
   const G = gram(W);
   const cube = hypercubeProjection(W);
-  const scale = Math.max(...seed.norms);
+  const scale = maxOf(seed.norms);
   const distinct = new Set(
     cube.vertices.map((v) =>
       `${Math.round(v.x / (1e-3 * scale))},${Math.round(v.y / (1e-3 * scale))}`
@@ -913,7 +920,7 @@ export function representativeView(W: number[][], seed: NoBiasSeed): Representat
     cube,
     scale,
     distinct,
-    neighbour: G.map((row, i) => Math.max(...row.filter((_, j) => j !== i))),
+    neighbour: G.map((row, i) => maxOf(row.filter((_, j) => j !== i))),
     kernelLoss: identityLoss(W, new Array(n).fill(0)),
   };
 }

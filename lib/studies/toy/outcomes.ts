@@ -20,7 +20,7 @@
  */
 import { adjacentGaps, column } from "./geometry.ts";
 import { symmetricFailureLoss } from "./closed_forms.ts";
-import { mean, std } from "../../core/stats.ts";
+import { maxOf, mean, std } from "../../core/stats.ts";
 
 /** Norm below which a feature counts as unlearnt. */
 export const UNLEARNT_NORM = 0.1;
@@ -187,9 +187,7 @@ export function polygonIrregularity(
   const norms = learnt.map((f) => Math.hypot(...column(W, f - 1)));
   const gaps = W.length === 2 && learnt.length >= 2 ? adjacentGaps(W, learnt) : [];
   const meanGap = 360 / Math.max(1, gaps.length);
-  const gapDeviation = gaps.length
-    ? Math.max(...gaps.map((g) => Math.abs(g - meanGap))) / meanGap
-    : NaN;
+  const gapDeviation = gaps.length ? maxOf(gaps.map((g) => Math.abs(g - meanGap))) / meanGap : NaN;
   return { normCv: std(norms) / mean(norms), gapDeviation };
 }
 

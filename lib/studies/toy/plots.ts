@@ -10,6 +10,7 @@ import type { FeatureRow, LatentZone, Point } from "./geometry.ts";
 import type { ProgressRow } from "./analysis.ts";
 import { featureScale, OUTCOME_COLORS } from "../../core/plots/colors.ts";
 import type { Spec } from "../../core/plots/render.ts";
+import { maxOf } from "../../core/stats.ts";
 
 const LATENT_SIZE = 300;
 
@@ -202,7 +203,7 @@ export function gramHeatmapSpec(gram: number[][], options: { title: string }): S
   const values = gram.flatMap((row, i) =>
     row.map((value, j) => ({ row: i + 1, col: j + 1, value }))
   );
-  const limit = Math.max(1e-12, ...values.map((v) => Math.abs(v.value)));
+  const limit = Math.max(1e-12, maxOf(values.map((v) => Math.abs(v.value))));
   const cell = Math.max(18, Math.min(40, Math.floor(320 / n)));
   const layers: unknown[] = [
     {

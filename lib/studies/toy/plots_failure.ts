@@ -8,6 +8,7 @@
 import { featureScale, OUTCOME_COLORS } from "../../core/plots/colors.ts";
 import { rankedStates, stateAreaUnit } from "./plots.ts";
 import type { Spec } from "../../core/plots/render.ts";
+import { maxOf, minOf } from "../../core/stats.ts";
 
 const CASE_COLORS = { domain: ["b_n = 1/n", "b_n = 0"], range: ["#c4472b", "#4c78a8"] };
 
@@ -298,10 +299,10 @@ export function chaosHeatmapSpec(
     delta2: c.delta + options.deltaStep,
     lr2: c.lr * options.lrRatio,
   }));
-  const xMin = Math.min(...rows.map((r) => r.delta));
-  const xMax = Math.max(...rows.map((r) => r.delta2));
-  const yMin = Math.min(...rows.map((r) => r.lr));
-  const yMax = Math.max(...rows.map((r) => r.lr2));
+  const xMin = minOf(rows.map((r) => r.delta));
+  const xMax = maxOf(rows.map((r) => r.delta2));
+  const yMin = minOf(rows.map((r) => r.lr));
+  const yMax = maxOf(rows.map((r) => r.lr2));
   const color = options.nominal
     ? { field: "value", type: "nominal", title: options.value, scale: options.nominal }
     : {
@@ -353,7 +354,7 @@ export function biasOptimumSpec(
 ): Spec {
   const ns = rows.map((r) => r.n);
   const curve = [];
-  for (let n = Math.min(...ns); n <= Math.max(...ns); n += 0.05) {
+  for (let n = minOf(ns); n <= maxOf(ns); n += 0.05) {
     curve.push({ n, one_over_n: 1 / n, sf_loss: (n - 1) / n ** 3 });
   }
   const x = { field: "n", type: "quantitative", title: "n", scale: { zero: false } };

@@ -12,6 +12,7 @@ import type { CubeEdgeRow, CubeVertexRow } from "./no_bias.ts";
 import { outcomeFractionsSpec } from "./plots.ts";
 import { featureScale } from "../../core/plots/colors.ts";
 import type { Spec } from "../../core/plots/render.ts";
+import { maxOf, minOf } from "../../core/stats.ts";
 
 /** State colours of the no-bias study (shared with the toy study's palette). */
 export const NO_BIAS_STATE_COLORS: Record<string, string> = {
@@ -103,7 +104,7 @@ export function spreadSpec(
   const learnt = angles.filter((r) => r.state === "all learnt");
   const deviations = learnt.map((r) => ({ seed: r.seed, deviation: r.angle_deg - expected }));
   // Symmetric ticks at a round size: the deviations are tiny and bin edges make poor labels.
-  const reach = Math.max(1e-12, ...deviations.map((d) => Math.abs(d.deviation)));
+  const reach = Math.max(1e-12, maxOf(deviations.map((d) => Math.abs(d.deviation))));
   const unit = 10 ** Math.floor(Math.log10(reach));
   const edge = Math.ceil(reach / unit) * unit;
   const ticks = [-edge, -edge / 2, 0, edge / 2, edge];
@@ -198,8 +199,8 @@ export function lossOverThetaSpec(
     { theta_deg: r.theta_deg, form: relu, value: r.loss },
     { theta_deg: r.theta_deg, form: seed, value: r.cos2theta_form },
   ]);
-  const lo = Math.min(...rows.map((r) => r.theta_deg));
-  const hi = Math.max(...rows.map((r) => r.theta_deg));
+  const lo = minOf(rows.map((r) => r.theta_deg));
+  const hi = maxOf(rows.map((r) => r.theta_deg));
   const bands = [
     ...(lo < -90 ? [{ x: lo, x2: -90 }] : []),
     ...(hi > 90 ? [{ x: 90, x2: hi }] : []),

@@ -25,6 +25,7 @@ import {
   type ToyShared,
 } from "./_train_fused.ts";
 import { runToyTfjs } from "./_train_tfjs.ts";
+import { maxOf, minOf } from "../../core/stats.ts";
 import type {
   ResampleStats,
   ToyEngine,
@@ -361,10 +362,10 @@ async function runInWorkers(
     loss.set(p.loss, bounds[k]);
     reached[k] = p.step;
     eta[k] = p.etaMs;
-    const step = Math.min(...reached);
+    const step = minOf(reached);
     if (step <= shown) return;
     shown = step;
-    return control.report?.({ step, loss: loss.slice(), etaMs: Math.max(...eta) });
+    return control.report?.({ step, loss: loss.slice(), etaMs: maxOf(eta) });
   };
   return await runJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(WORKER_URL, ranges, {
     workers,

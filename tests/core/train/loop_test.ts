@@ -5,7 +5,11 @@
  * meaning, and jobs that come back in order whatever the number of threads.
  */
 import assert from "node:assert/strict";
-import { CheckpointError, TrainingInterrupted } from "../../../lib/core/train/checkpoint.ts";
+import {
+  CheckpointError,
+  saveCheckpoint,
+  TrainingInterrupted,
+} from "../../../lib/core/train/checkpoint.ts";
 import { isDiverged, type LoopProgress, runLoop } from "../../../lib/core/train/loop.ts";
 import { runJobs } from "../../../lib/core/train/workers.ts";
 import { Rng } from "../../../lib/core/random.ts";
@@ -100,6 +104,44 @@ Deno.test("runLoop() refuses a checkpoint made for another run", async () => {
     runLoop(walk(6), { checkpoint: { dir, every: 5, resume: true, name: "w" } }),
     (err: unknown) => err instanceof CheckpointError && /another configuration/.test(err.message),
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("runLoop() with stopAt stops at that step as if signalled, and resumes bit-identical", async () => {
+  const whole = await runLoop({ ...walk(50), progressEvery: 7 });
+  const dir = await Deno.makeTempDir();
+  const checkpoint = { dir, every: 10, resume: false, name: "walk" };
+  await assert.rejects(
+    runLoop({ ...walk(50), progressEvery: 7 }, { checkpoint, stopAt: 12 }),
+    (err: unknown) => err instanceof TrainingInterrupted && /step 12 of walk/.test(err.message),
+  );
+  const resumed = await runLoop({ ...walk(50), progressEvery: 7 }, {
+    checkpoint: { ...checkpoint, resume: true },
+  });
+  assert.equal(resumed.resumedFrom, 12);
+  assert.deepEqual(resumed.state, whole.state);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("runLoop() refuses an intact checkpoint of another shape or past the run's end", async () => {
+  const dir = await Deno.makeTempDir();
+  const key = { format: "loop-1", run: { steps: 5 } };
+  const fresh = walk(5).init();
+  const cases: [unknown, RegExp][] = [
+    [{ step: 3, elapsedMs: 0, state: { x: 0, path: [] } }, /state.rng is missing/],
+    [{ step: 3, elapsedMs: 0, state: null }, /state is null, expected object/],
+    [{ step: 3, elapsedMs: 0 }, /state is missing/],
+    [{ step: 9, elapsedMs: 0, state: fresh }, /stands at step 9 of a run of 5/],
+    [{ step: 2.5, elapsedMs: 0, state: fresh }, /stands at step 2.5 of a run of 5/],
+  ];
+  for (const [state, why] of cases) {
+    await saveCheckpoint(dir, "w", { key, state });
+    await assert.rejects(
+      runLoop(walk(5), { checkpoint: { dir, every: 5, resume: true, name: "w" } }),
+      (err: unknown) => err instanceof CheckpointError && why.test(err.message),
+      String(why),
+    );
+  }
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadMnist } from "../../../lib/core/data/images.ts";
-import { fromExactJson } from "../../../lib/core/io.ts";
-import { TrainingInterrupted } from "../../../lib/core/train/checkpoint.ts";
+import { readCheckpoint, TrainingInterrupted } from "../../../lib/core/train/checkpoint.ts";
 import { nmfData } from "../../../lib/studies/nmf/data.ts";
 import { nmfInit } from "../../../lib/studies/nmf/init.ts";
 import { nmfObjective } from "../../../lib/studies/nmf/kernel.ts";
@@ -135,9 +134,10 @@ Deno.test("NMF fits stopped and resumed from checkpoints end bit-identical (1 an
         (err: Error) => err instanceof TrainingInterrupted && /NMF iterations/.test(err.message),
       );
       // Some fit was stopped part-way (so the resume below has work to do).
-      const saved = [...Deno.readDirSync(dir)].map((e) =>
-        fromExactJson<{ state: { step: number } }>(Deno.readTextFileSync(join(dir, e.name)))
-          .state.step
+      const saved = await Promise.all(
+        [...Deno.readDirSync(dir)].map(async (e) =>
+          (await readCheckpoint<{ step: number }>(join(dir, e.name)))!.state.step
+        ),
       );
       assert.ok(saved.some((t) => t > 0 && t < 300), `saved at ${saved}`);
       let reports = 0;

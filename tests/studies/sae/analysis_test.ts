@@ -91,7 +91,7 @@ Deno.test("saeRecovery() measures the decoder of the instance at an offset", () 
   assert.equal(saeRecovery(BASE, two, directions).recovered, 0);
 });
 
-Deno.test("saeEnd() masks a diverged instance and takes the largest finite dead share", () => {
+Deno.test("saeEnd() masks a diverged instance, its largest dead share too", () => {
   const ok = saeEnd(instance());
   assert.deepEqual(ok, {
     eval_nmse: 0.5,
@@ -103,11 +103,11 @@ Deno.test("saeEnd() masks a diverged instance and takes the largest finite dead 
   const history = [row(0, 0.5), row(7, NaN, { eval_nmse: NaN, eval_l0: NaN })];
   const bad = saeEnd(instance({ history, divergedAt: 7, finalLoss: NaN }));
   assert.ok(Number.isNaN(bad.eval_nmse) && Number.isNaN(bad.dead_fraction));
-  assert.equal(bad.max_dead_fraction, 0.5);
+  assert.ok(Number.isNaN(bad.max_dead_fraction), "no share of a run that diverged");
   assert.equal(bad.diverged_at, 7);
 });
 
-Deno.test("saeRuns() and saeModelRows(): one row per instance, models averaged over their seeds in first-seen order", () => {
+Deno.test("saeRuns() and saeModelRows(): one row per instance, models averaged over their seeds that did not diverge, in first-seen order", () => {
   const directions = new Float64Array(2 * BASE.dim);
   directions[0] = 1;
   directions[BASE.dim + 1] = 1;
@@ -129,7 +129,11 @@ Deno.test("saeRuns() and saeModelRows(): one row per instance, models averaged o
   const summary = models.map((m) => [m.model, m.seeds, m.diverged]);
   assert.deepEqual(summary, [["top-k", 2, 0], ["ReLU", 2, 1]]);
   assert.equal(models[0].eval_nmse, 0.5);
-  assert.ok(Number.isNaN(models[1].recovered), "a NaN seed makes the mean NaN");
+  assert.equal(models[1].recovered, 0.5, "the diverged seed is left out of the mean");
+  assert.equal(models[1].eval_nmse, 1);
+  const [alone] = saeModelRows([runs[2]]);
+  assert.deepEqual([alone.seeds, alone.diverged], [1, 1]);
+  assert.ok(Number.isNaN(alone.recovered), "no seed left: no mean");
 });
 
 Deno.test("saeRecoveryRows() sorts each run's max cosines from best to worst, ranked from 1", () => {
@@ -139,6 +143,11 @@ Deno.test("saeRecoveryRows() sorts each run's max cosines from best to worst, ra
     { model: "m", seed: 1, rank: 2, max_cos: 0.5 },
     { model: "m", seed: 1, rank: 3, max_cos: 0.2 },
   ]);
+  assert.deepEqual(
+    saeRecoveryRows([{ ...run, diverged_at: 40 }]),
+    [],
+    "a diverged decoder has none",
+  );
 });
 
 Deno.test("saeLatentRows() orders latents by held-out use (ties by index) and marks the dead", () => {

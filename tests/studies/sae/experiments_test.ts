@@ -5,8 +5,10 @@
  * resampling unchanged by the ones with it.
  */
 import assert from "node:assert/strict";
-import { resolveConfig } from "../../../lib/core/experiment.ts";
+import { configure, resolveConfig } from "../../../lib/core/experiment.ts";
 import { sae } from "../../../lib/studies/sae/experiments/sae.ts";
+import { mean } from "../../../lib/core/stats.ts";
+import { subtitles } from "../../helpers.ts";
 
 Deno.test("sae config errors are one line naming the key and what is allowed", () => {
   const cases: [string, string][][] = [
@@ -60,6 +62,90 @@ Deno.test("sae's artefacts still build from a run whose every instance diverged"
   const art = sae.artefacts(result, config);
   const models = art.summary.models as { diverged: number; recovered: number }[];
   assert.ok(models.every((m) => m.diverged === 1 && Number.isNaN(m.recovered)));
+});
+
+Deno.test("sae marks diverged seeds and leaves them out of every mean of the others", async () => {
+  // At Adam lr 3 both seeds of ReLU + L1 (λ=0.1) diverge, seed 0 of λ=0.3 and of λ=1 too;
+  // top-k trains on.
+  const c = configure(sae, {
+    models: "topk,relu-l1",
+    seeds: 2,
+    steps: 100,
+    lr: 3,
+    mnistSteps: 0,
+    engine: "js",
+  }, "smoke");
+  const art = sae.artefacts(await sae.run(c, {}), c);
+  type Row = Record<string, unknown>;
+  const runs = art.tables.runs.objects() as Row[];
+  assert.deepEqual(runs.map((r) => r.diverged_at), [null, null, 2, 5, 2, null, 2, null]);
+  for (const r of runs.filter((x) => x.diverged_at !== null)) {
+    assert.deepEqual([r.eval_nmse, r.recovered, r.max_dead_fraction, r.final_loss], [
+      null,
+      null,
+      null,
+      null,
+    ]);
+  }
+  const models = art.tables.models.objects() as Row[];
+  const byName = (m: string) => models.find((x) => x.model === m)!;
+  const mid = byName("ReLU + L1 (λ=0.3)");
+  assert.deepEqual([mid.seeds, mid.diverged], [2, 1]);
+  assert.equal(mid.eval_nmse, runs[5].eval_nmse); // the mean of the one that did not diverge
+  const topk = byName("top-k");
+  assert.equal(topk.eval_nmse, mean([runs[0].eval_nmse as number, runs[1].eval_nmse as number]));
+  const gone = byName("ReLU + L1 (λ=0.1)");
+  assert.deepEqual([gone.diverged, gone.eval_nmse, gone.recovered], [2, null, null]);
+  // No best cosine of a diverged decoder, no evaluation at or after a divergence.
+  const recovered = art.tables.recovery.objects() as Row[];
+  assert.ok(!recovered.some((r) => r.model === "ReLU + L1 (λ=0.1)"));
+  assert.ok(!recovered.some((r) => r.model === "ReLU + L1 (λ=1)" && r.seed === 0));
+  const history = art.tables.history.objects() as Row[];
+  assert.ok(history.every((h) => Number.isFinite(h.eval_nmse)));
+  for (const r of runs.filter((x) => x.diverged_at !== null)) {
+    const after = history.filter((h) =>
+      h.model === r.model && h.seed === r.seed && (h.step as number) >= (r.diverged_at as number)
+    );
+    assert.deepEqual(after, [], `${r.model} seed ${r.seed}`);
+  }
+  assert.deepEqual(art.summary.divergence, { diverged: 4, instances: 8, first_diverged_at: 2 });
+  assert.equal(
+    art.notes[1],
+    "4 of 8 instances diverged (loss not finite or above 1e6), the first at step 2; they are " +
+      "left out of every statistic below.",
+  );
+  assert.ok(
+    art.notes.includes("ReLU + L1 (λ=0.1): all 2 seeds diverged; nothing it learnt is reported."),
+  );
+  assert.match(
+    art.notes.find((n) => n.startsWith("ReLU + L1 (λ=0.3)"))!,
+    /; 1 of 2 seeds diverged, left out\.$/,
+  );
+  assert.equal(subtitles(art.figures.recovery).at(-1), "4 of 8 instances diverged, not shown");
+  assert.equal(
+    subtitles(art.figures.metrics).at(-1),
+    "4 of 8 instances diverged, drawn up to there",
+  );
+});
+
+Deno.test("sae reports nothing a diverged MNIST run learnt", async () => {
+  const c = configure(sae, { steps: 0, mnistSteps: 5, lr: 1000, engine: "js" }, "smoke");
+  const art = sae.artefacts(await sae.run(c, {}), c);
+  const mnist = art.summary.mnist as Record<string, unknown>;
+  assert.equal(mnist.diverged_at, 2);
+  assert.ok(Number.isNaN(mnist.eval_nmse) && Number.isNaN(mnist.max_dead_fraction));
+  assert.equal(mnist.never_fired_on_held_out, null);
+  const latents = art.tables.mnist_latents.objects() as Record<string, unknown>[];
+  assert.deepEqual(latents.map((r) => r.latent), latents.map((_, j) => j));
+  assert.ok(latents.every((r) => r.frequency === null && r.rank === null && r.dead === null));
+  assert.deepEqual(art.tables.mnist_history.array("step"), [0, 1]); // up to the divergence
+  assert.deepEqual(subtitles(art.figures.mnist_decoder), [
+    "diverged at step 2: nothing learnt to show",
+  ]);
+  assert.match(
+    art.notes.at(-1)!,
+    /The run diverged at step 2 \(loss not finite or above 1e6\); nothing it learnt is reported\./,
+  );
 });
 
 Deno.test("sae's fields declare the defaults and profiles the report was made with", () => {

@@ -13,6 +13,7 @@ import {
   settingsWithVerdict,
   type ShallowAeOutcome,
   type ShallowAeSettingRow,
+  shownDiverged,
 } from "../../../lib/studies/shallow_ae/analysis.ts";
 import { spikedGaussian } from "../../../lib/studies/shallow_ae/data.ts";
 import { initShallowAe, parseSetting } from "../../../lib/studies/shallow_ae/model.ts";
@@ -115,6 +116,21 @@ Deno.test("meanCurves() averages each setting's finite errors over seeds and ski
     { step: 10, error: 6, curve: "tied", panel: "erf" },
     { step: 100, error: 6, curve: "tied", panel: "erf" },
   ]);
+});
+
+Deno.test("meanCurves() leaves a diverged seed out, and seed-0 curves stop where it diverged", () => {
+  const run = handMadeRun();
+  run.instances[3].divergedAt = 50; // erf seed 1: its errors (7) must not reach the mean
+  run.instances[2].divergedAt = 10; // erf seed 0, the one drawn: records from step 10 on go
+  const rows = meanCurves(run, { curve: (s) => s.weights, panel: (s) => s.activation });
+  assert.deepEqual(rows.filter((r) => r.panel === "erf"), []);
+  run.instances[2].divergedAt = null;
+  const kept = meanCurves(run, { curve: (s) => s.weights, panel: (s) => s.activation });
+  assert.deepEqual(kept.filter((r) => r.panel === "erf").map((r) => r.error), [5, 5, 5]);
+  run.instances[2].divergedAt = 10;
+  assert.deepEqual(captureRows(run, ["erf-tied-both"]).map((r) => r.step), [1]);
+  assert.deepEqual([...new Set(normRows(run, ["erf-tied-both"]).map((r) => r.step))], [1]);
+  assert.equal(shownDiverged(run, ["erf-tied-both", "linear-untied-none"]), 1);
 });
 
 Deno.test("captureRows(), overlapRows() and normRows() draw seed 0 of the shown settings, indexed [records, K, R]", () => {

@@ -85,6 +85,7 @@ function measured(
     r2: number;
     dead?: number;
     outputRelu?: boolean;
+    divergedAt?: number;
   },
 ): InstanceMeasures {
   const series = { width: 1, steps: [], values: new Float32Array(0) };
@@ -100,7 +101,7 @@ function measured(
       gradW1: new Float64Array(0),
       thresholdEpoch: over.thresholdEpoch,
       dropEpoch: -1,
-      divergedAt: -1,
+      divergedAt: over.divergedAt ?? -1,
       resumedFrom: 0,
     },
     model: {
@@ -111,6 +112,7 @@ function measured(
       outputBias: false,
       initScale: 0.01,
     },
+    diverged: (over.divergedAt ?? -1) >= 0,
     outputs: {
       z: new Float64Array(0),
       y: new Float64Array(0),
@@ -154,6 +156,26 @@ Deno.test("remedyRows() takes medians over each remedy's seeds, in the order rem
   assert.equal(never.reached_threshold, 1);
   assert.equal(never.epochs_to_threshold, null);
   assert.deepEqual(fastestRemedies(rows).map((r) => r.remedy), ["fast", "slow"]);
+});
+
+Deno.test("remedyRows() leaves diverged seeds out of every median and counts them", () => {
+  const rows = remedyRows([
+    measured("mixed", { thresholdEpoch: 400, finalLoss: 0.05, r2: 0.99, dead: 1 }),
+    // Whatever a diverged seed's fields hold, none of it may reach a median.
+    measured("mixed", { thresholdEpoch: -1, finalLoss: 9e9, r2: 0.1, dead: 9, divergedAt: 7 }),
+    measured("gone", { thresholdEpoch: 3, finalLoss: 1, r2: 1, divergedAt: 2 }),
+  ], { changeOf: (id) => id });
+  const [mixed, gone] = rows;
+  assert.deepEqual(
+    [mixed.seeds, mixed.diverged, mixed.reached_threshold, mixed.epochs_to_threshold],
+    [2, 1, 1, 400],
+  );
+  assert.deepEqual([mixed.final_loss, mixed.latent_r2, mixed.dead_output_units], [0.05, 0.99, 1]);
+  assert.deepEqual([gone.seeds, gone.diverged, gone.reached_threshold], [1, 1, 0]);
+  assert.equal(gone.epochs_to_threshold, null);
+  assert.ok([gone.final_loss, gone.latent_r2, gone.err_left].every(Number.isNaN));
+  // A remedy with a diverged seed did not reach the threshold on every seed.
+  assert.deepEqual(fastestRemedies(rows), []);
 });
 
 Deno.test("firstOfEachLabel() keeps the first instance of each label in order", () => {

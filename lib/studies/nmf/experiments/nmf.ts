@@ -9,7 +9,7 @@
  * @module
  */
 import * as aq from "arquero";
-import { type Images, loadFaces, loadMnist } from "../../../core/data/images.ts";
+import { ImageFileError, type Images, loadFaces, loadMnist } from "../../../core/data/images.ts";
 import { pcaCodes, pcaReconstruct, pcaSquaredError, pcaTop } from "../../../core/pca_top.ts";
 import { type ImagePanel, imagePanelsSpec } from "../../../core/plots/images.ts";
 import type { Spec } from "../../../core/plots/render.ts";
@@ -48,6 +48,8 @@ import {
 } from "../model.ts";
 import { objectiveSpec, sparsitySpec } from "../plots.ts";
 import { fitNmfJobs } from "../train.ts";
+import { nmfMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 
 /**
  * The fields of `nmf`.
@@ -212,7 +214,7 @@ async function loadImages(c: NmfExperimentConfig): Promise<Images> {
     });
   } catch (err) {
     // A missing or malformed file is a bad config value: one line, no stack.
-    if (err instanceof RangeError) throw new ConfigError(err.message);
+    if (err instanceof ImageFileError) throw new ConfigError(err.message);
     throw err;
   }
 }
@@ -481,6 +483,18 @@ export const nmf: Experiment<typeof nmfFields, NmfExperimentResult> = defineExpe
     }
     if (c.facesDir) checkFacesDir(c.facesDir, c);
     checkRank(c, imageCount(c), c.facesDir ? null : 784);
+  },
+  memory(c, { workers, checkpoints }) {
+    // Faces are taken to be the AT&T set's 92 × 112 (their size is known once they are read).
+    const shape = {
+      n: imageCount(c),
+      d: c.facesDir ? 92 * 112 : 784,
+      density: c.facesDir ? 1 : 0.2,
+      rank: c.rank,
+      fits: listItems(c.objectives).length * listItems(c.inits).length,
+    };
+    const knobs = ["rank", c.facesDir ? "faceSubjects" : "digits"];
+    return memoryEstimate(nmfMemory(shape, { workers, checkpoint: checkpoints }), knobs);
   },
   async run(c, options) {
     const started = performance.now();

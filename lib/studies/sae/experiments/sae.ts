@@ -27,6 +27,7 @@ import * as aq from "arquero";
 import type * as tfNs from "@tensorflow/tfjs";
 import { loadMnist } from "../../../core/data/images.ts";
 import {
+  historyBeforeDivergence,
   RECOVERED_ABOVE,
   saeDecoderColumns,
   saeEnd,
@@ -39,6 +40,7 @@ import {
   type SaeResampleRow,
   saeResampleRows,
   saeResampleTraceRows,
+  type SaeRun,
   saeRuns,
 } from "../analysis.ts";
 import type { SaeResample } from "../resample.ts";
@@ -57,6 +59,7 @@ import { saeImageData, saeSuperpositionData } from "../data.ts";
 import {
   RESAMPLE_TRACE,
   SAE_ENGINES,
+  type SaeInstanceResult,
   type SaeTrainConfig,
   type SaeTrainOptions,
   type SaeTrainProgress,
@@ -83,6 +86,15 @@ import {
 import { fixed, pct } from "../../../core/format.ts";
 import { FUSED_BACKEND } from "../../../core/train/fused.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
+import { largestStage, type MemoryEstimate, memoryEstimate } from "../../../core/memory.ts";
+import { saeTrainMemory } from "../memory.ts";
+import {
+  blankRow,
+  describeDivergence,
+  type DivergenceReport,
+  emptySpec,
+  markSpec,
+} from "../../../core/train/divergence.ts";
 
 /**
  * The models part 1 can compare: top-k, top-k + AuxK, ReLU + L1, and the
@@ -437,6 +449,28 @@ function checkSaeConfig(c: SaeExperimentConfig): void {
   }
 }
 
+/** The two parts one after the other; part 1's result is kept while part 2 trains. */
+function saeMemory(c: SaeExperimentConfig, checkpoint: boolean): MemoryEstimate {
+  const knobs = ["latents", "dim", "seeds", "models", "evalSize", "mnistLatents"];
+  const train = saeTrainConfig(c);
+  const mnist = saeMnistTrainConfig(c);
+  const truth = train
+    ? [...saeTrainMemory(train, { evalRows: c.evalSize, checkpoint }), {
+      what: `superposition data: ${c.features} directions and ${8192 + c.evalSize} rows × ${c.dim}`,
+      bytes: 8 * c.dim * (c.features + 8192 + c.evalSize),
+    }]
+    : [];
+  const evalRows = Math.min(c.evalSize, MNIST_TOTAL - c.mnistImages);
+  const second = mnist
+    ? [...saeTrainMemory(mnist, { evalRows, checkpoint }), {
+      what: "MNIST digits and their training and held-out rows",
+      bytes: MNIST_TOTAL * 784 * 4 + 8 * 784 * (c.mnistImages + evalRows),
+    }]
+    : [];
+  const kept = train ? truth.filter((t) => t.what.startsWith("final parameters")) : [];
+  return largestStage([memoryEstimate(truth, knobs), memoryEstimate([...second, ...kept], knobs)]);
+}
+
 /** How one part trains: tfjs for the hybrid engine, the caller's options, a progress span. */
 interface Stage {
   tf: typeof tfNs | undefined;
@@ -576,6 +610,7 @@ export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExpe
   },
   checkpoints: true,
   validate: checkSaeConfig,
+  memory: (c, { checkpoints }) => saeMemory(c, checkpoints),
   async run(c, options) {
     const started = performance.now();
     const tf = c.engine === "hybrid" ? await loadTf(options.backend ?? "wasm") : undefined;
@@ -645,9 +680,10 @@ function truthArtefacts(
   const runs = saeRuns(result.results, { directions: part.directions, seeds: c.seeds });
   const events = saeResampleRows(result.results, c.seeds);
   const models = saeModelRows(runs, events);
-  const resampling = resampleArtefacts(part, c, { events, models, setting });
+  const div = describeDivergence(runs.map((x) => x.diverged_at), { divergeAbove: c.divergeAbove });
+  const resampling = resampleArtefacts(part, c, { events, models, setting, div });
   const recoveryRows = saeRecoveryRows(runs);
-  const metricsRows = saeMetricRows(result.results.flatMap((res) => res.history), c.seeds);
+  const metricsRows = saeMetricRows(result.results.flatMap(historyBeforeDivergence), c.seeds);
   const msPerInstanceStep = result.trainMs / (train.steps * train.variants.length);
   return {
     summary: {
@@ -658,37 +694,58 @@ function truthArtefacts(
       ms_per_instance_step: msPerInstanceStep,
       train_seconds: result.trainMs / 1000,
       eval_seconds: result.evalMs / 1000,
+      divergence: div.summary,
       ...resampling.summary,
     },
     tables: {
-      models: aq.from(models),
-      runs: aq.from(runs.map(({ maxCos: _, ...rest }) => rest)),
+      models: aq.from(models.map(modelTableRow)),
+      runs: aq.from(runs.map(runTableRow)),
       history: aq.from(metricsRows),
-      recovery: aq.from(recoveryRows),
+      recovery: recoveryRows.length > 0
+        ? aq.from(recoveryRows)
+        : aq.table({ model: [], seed: [], rank: [], max_cos: [] }),
       ...resampling.tables,
     },
     figures: {
-      metrics: saeMetricsSpec(metricsRows, {
-        title: "Held-out metrics over training",
-        subtitle: setting,
-      }),
-      dead_latents: saeDeadSpec(metricsRows, {
-        title: `Dead latents over training (no firing for ${c.deadAfter} examples)`,
-        subtitle: setting,
-      }),
-      recovery: saeRecoverySpec(recoveryRows, {
-        title: `How well each true direction is found (dashed: ${RECOVERED_ABOVE})`,
-        subtitle: setting,
-        threshold: RECOVERED_ABOVE,
-      }),
+      metrics: markSpec(
+        saeMetricsSpec(metricsRows, { title: "Held-out metrics over training", subtitle: setting }),
+        div.curveMark,
+      ),
+      dead_latents: markSpec(
+        saeDeadSpec(metricsRows, {
+          title: `Dead latents over training (no firing for ${c.deadAfter} examples)`,
+          subtitle: setting,
+        }),
+        div.curveMark,
+      ),
+      recovery: markSpec(
+        saeRecoverySpec(recoveryRows, {
+          title: `How well each true direction is found (dashed: ${RECOVERED_ABOVE})`,
+          subtitle: setting,
+          threshold: RECOVERED_ABOVE,
+        }),
+        div.mark,
+      ),
       ...resampling.figures,
     },
     notes: [
       truthRunNote(part, c, { models: models.length, msPerInstanceStep }),
+      ...(div.note ? [div.note] : []),
       ...models.map((m) => modelNote(m, c.seeds)),
       ...resampling.notes,
     ],
   };
+}
+
+/** A `runs.csv` row; a diverged instance keeps its names, its events and `diverged_at`. */
+function runTableRow({ maxCos: _, ...row }: SaeRun) {
+  const keep = ["model", "seed", "l1", "aux_coef", "diverged_at", "resamples", "latents_resampled"];
+  return row.diverged_at === null ? row : blankRow(row, keep as (keyof typeof row)[]);
+}
+
+/** A `models.csv` row; a model whose every seed diverged keeps only its counts. */
+function modelTableRow(row: SaeModelRow) {
+  return row.diverged < row.seeds ? row : blankRow(row, ["model", "seeds", "diverged"]);
 }
 
 /** Columns of `resample_events.csv`, for a header even when no event happened. */
@@ -708,27 +765,39 @@ const EVENT_COLUMNS = [
 function resampleArtefacts(
   part: SaePart,
   c: SaeExperimentConfig,
-  rows: { events: SaeResampleRow[]; models: SaeModelRow[]; setting: string },
+  rows: {
+    events: SaeResampleRow[];
+    models: SaeModelRow[];
+    setting: string;
+    div: DivergenceReport;
+  },
 ): Artefacts {
   const { train, result } = part;
   if (!train.variants.some((v) => v.resample)) {
     return { summary: {}, tables: {}, figures: {}, notes: [] };
   }
   const { events, models } = rows;
-  const trace = saeResampleTraceRows(result.results, c.seeds);
+  // Instance i keeps its place (its seed is i mod seeds); a diverged one adds no trace.
+  const trace = saeResampleTraceRows(
+    result.results.map((res) => res.divergedAt < 0 ? res : { ...res, resamples: [] }),
+    c.seeds,
+  );
   const window = c.resampleWindow > 0 ? c.resampleWindow : c.deadAfter;
   const table = events.length > 0
     ? aq.from(events)
     : aq.table(Object.fromEntries(EVENT_COLUMNS.map((k) => [k, []])));
-  const resampled = models.filter((m) => m.model.includes("resampl"));
+  const resampled = models.filter((m) => m.model.includes("resampl") && m.diverged < m.seeds);
   return {
     summary: { resample_seconds: result.resampleMs / 1000 },
     tables: { resample_events: table },
     figures: trace.length === 0 ? {} : {
-      resample_loss: saeResampleSpec(trace, {
-        title: `Training loss after a resampling event (first ${RESAMPLE_TRACE} updates)`,
-        subtitle: rows.setting,
-      }),
+      resample_loss: markSpec(
+        saeResampleSpec(trace, {
+          title: `Training loss after a resampling event (first ${RESAMPLE_TRACE} updates)`,
+          subtitle: rows.setting,
+        }),
+        rows.div.mark,
+      ),
     },
     notes: [
       `Resampling: a check every ${c.resampleEvery} updates (none in the last interval) ` +
@@ -757,26 +826,41 @@ function truthRunNote(
     `step for all instances (${fixed(facts.msPerInstanceStep, 2)} ms per instance-step).`;
 }
 
-/** One model's scores in a sentence. */
+/** One model's scores in a sentence (over its seeds that did not diverge). */
 function modelNote(m: SaeModelRow, seeds: number): string {
-  const seedNote = seeds > 1 ? `, means over ${seeds} seeds` : "";
+  if (m.diverged === m.seeds) {
+    const which = m.seeds > 1 ? `all ${m.seeds} seeds` : "its seed";
+    return `${m.model}: ${which} diverged; nothing it learnt is reported.`;
+  }
+  const kept = seeds - m.diverged;
+  const seedNote = kept > 1 ? `, means over ${kept} seeds` : "";
   return `${m.model}: ${pct(m.recovered, 1)} of directions recovered (cosine > ` +
     `${RECOVERED_ABOVE}), mean max cosine ${fixed(m.mean_max_cos, 3)}, normalised MSE ` +
     `${fixed(m.eval_nmse, 4)}, L0 ${fixed(m.eval_l0, 2)}, dead latents ` +
     `${pct(m.dead_fraction, 1)} at the end (at most ${pct(m.max_dead_fraction, 1)})${seedNote}` +
-    (m.diverged ? `; ${m.diverged} diverged` : "") + ".";
+    (m.diverged ? `; ${m.diverged} of ${m.seeds} seeds diverged, left out` : "") + ".";
 }
 
-/** Part 2: the MNIST run and its decoder columns. */
+/**
+ * The MNIST latents table: by use, or, for a run that diverged (whose use and
+ * counters mean nothing), by index with every value empty.
+ */
+function mnistLatentRows(res: SaeInstanceResult, deadAfter: number) {
+  const rows = saeLatentRows(res, deadAfter);
+  if (res.divergedAt < 0) return rows;
+  return rows.sort((a, b) => a.latent - b.latent).map((r) => blankRow(r, ["latent"]));
+}
+
+/** Part 2: the MNIST run and its decoder columns (none drawn when it diverged). */
 function mnistArtefacts(part: SaePart, c: SaeExperimentConfig): Artefacts {
   const res = part.result.results[0];
-  const last = res.history[res.history.length - 1];
+  const div = describeDivergence([res.divergedAt], { divergeAbove: c.divergeAbove });
   const latents = saeLatentRows(res, c.deadAfter);
-  const shown = Math.min(48, res.config.latents);
+  const shown = div.all ? 0 : Math.min(48, res.config.latents);
   const columns = saeDecoderColumns(res, latents.slice(0, shown).map((r) => r.latent));
   const setting = `${c.mnistLatents} latents, k=${c.mnistK}, AuxK ${fixed(c.auxCoef, 4)}; ` +
     `${c.mnistSteps} steps of ${c.mnistBatch}`;
-  const rows = saeMetricRows(res.history, 1);
+  const rows = saeMetricRows(historyBeforeDivergence(res), 1);
   const end = saeEnd(res);
   return {
     summary: {
@@ -787,30 +871,38 @@ function mnistArtefacts(part: SaePart, c: SaeExperimentConfig): Artefacts {
         eval_l0: end.eval_l0,
         dead_fraction: end.dead_fraction,
         max_dead_fraction: end.max_dead_fraction,
-        never_fired_on_held_out: Array.from(res.evalFrequency).filter((f) => f === 0).length,
+        never_fired_on_held_out: div.all
+          ? null
+          : Array.from(res.evalFrequency).filter((f) => f === 0).length,
         ms_per_step: part.result.msPerStep,
         diverged_at: end.diverged_at,
       },
     },
-    tables: { mnist_history: aq.from(rows), mnist_latents: aq.from(latents) },
+    tables: {
+      mnist_history: aq.from(rows),
+      mnist_latents: aq.from(mnistLatentRows(res, c.deadAfter)),
+    },
     figures: {
-      mnist_decoder: decoderImagesSpec(columns, {
-        count: shown,
-        width: 28,
-        height: 28,
-        title: `MNIST: the ${shown} most used decoder columns (red adds ink, blue removes it)`,
-        subtitle: `${setting}; ordered by how often they fire on held-out digits`,
-      }),
-      mnist_metrics: saeMetricsSpec(rows, {
-        title: "MNIST: held-out metrics over training",
-        subtitle: setting,
-      }),
+      mnist_decoder: div.all
+        ? emptySpec("MNIST: the most used decoder columns", div.mark)
+        : decoderImagesSpec(columns, {
+          count: shown,
+          width: 28,
+          height: 28,
+          title: `MNIST: the ${shown} most used decoder columns (red adds ink, blue removes it)`,
+          subtitle: `${setting}; ordered by how often they fire on held-out digits`,
+        }),
+      mnist_metrics: markSpec(
+        saeMetricsSpec(rows, { title: "MNIST: held-out metrics over training", subtitle: setting }),
+        div.curveMark,
+      ),
     },
     notes: [
-      `MNIST (${part.data}): normalised MSE ${fixed(last.eval_nmse, 4)} at L0 ` +
-      `${fixed(last.eval_l0, 2)}, dead latents ${pct(last.dead_fraction, 1)} at the end; ` +
-      `${fixed(part.result.msPerStep, 2)} ms per step.` +
-      (end.diverged_at !== null ? ` Diverged at step ${res.divergedAt}.` : ""),
+      div.note
+        ? `MNIST (${part.data}): ${div.note} ${fixed(part.result.msPerStep, 2)} ms per step.`
+        : `MNIST (${part.data}): normalised MSE ${fixed(end.eval_nmse, 4)} at L0 ` +
+          `${fixed(end.eval_l0, 2)}, dead latents ${pct(end.dead_fraction, 1)} at the end; ` +
+          `${fixed(part.result.msPerStep, 2)} ms per step.`,
     ],
   };
 }

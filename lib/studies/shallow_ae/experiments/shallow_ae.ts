@@ -31,6 +31,7 @@ import {
   type ShallowAeOutcome,
   shallowAeOutcomes,
   type ShallowAeSettingRow,
+  shownDiverged,
 } from "../analysis.ts";
 import { loadMnist } from "../../../core/data/images.ts";
 import { sampleRows, spikedGaussian } from "../data.ts";
@@ -45,7 +46,14 @@ import {
 import { captureSpec, errorTimelineSpec, gapSpec, normSpec, overlapSpec } from "../plots.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { deriveSeed, MAX_SEED, Rng } from "../../../core/random.ts";
-import { type ShallowAeProgress, type ShallowAeTrainResult, trainShallowAe } from "../train.ts";
+import {
+  type ShallowAeProgress,
+  type ShallowAeTrainConfig,
+  type ShallowAeTrainResult,
+  trainShallowAe,
+} from "../train.ts";
+import { shallowAeTrainMemory } from "../memory.ts";
+import { largestStage, type MemoryEstimate, memoryEstimate } from "../../../core/memory.ts";
 import {
   type Artefacts,
   defineExperiment,
@@ -57,6 +65,12 @@ import {
 import { ConfigError, type ConfigOf, int, list, listItems, num } from "../../../core/config.ts";
 import { fixed, pct, sig } from "../../../core/format.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
+import { minOf } from "../../../core/stats.ts";
+import {
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
 
 /** Every setting label, for `show` and `mnistSettings`. */
 export const SETTING_LABELS: string[] = ACTIVATIONS.flatMap((a) =>
@@ -272,6 +286,69 @@ interface PartContext {
 }
 
 /** The measured part of a trained run: outcomes on the held-out rows, per setting. */
+/** The spiked part's run: every setting × seed. */
+function spikedTrainConfig(c: ShallowAeConfig): ShallowAeTrainConfig {
+  return {
+    settings: settingsOf(c),
+    seeds: c.seeds,
+    seed: c.seed,
+    units: c.units,
+    steps: c.steps,
+    lr: c.lr,
+    initScale: c.initScale,
+    records: c.records,
+    smoothing: c.smoothing,
+    divergeAbove: c.divergeAbove,
+  };
+}
+
+/** The MNIST part's run: one seed of each of its settings. */
+function mnistTrainConfig(c: ShallowAeConfig): ShallowAeTrainConfig {
+  return {
+    settings: listItems(c.mnistSettings).map((l) => parseSetting(l)!),
+    seeds: 1,
+    seed: c.seed,
+    units: c.mnistUnits,
+    steps: c.mnistSteps,
+    lr: c.mnistLr,
+    initScale: c.initScale,
+    records: c.records,
+    smoothing: c.smoothing,
+    divergeAbove: c.divergeAbove,
+  };
+}
+
+/** The two parts one after the other; the spiked part's result is kept while MNIST trains. */
+function shallowAeMemory(c: ShallowAeConfig, checkpoint: boolean): MemoryEstimate {
+  const data = listItems(c.data);
+  const knobs = ["seeds", "units", "dim", "testSamples", "mnistUnits"];
+  const spiked = data.includes("spiked")
+    ? shallowAeTrainMemory(spikedTrainConfig(c), {
+      dim: c.dim,
+      components: spikesOf(c).length,
+    }, { checkpoint })
+    : [];
+  const test = {
+    what: `test samples: ${c.testSamples} × ${c.dim}`,
+    bytes: 8 * c.testSamples * c.dim,
+  };
+  const mnist = data.includes("mnist")
+    ? [
+      ...shallowAeTrainMemory(mnistTrainConfig(c), { dim: 784, components: c.mnistUnits }, {
+        checkpoint,
+      }),
+      {
+        what: "MNIST digits and their training and test splits",
+        bytes: 10_000 * 784 * 4 + 8 * (c.mnistTrain + c.mnistTest) * 784,
+      },
+    ]
+    : [];
+  return largestStage([
+    memoryEstimate(spiked.length ? [...spiked, test] : [], knobs),
+    memoryEstimate([...mnist, ...spiked.slice(0, 2)], knobs),
+  ]);
+}
+
 function measurePart(
   train: ShallowAeTrainResult,
   part: {
@@ -296,18 +373,7 @@ function measurePart(
 
 async function runSpiked(c: ShallowAeConfig, ctx: PartContext): Promise<ShallowAePart> {
   const source = spikedGaussian({ dim: c.dim, spikes: spikesOf(c), noise: c.noise, seed: c.seed });
-  const train = await trainShallowAe(source, {
-    settings: settingsOf(c),
-    seeds: c.seeds,
-    seed: c.seed,
-    units: c.units,
-    steps: c.steps,
-    lr: c.lr,
-    initScale: c.initScale,
-    records: c.records,
-    smoothing: c.smoothing,
-    divergeAbove: c.divergeAbove,
-  }, {
+  const train = await trainShallowAe(source, spikedTrainConfig(c), {
     signal: ctx.options.signal,
     onProgress: ctx.onProgress,
     // Both parts checkpoint into the experiment's folder, one file each.
@@ -331,18 +397,7 @@ async function runMnist(c: ShallowAeConfig, ctx: PartContext): Promise<ShallowAe
     componentCount: c.mnistUnits,
     name: "MNIST digits",
   });
-  const train = await trainShallowAe(src, {
-    settings: listItems(c.mnistSettings).map((l) => parseSetting(l)!),
-    seeds: 1,
-    seed: c.seed,
-    units: c.mnistUnits,
-    steps: c.mnistSteps,
-    lr: c.mnistLr,
-    initScale: c.initScale,
-    records: c.records,
-    smoothing: c.smoothing,
-    divergeAbove: c.divergeAbove,
-  }, {
+  const train = await trainShallowAe(src, mnistTrainConfig(c), {
     signal: ctx.options.signal,
     onProgress: ctx.onProgress,
     checkpoint: runCheckpoint(ctx.options, { name: "mnist", every: c.checkpointEvery }),
@@ -379,7 +434,7 @@ function partProgress(
 ): (p: ShallowAeProgress) => Promise<void> {
   return async (p) => {
     const finite = [...p.error].filter(Number.isFinite);
-    const best = finite.length ? Math.min(...finite) : NaN;
+    const best = finite.length ? minOf(finite) : NaN;
     await options.onProgress?.({
       fraction: (part.offset + (part.cost * p.step) / p.steps) / part.total,
       message: `${part.label}: step ${p.step}/${p.steps} · lowest error ${sig(best, 4)}` +
@@ -395,52 +450,86 @@ function listOrNone(labels: string[]): string {
   return labels.length ? labels.join(", ") : "none";
 }
 
+/** Divergence among a part's instances (its setting × seed runs). */
+function partDivergence(part: ShallowAePart, c: ShallowAeConfig): DivergenceReport {
+  return describeDivergence(part.train.instances.map((i) => i.divergedAt), {
+    divergeAbove: c.divergeAbove,
+  });
+}
+
+/**
+ * The part's figures, marked where instances diverged: the means and gaps
+ * leave them out, the seed-0 curves stop where theirs diverged.
+ */
+function markedFigures(
+  figures: Record<string, Spec>,
+  part: ShallowAePart,
+  options: { c: ShallowAeConfig; drawn: string[]; seedCurves: string[] },
+): Record<string, Spec> {
+  const div = partDivergence(part, options.c);
+  const stopped = shownDiverged(part.train, options.drawn);
+  const curveMark = stopped
+    ? `${stopped} of the ${options.drawn.length} drawn seeds diverged, drawn up to there`
+    : "";
+  return Object.fromEntries(
+    Object.entries(figures).map((
+      [name, spec],
+    ) => [name, markSpec(spec, options.seedCurves.includes(name) ? curveMark : div.mark)]),
+  );
+}
+
 function spikedFigures(part: ShallowAePart, c: ShallowAeConfig): Record<string, Spec> {
   const show = listItems(c.show);
   const K = c.units;
-  return {
-    error_over_time: errorTimelineSpec(
-      meanCurves(part.train, {
-        curve: (s) => `${s.weights} / ${s.bias}`,
-        panel: (s) => s.activation,
+  return markedFigures(
+    {
+      error_over_time: errorTimelineSpec(
+        meanCurves(part.train, {
+          curve: (s) => `${s.weights} / ${s.bias}`,
+          panel: (s) => s.activation,
+        }),
+        levelRows(part.timelineLevels),
+        {
+          title: `Error over training against PCA (${part.data}, K = ${K})`,
+          subtitle: `mean over ${c.seeds} seed(s); dashed: PCA's error with 0 … ${K} components`,
+          yMax: part.timelineLevels[0] * 1.02,
+        },
+      ),
+      pc_capture: captureSpec(captureRows(part.train, show), {
+        title: "How much of each principal direction the encoder's span holds (seed 0)",
+        subtitle: "‖P_W uᵣ‖², P_W the projection onto span{w₁ … w_K}",
       }),
-      levelRows(part.timelineLevels),
-      {
-        title: `Error over training against PCA (${part.data}, K = ${K})`,
-        subtitle: `mean over ${c.seeds} seed(s); dashed: PCA's error with 0 … ${K} components`,
-        yMax: part.timelineLevels[0] * 1.02,
-      },
-    ),
-    pc_capture: captureSpec(captureRows(part.train, show), {
-      title: "How much of each principal direction the encoder's span holds (seed 0)",
-      subtitle: "‖P_W uᵣ‖², P_W the projection onto span{w₁ … w_K}",
-    }),
-    overlaps: overlapSpec(overlapRows(part.train, show), {
-      title: "Overlap of each unit's encoder weights with each principal direction (seed 0)",
-      subtitle: "|cos(wₖ, uᵣ)|",
-    }),
-    norms: normSpec(normRows(part.train, show), {
-      title: "Weight norms over training (seed 0): after aligning, the weights rescale",
-    }),
-    pca_gap: gapSpec(gapRows(part.outcomes), {
-      title: "Which settings reach the PCA error (held-out samples)",
-      subtitle: `0 = PCA with ${K} components, 1 = with ${K - 1}; ` +
-        `reaching means ≤ ${c.tolerance} (dashed)`,
-      tolerance: c.tolerance,
-      order: part.settings.map((s) => s.setting),
-    }),
-  };
+      overlaps: overlapSpec(overlapRows(part.train, show), {
+        title: "Overlap of each unit's encoder weights with each principal direction (seed 0)",
+        subtitle: "|cos(wₖ, uᵣ)|",
+      }),
+      norms: normSpec(normRows(part.train, show), {
+        title: "Weight norms over training (seed 0): after aligning, the weights rescale",
+      }),
+      pca_gap: gapSpec(gapRows(part.outcomes), {
+        title: "Which settings reach the PCA error (held-out samples)",
+        subtitle: `0 = PCA with ${K} components, 1 = with ${K - 1}; ` +
+          `reaching means ≤ ${c.tolerance} (dashed)`,
+        tolerance: c.tolerance,
+        order: part.settings.map((s) => s.setting),
+      }),
+    },
+    part,
+    { c, drawn: show, seedCurves: ["pc_capture", "overlaps", "norms"] },
+  );
 }
 
 function spikedNotes(part: ShallowAePart, c: ShallowAeConfig): string[] {
   const named = (verdict: ShallowAeSettingRow["verdict"]) =>
     listOrNone(settingsWithVerdict(part.settings, verdict));
   const diverged = settingsWithVerdict(part.settings, "diverged");
+  const div = partDivergence(part, c);
   return [
     `Spiked data: ${part.data}; K = ${c.units}; ${c.steps.toLocaleString("en-US")} steps, ` +
     `η = ${c.lr} (encoder η/D); ${c.seeds} seed(s) per setting; ${fixed(part.usPerStep, 2)} µs ` +
     `per step per instance. "Reaches" = held-out error within ${pct(c.tolerance, 0)} of the ` +
     `last component's gain above PCA's error.`,
+    ...(div.note ? [div.note] : []),
     `Reach the PCA error in every seed: ${named("reaches PCA")}.`,
     `In some seeds only: ${named("sometimes")}.`,
     `Never: ${named("does not reach")}.` +
@@ -464,6 +553,7 @@ function spikedArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
       sometimes: verdicts("sometimes"),
       never: verdicts("does not reach"),
       diverged: verdicts("diverged"),
+      divergence: partDivergence(part, c).summary,
       us_per_step_per_instance: part.usPerStep,
     },
     tables: {
@@ -478,12 +568,14 @@ function spikedArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
 
 function mnistNote(part: ShallowAePart, c: ShallowAeConfig): string {
   const errors = part.settings.map((s) =>
-    `${s.setting}: ${Number.isFinite(s.meanError) ? fixed(s.meanError, 4) : "diverged"} ` +
-    `(${s.verdict})`
+    `${s.setting}: ` +
+    (s.verdict === "diverged" ? "diverged" : `${fixed(s.meanError, 4)} (${s.verdict})`)
   );
+  const div = partDivergence(part, c);
   return `MNIST (${part.data}): K = ${c.mnistUnits}, ` +
     `${c.mnistSteps.toLocaleString("en-US")} steps, η = ${c.mnistLr}; PCA error on held-out ` +
-    `digits ${fixed(part.testLevels[c.mnistUnits], 4)}. ${errors.join("; ")}.`;
+    `digits ${fixed(part.testLevels[c.mnistUnits], 4)}. ${errors.join("; ")}.` +
+    (div.note ? ` ${div.note}` : "");
 }
 
 function mnistArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
@@ -494,24 +586,29 @@ function mnistArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
         part.settings.map((s) => [s.setting, { error: s.meanError, verdict: s.verdict }]),
       ),
       mnist_pca_error_held_out: part.testLevels[K],
+      mnist_divergence: partDivergence(part, c).summary,
       mnist_us_per_step_per_instance: part.usPerStep,
     },
     tables: { mnist: aq.from(settingsTableRows(part.settings)) },
-    figures: {
-      mnist_error_over_time: errorTimelineSpec(
-        meanCurves(part.train, { curve: settingLabel, panel: () => "" }),
-        levelRows(part.timelineLevels),
-        {
-          title: `MNIST digits: training error against PCA (K = ${K})`,
-          subtitle: `dashed: PCA's error with 0 … ${K} components on the training digits`,
-          yMax: part.timelineLevels[0] * 1.05,
-        },
-      ),
-      mnist_pc_capture: captureSpec(captureRows(part.train, listItems(c.mnistSettings)), {
-        title: "MNIST: how much of each leading principal component the encoder's span holds",
-        subtitle: "‖P_W uᵣ‖² for the digits' top principal directions (training split)",
-      }),
-    },
+    figures: markedFigures(
+      {
+        mnist_error_over_time: errorTimelineSpec(
+          meanCurves(part.train, { curve: settingLabel, panel: () => "" }),
+          levelRows(part.timelineLevels),
+          {
+            title: `MNIST digits: training error against PCA (K = ${K})`,
+            subtitle: `dashed: PCA's error with 0 … ${K} components on the training digits`,
+            yMax: part.timelineLevels[0] * 1.05,
+          },
+        ),
+        mnist_pc_capture: captureSpec(captureRows(part.train, listItems(c.mnistSettings)), {
+          title: "MNIST: how much of each leading principal component the encoder's span holds",
+          subtitle: "‖P_W uᵣ‖² for the digits' top principal directions (training split)",
+        }),
+      },
+      part,
+      { c, drawn: listItems(c.mnistSettings), seedCurves: ["mnist_pc_capture"] },
+    ),
     notes: [mnistNote(part, c)],
   };
 }
@@ -575,6 +672,7 @@ export const shallowAe: Experiment<typeof shallowAeFields, ShallowAeResult> = de
   },
   checkpoints: true,
   validate,
+  memory: (c, { checkpoints }) => shallowAeMemory(c, checkpoints),
   async run(c, options) {
     const started = performance.now();
     const data = listItems(c.data);

@@ -8,6 +8,7 @@
 import type { RunOptions } from "../../../core/experiment.ts";
 import { sig } from "../../../core/format.ts";
 import type { StepAeProgress } from "../train.ts";
+import { minOf } from "../../../core/stats.ts";
 
 /** Progress messages with epochs per second, the current loss and the time left. */
 export function epochProgress(
@@ -21,7 +22,7 @@ export function epochProgress(
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? (p.epoch - first) / seconds : 0;
     const finite = [...p.loss].filter(Number.isFinite);
-    const loss = finite.length ? Math.min(...finite) : NaN;
+    const loss = finite.length ? minOf(finite) : NaN;
     await options.onProgress?.({
       fraction: p.epoch / p.epochs,
       message:

@@ -28,6 +28,7 @@ import * as aq from "arquero";
 import {
   fastestRemedies,
   firstOfEachLabel,
+  type InstanceMeasures,
   lossRows,
   measureInstances,
   positionErrorRows,
@@ -49,7 +50,15 @@ import { defineExperiment, type Experiment, fusedMeta } from "../../../core/expe
 import { ConfigError, type ConfigOf, int, list, listItems, num } from "../../../core/config.ts";
 import { fixed, sig } from "../../../core/format.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
+import {
+  blankRow,
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
 import { epochProgress } from "./_progress.ts";
+import { stepAeTrainMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 import { stepDataFields } from "./step_ae.ts";
 
 /**
@@ -280,11 +289,38 @@ function reachedNote(fastest: RemedyRow[], c: RemediesConfig): string {
   return `Reached loss ${c.threshold} on every seed: ${each.join(", ")}.`;
 }
 
-function notReachedNote(rows: RemedyRow[]): string {
-  const each = rows.filter((x) => x.epochs_to_threshold === null).map((x) =>
-    `${x.remedy} (final ${sig(x.final_loss, 3)}, R² ${fixed(x.latent_r2, 3)})`
+function notReachedNote(rows: RemedyRow[], fastest: RemedyRow[]): string {
+  const each = rows.filter((x) => !fastest.includes(x) && x.diverged < x.seeds).map((x) =>
+    `${x.remedy} (final ${sig(x.final_loss, 3)}, R² ${fixed(x.latent_r2, 3)}` +
+    (x.diverged ? `; ${x.diverged} of ${x.seeds} seeds diverged)` : ")")
   );
   return `Not reaching it: ${each.join(", ") || "none"}.`;
+}
+
+/** A remedy whose every seed diverged has no medians: its row keeps only its counts. */
+function blankIfAllDiverged(row: RemedyRow) {
+  return row.diverged < row.seeds
+    ? row
+    : blankRow(row, ["remedy", "change", "seeds", "reached_threshold", "diverged"]);
+}
+
+/** What a remedy's latent-code figure says about its diverged seeds ("" when none did). */
+function latentMark(m: InstanceMeasures, row: RemedyRow): string {
+  if (m.diverged) {
+    const which = row.seeds === 1 ? "its seed" : `all ${row.seeds} seeds`;
+    return `${which} diverged: nothing learnt to show`;
+  }
+  return row.diverged
+    ? `${row.diverged} of ${row.seeds} seeds diverged; drawn: the first that did not`
+    : "";
+}
+
+/** The shared divergence note, and which remedies' seeds diverged. */
+function divergedNote(div: DivergenceReport, rows: RemedyRow[]): string {
+  const each = rows.filter((x) => x.diverged > 0).map((x) =>
+    `${x.remedy} (${x.diverged} of ${x.seeds})`
+  );
+  return `${div.note} Diverged seeds by remedy: ${each.join(", ")}.`;
 }
 
 /**
@@ -319,6 +355,10 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
       throw new ConfigError("remedies must name at least one remedy");
     }
   },
+  memory(c, { workers }) {
+    const train = stepAeTrainMemory(remediesTrainConfig(c), { workers, checkpoint: false });
+    return memoryEstimate(train, ["seeds", "remedies", "n"]);
+  },
   async run(c, options) {
     const train = remediesTrainConfig(c);
     const instances = train.variants.length;
@@ -338,7 +378,14 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
   artefacts(r, c) {
     const measured = measureInstances(r.train, r.results);
     const rows = remedyRows(measured, { changeOf: (id) => remedy(id).label });
+    const div = describeDivergence(r.results.map((x) => x.divergedAt), {
+      divergeAbove: c.divergeAbove,
+      unit: "epoch",
+    });
+    // The first seed of each remedy that did not diverge; a remedy whose every seed diverged
+    // keeps its loss up to there and draws nothing else.
     const first = firstOfEachLabel(measured);
+    const learnt = first.filter((m) => !m.diverged);
     const figures: Record<string, Spec> = {
       remedies_loss: stepLossSpec(
         first.flatMap((m) => lossRows(m.result.loss, m.result.label)),
@@ -349,15 +396,21 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
           `Final loss and latent linearity by remedy (${c.epochs} epochs, median of ${c.seeds} seeds)`,
       }),
       remedies_position_error: positionErrorSpec(
-        first.flatMap((m) => positionErrorRows(m.outputs.exampleError, m.result.label)),
+        learnt.flatMap((m) => positionErrorRows(m.outputs.exampleError, m.result.label)),
         { title: "Error of each step function by its step position, first seed of each remedy" },
       ),
     };
-    for (const m of first) {
-      figures[`latent_${m.result.label}`] = latentCodeSpec(m.outputs.z, m.linearity, {
+    if (div.mark) {
+      figures.remedies_loss = markSpec(figures.remedies_loss, div.curveMark);
+      figures.remedies_summary = markSpec(figures.remedies_summary, div.mark);
+      figures.remedies_position_error = markSpec(figures.remedies_position_error, div.mark);
+    }
+    first.forEach((m, k) => {
+      const spec = latentCodeSpec(m.diverged ? [] : m.outputs.z, m.linearity, {
         title: `Latent code: ${remedy(m.result.label).label}`,
       });
-    }
+      figures[`latent_${m.result.label}`] = markSpec(spec, latentMark(m, rows[k]));
+    });
     const fastest = fastestRemedies(rows);
     return {
       summary: {
@@ -370,10 +423,16 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
         seconds_to_threshold: secondsToThreshold(rows, r.msPerInstanceEpoch),
         fastest_to_threshold: fastest[0]?.remedy ?? null,
         fastest_linear: fastest.find((x) => x.latent_r2 > 0.999)?.remedy ?? null,
+        divergence: div.summary,
       },
-      tables: { remedies: aq.from(rows) },
+      tables: { remedies: aq.from(rows.map(blankIfAllDiverged)) },
       figures,
-      notes: [runNote(r, c), reachedNote(fastest, c), notReachedNote(rows)],
+      notes: [
+        runNote(r, c),
+        ...(div.note ? [divergedNote(div, rows)] : []),
+        reachedNote(fastest, c),
+        notReachedNote(rows, fastest),
+      ],
     };
   },
 });

@@ -42,7 +42,10 @@ import { bool, type ConfigOf, int, num, numOrDefault, oneOf } from "../../../cor
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
 import { fixed, pct, sig } from "../../../core/format.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
+import { blankRow, describeDivergence, markSpec } from "../../../core/train/divergence.ts";
 import { epochProgress } from "./_progress.ts";
+import { reconstructionCells, stepAeTrainMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 
 /**
  * The data fields both step-autoencoder experiments share: the signal length
@@ -213,7 +216,23 @@ function linearityNote(m: InstanceMeasures): string {
 function edgesNote(m: InstanceMeasures): string {
   return `Mean error of the 40 leftmost step functions ${sig(m.edges.left, 3)}, of the 40 ` +
     `rightmost ${sig(m.edges.right, 3)}. Output units off for every example (dead, never ` +
-    `updated by Lemma 1): ${m.dead.output.length}; hidden units: ${m.dead.hidden.length}.`;
+    `updated by Lemma 1): ${m.dead?.output.length}; hidden units: ${m.dead?.hidden.length}.`;
+}
+
+/** The per-position and per-index tables; a diverged run keeps their rows with empty values. */
+function stepAeTables(m: InstanceMeasures, losses: ReturnType<typeof lossRows>) {
+  const n = m.model.n;
+  const w1 = Array.from(m.result.params.subarray(0, n));
+  const keep = <T extends object>(rows: T[], key: keyof T) =>
+    m.diverged ? rows.map((row) => blankRow(row, [key])) : rows;
+  return {
+    latent: aq.from(keep(latentLineRows(m.outputs.z, m.linearity), "position")),
+    position_errors: aq.from(keep(positionErrorRows(m.outputs.exampleError, "end"), "position"))
+      .select("position", "error"),
+    encoder: aq.from(keep(encoderRows(w1, m.result.gradW1), "s")),
+    // The loss up to the divergence is what the run did, and stays.
+    loss: aq.from(losses).select("epoch", "loss"),
+  };
 }
 
 /**
@@ -245,6 +264,10 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
     full: { epochs: 500_000, lrDrop: 1e-5 },
   },
   checkpoints: true,
+  memory(c, { checkpoints }) {
+    const train = stepAeTrainMemory(stepAeTrainConfig(c), { workers: 1, checkpoint: checkpoints });
+    return memoryEstimate([...train, reconstructionCells(c.n)], ["n"]);
+  },
   async run(c, options) {
     const train = stepAeTrainConfig(c);
     const { results, workers, elapsedMs } = await trainStepAe(train, {
@@ -270,9 +293,33 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
     const { result, outputs: out, linearity: lin, edges, dead } = m;
     const n = c.n;
     const setting = settingText(c);
-    const w1 = Array.from(result.params.subarray(0, n));
+    const div = describeDivergence([result.divergedAt], {
+      divergeAbove: c.divergeAbove,
+      unit: "epoch",
+    });
+    // A diverged run draws nothing it learnt: its figures keep their titles, empty.
+    const shown = <T>(values: ArrayLike<T>): T[] => m.diverged ? [] : Array.from(values);
+    const w1 = shown(result.params.subarray(0, n));
     const losses = lossRows(result.loss, "loss");
-    const positionErrors = positionErrorRows(out.exampleError, "end");
+    const positionErrors = shown(positionErrorRows(out.exampleError, "end"));
+    const figures = {
+      encoder_weights: encoderWeightsSpec(w1, { title: `Encoder weights w₁ (${setting})` }),
+      latent_code: latentCodeSpec(shown(out.z), lin, {
+        title: `Latent code against the step position (${setting})`,
+      }),
+      reconstructions: reconstructionsSpec(shown(out.y), {
+        n,
+        amplitude: c.amplitude,
+        title: `Reconstructions and their errors (${setting})`,
+      }),
+      loss: stepLossSpec(losses, { title: `Loss over epochs (${setting})` }),
+      gradient_by_s: gradientBySSpec(shown(result.gradW1), {
+        title: "Encoder gradient per input index, summed over training (seed 003, eq. 4–7)",
+      }),
+      position_error: positionErrorSpec(positionErrors, {
+        title: `Error of each step function by its step position (${setting})`,
+      }),
+    };
     return {
       summary: {
         setting,
@@ -285,40 +332,27 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
         err_left: edges.left,
         err_right: edges.right,
         edge_positions: "err_left: p = 1…40; err_right: p = n−38…n+1 (the last is all zeros)",
-        dead_hidden_units: dead.hidden.length,
-        dead_output_units: dead.output.length,
-        dead_output_indices: dead.output.map((j) => j + 1),
+        dead_hidden_units: dead?.hidden.length ?? null,
+        dead_output_units: dead?.output.length ?? null,
+        dead_output_indices: dead?.output.map((j) => j + 1) ?? null,
         first_epoch_below_0_1: result.thresholdEpoch,
         lr_drop_epoch: result.dropEpoch,
         diverged_at: result.divergedAt,
         ms_per_epoch: r.msPerEpoch,
         resumed_from_epoch: r.startEpoch,
       },
-      tables: {
-        latent: aq.from(latentLineRows(out.z, lin)),
-        position_errors: aq.from(positionErrors).select("position", "error"),
-        encoder: aq.from(encoderRows(w1, result.gradW1)),
-        loss: aq.from(losses).select("epoch", "loss"),
-      },
-      figures: {
-        encoder_weights: encoderWeightsSpec(w1, { title: `Encoder weights w₁ (${setting})` }),
-        latent_code: latentCodeSpec(out.z, lin, {
-          title: `Latent code against the step position (${setting})`,
-        }),
-        reconstructions: reconstructionsSpec(out.y, {
-          n,
-          amplitude: c.amplitude,
-          title: `Reconstructions and their errors (${setting})`,
-        }),
-        loss: stepLossSpec(losses, { title: `Loss over epochs (${setting})` }),
-        gradient_by_s: gradientBySSpec(result.gradW1, {
-          title: "Encoder gradient per input index, summed over training (seed 003, eq. 4–7)",
-        }),
-        position_error: positionErrorSpec(positionErrors, {
-          title: `Error of each step function by its step position (${setting})`,
-        }),
-      },
-      notes: [runNote(r, c), linearityNote(m), edgesNote(m)],
+      tables: stepAeTables(m, losses),
+      figures: m.diverged
+        ? {
+          ...Object.fromEntries(
+            Object.entries(figures).map(([k, spec]) => [k, markSpec(spec, div.mark)]),
+          ),
+          loss: markSpec(figures.loss, div.curveMark),
+        }
+        : figures,
+      notes: m.diverged
+        ? [runNote(r, c), div.note!]
+        : [runNote(r, c), linearityNote(m), edgesNote(m)],
     };
   },
 });

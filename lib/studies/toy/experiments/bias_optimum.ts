@@ -29,12 +29,22 @@ import {
 import { symmetricGeometry } from "../outcomes.ts";
 import { perturbedSymmetricStarts } from "../failure_states.ts";
 import { biasOptimumSpec, biasVsNormSpec } from "../plots_failure.ts";
-import { trainFrom } from "./failure_common.ts";
+import { fromStatesMemory, trainFrom } from "./failure_common.ts";
+import { toyTrainMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 import { defineExperiment, type Experiment, type RunOptions } from "../../../core/experiment.ts";
 import { ConfigError, type ConfigOf, int, num, withDefault } from "../../../core/config.ts";
 import { sci } from "../../../core/format.ts";
 import { FUSED_BACKEND } from "../../../core/train/fused.ts";
 import {
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
+import type { Spec } from "../../../core/plots/render.ts";
+import { maxOf } from "../../../core/stats.ts";
+import {
+  perSeedRows,
   seedRange,
   toyTrainConfig,
   toyTrainFields,
@@ -107,6 +117,8 @@ export interface BiasOptimumResult {
   features: UnlearntFeatureRow[];
   /** Final states of the runs started from perturbed Symmetric Failure, per n ("n=7": counts). */
   fromFailure: Record<string, Record<string, number>>;
+  /** Step each run diverged at (-1: it did not): per n, the random starts, then the others. */
+  divergedAt: number[];
 }
 
 /** Both parts at one n: the random starts and the perturbed Symmetric Failure starts. */
@@ -139,6 +151,23 @@ async function trainOneN(
     [(2 * k + 1) / (2 * of), (2 * k + 2) / (2 * of), `n=${n}, from failure`],
   );
   return { random, back };
+}
+
+/**
+ * Divergence over both parts at every n. A diverged run classifies as the state "diverged",
+ * which none of the counts and statistics takes in; here it is counted.
+ */
+function biasDivergence(r: BiasOptimumResult, c: BiasOptimumConfig): DivergenceReport {
+  return describeDivergence(r.divergedAt, { divergeAbove: c.divergeAbove, noun: "runs" });
+}
+
+/** Where runs diverged, per n and part. */
+function divergedByN(r: BiasOptimumResult): string {
+  const each = r.rows.filter((x) => x.diverged + x.diverged_from_failure > 0).map((x) =>
+    `n=${x.n}: ${x.diverged} of ${x.seeds} random starts, ${x.diverged_from_failure} of ` +
+    `${x.seeds} from Symmetric Failure`
+  );
+  return `Diverged: ${each.join("; ")}.`;
 }
 
 function biasNotes(
@@ -212,10 +241,22 @@ export const toyBiasOptimum: Experiment<typeof biasOptimumFields, BiasOptimumRes
         throw new ConfigError(`nMin=${c.nMin} is not allowed: it must be <= nMax=${c.nMax}`);
       }
     },
+    memory(c) {
+      // Per n, the random starts' result is kept while the runs from the failure train.
+      const n = c.nMax;
+      const seeds = seedRange(c.seed, c.seeds);
+      const random = toyTrainConfig(c, { n, m: 2, seeds });
+      const back = { optimizer: c.optimizer, lr: c.lr, steps: c.steps };
+      return memoryEstimate([
+        ...toyTrainMemory(random, { engine: c.engine }),
+        ...fromStatesMemory(c.seeds, n, back),
+        perSeedRows(2 * c.seeds * (c.nMax - c.nMin + 1)),
+      ], ["seeds", "nMax"]);
+    },
     async run(c, options) {
       const started = performance.now();
       const ns = Array.from({ length: c.nMax - c.nMin + 1 }, (_, k) => c.nMin + k);
-      const result: BiasOptimumResult = { rows: [], features: [], fromFailure: {} };
+      const result: BiasOptimumResult = { rows: [], features: [], fromFailure: {}, divergedAt: [] };
       let workers = 1;
       for (const [k, n] of ns.entries()) {
         const { random, back } = await trainOneN(c, { n, k, of: ns.length, options });
@@ -226,17 +267,23 @@ export const toyBiasOptimum: Experiment<typeof biasOptimumFields, BiasOptimumRes
         for (const o of backOutcomes) tally[o.state] = (tally[o.state] ?? 0) + 1;
         result.fromFailure[`n=${n}`] = tally;
         const features = unlearntFeatureRows(random, { outcomes, seed: c.seed });
-        result.features.push(...features);
+        for (const row of features) result.features.push(row);
         // Selected on geometry alone, not on the bias or the loss, so that both can be
         // compared freely.
         const symmetric = backOutcomes.flatMap((o, i) =>
           symmetricGeometry(o) ? [{ bias: o.unlearntBias, loss: back.finalLoss[i] }] : []
         );
+        // A diverged run has the state "diverged": it is in none of the counts, only here.
+        const diverged = (run: typeof random) => run.divergedAt.filter((s) => s >= 0).length;
+        for (const run of [random, back]) {
+          for (const at of run.divergedAt) result.divergedAt.push(at);
+        }
         result.rows.push(biasOptimumRow(n, {
           seeds: c.seeds,
           natural: outcomes.filter(symmetricGeometry).length,
           symmetric,
           features,
+          diverged: { random: diverged(random), fromFailure: diverged(back) },
         }));
       }
       return {
@@ -251,10 +298,12 @@ export const toyBiasOptimum: Experiment<typeof biasOptimumFields, BiasOptimumRes
     },
     artefacts(r, c) {
       const measured = r.rows.filter((x) => x.in_symmetric_failure > 0);
-      const worstBias = Math.max(0, ...measured.map((x) => x.bias_max_rel_error ?? 0));
-      const worstLoss = Math.max(0, ...measured.map((x) => x.loss_max_rel_error ?? 0));
+      const worstBias = Math.max(0, maxOf(measured.map((x) => x.bias_max_rel_error ?? 0)));
+      const worstLoss = Math.max(0, maxOf(measured.map((x) => x.loss_max_rel_error ?? 0)));
       const missing = r.rows.filter((x) => x.in_symmetric_failure === 0).map((x) => x.n);
       const byNorm = biasByNorm(r.features, [1e-3, 1e-2, 0.1]);
+      const div = biasDivergence(r, c);
+      const mark = (spec: Spec) => markSpec(spec, div.mark);
       return {
         summary: {
           setting: `${c.optimizer}(lr=${c.lr}), ${c.steps} steps, ${c.seeds} seeds per n`,
@@ -264,11 +313,12 @@ export const toyBiasOptimum: Experiment<typeof biasOptimumFields, BiasOptimumRes
           worst_bias_rel_error: worstBias,
           worst_loss_rel_error: worstLoss,
           n_without_symmetric_failure: missing,
+          divergence: div.summary,
         },
         tables: { bias_optimum: aq.from(r.rows), unlearnt_features: aq.from(r.features) },
         figures: {
-          unlearnt_bias_vs_norm: biasVsNormSpec(r.features),
-          bias_optimum: biasOptimumSpec(
+          unlearnt_bias_vs_norm: mark(biasVsNormSpec(r.features)),
+          bias_optimum: mark(biasOptimumSpec(
             r.rows.filter((x) => x.settled_unlearnt_features > 0).map((x) => ({
               n: x.n,
               bias_mean: x.settled_bias_mean!,
@@ -276,9 +326,13 @@ export const toyBiasOptimum: Experiment<typeof biasOptimumFields, BiasOptimumRes
               bias_max: x.settled_bias_max!,
               loss_mean: x.loss_mean,
             })),
-          ),
+          )),
         },
-        notes: biasNotes(r, c, { worstBias, worstLoss, missing, byNorm }),
+        notes: [
+          ...biasNotes(r, c, { worstBias, worstLoss, missing, byNorm }).slice(0, 1),
+          ...(div.note ? [`${div.note} ${divergedByN(r)}`] : []),
+          ...biasNotes(r, c, { worstBias, worstLoss, missing, byNorm }).slice(1),
+        ],
       };
     },
   });

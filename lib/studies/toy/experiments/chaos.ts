@@ -15,6 +15,7 @@
  * @module
  */
 import { divergeAboveField } from "../../../core/train/loop.ts";
+import { blankRow, describeDivergence, markSpec } from "../../../core/train/divergence.ts";
 import * as aq from "arquero";
 import { perturbedFailure, splay } from "../failure_states.ts";
 import { type ChaosCell, chaosCells, stateChanges } from "../analysis.ts";
@@ -26,7 +27,9 @@ import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
 import { ConfigError, type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
 import { fixed } from "../../../core/format.ts";
-import { trainFrom } from "./failure_common.ts";
+import { fromStatesMemory, trainFrom } from "./failure_common.ts";
+import { perSeedRows } from "./common.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { ChaosCell } from "../analysis.ts";
@@ -98,6 +101,26 @@ function grid(min: number, max: number, count: number, log: boolean): number[] {
   );
 }
 
+/** A row of the `chaos` table: a diverged cell keeps where it is and when it diverged. */
+function chaosTableRow(x: ChaosCell) {
+  const keep: (keyof ChaosCell)[] = ["delta", "lr", "diverged", "state", "diverged_at"];
+  return x.diverged ? blankRow(x, keep) : x;
+}
+
+/** The marks of the heatmaps: blank where a cell diverged, or shown as "diverged". */
+function chaosMarks(r: ChaosResult, c: ChaosConfig): { blank: string; shown: string } {
+  const div = describeDivergence(r.cells.map((x) => x.diverged_at ?? null), {
+    divergeAbove: c.divergeAbove,
+    noun: "cells",
+  });
+  const k = div.summary.diverged;
+  const of = `${k} of ${r.cells.length} cells diverged`;
+  return k ? { blank: `${of}, left blank`, shown: `${of}, shown as "diverged"` } : {
+    blank: "",
+    shown: "",
+  };
+}
+
 function chaosFigures(r: ChaosResult, c: ChaosConfig, setting: string): Record<string, Spec> {
   const deltaStep = c.deltas > 1 ? (c.deltaMax - c.deltaMin) / (c.deltas - 1) : 0.01;
   const lrRatio = c.lrs > 1 ? (c.lrMax / c.lrMin) ** (1 / (c.lrs - 1)) : 1.1;
@@ -115,31 +138,44 @@ function chaosFigures(r: ChaosResult, c: ChaosConfig, setting: string): Record<s
       ...extra,
     });
   const present = STATES.filter((s) => r.cells.some((x) => x.state === s));
+  const mark = chaosMarks(r, c);
   return {
-    chaos_splay: heat(
-      (x) => (Number.isFinite(x.splay) ? x.splay : null),
-      "Splay Σ‖Wⱼ‖, blank: diverged",
-      "splay",
+    chaos_splay: markSpec(
+      heat(
+        (x) => (Number.isFinite(x.splay) ? x.splay : null),
+        "Splay Σ‖Wⱼ‖, blank: diverged",
+        "splay",
+      ),
+      mark.blank,
     ),
-    chaos_learnt: heat(
-      (x) => (x.diverged ? "diverged" : x.learnt ? "learnt" : "not learnt"),
-      "Was the unlearnt feature learnt?",
-      "unlearnt feature",
-      {
-        nominal: {
-          domain: ["learnt", "not learnt", "diverged"],
-          range: ["#4c9a2a", "#d9d9d9", "#222222"],
+    chaos_learnt: markSpec(
+      heat(
+        (x) => (x.diverged ? "diverged" : x.learnt ? "learnt" : "not learnt"),
+        "Was the unlearnt feature learnt?",
+        "unlearnt feature",
+        {
+          nominal: {
+            domain: ["learnt", "not learnt", "diverged"],
+            range: ["#4c9a2a", "#d9d9d9", "#222222"],
+          },
         },
-      },
+      ),
+      mark.shown,
     ),
-    chaos_state: heat((x) => x.state, "Final state", "state", {
-      nominal: { domain: present, range: present.map((s) => OUTCOME_COLORS[s]) },
-    }),
-    chaos_wn: heat(
-      (x) => (Number.isFinite(x.wn_norm) ? Math.log10(Math.max(x.wn_norm, 1e-12)) : null),
-      "log10 ‖Wₙ‖ at the end",
-      "log10 ‖Wₙ‖",
-      { scheme: "magma" },
+    chaos_state: markSpec(
+      heat((x) => x.state, "Final state", "state", {
+        nominal: { domain: present, range: present.map((s) => OUTCOME_COLORS[s]) },
+      }),
+      mark.shown,
+    ),
+    chaos_wn: markSpec(
+      heat(
+        (x) => (Number.isFinite(x.wn_norm) ? Math.log10(Math.max(x.wn_norm, 1e-12)) : null),
+        "log10 ‖Wₙ‖ at the end",
+        "log10 ‖Wₙ‖",
+        { scheme: "magma" },
+      ),
+      mark.blank,
     ),
   };
 }
@@ -185,6 +221,13 @@ export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExper
       throw new ConfigError(`lrMin=${c.lrMin} is not allowed: it must be <= lrMax=${c.lrMax}`);
     }
   },
+  memory(c) {
+    const cells = c.deltas * c.lrs;
+    return memoryEstimate([
+      ...fromStatesMemory(cells, c.n, { optimizer: c.optimizer, lr: c.lrMin, steps: c.steps }),
+      perSeedRows(cells),
+    ], ["deltas", "lrs"]);
+  },
   async run(c, options) {
     const n = c.n;
     const deltas = grid(c.deltaMin, c.deltaMax, c.deltas, false);
@@ -223,6 +266,10 @@ export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExper
     const learntCells = count((x) => x.learnt);
     const divergedCells = count((x) => x.diverged);
     const { changes, pairs } = stateChanges(r.cells);
+    const div = describeDivergence(r.cells.map((x) => x.diverged_at ?? null), {
+      divergeAbove: c.divergeAbove,
+      noun: "cells",
+    });
     return {
       summary: {
         setting,
@@ -234,16 +281,20 @@ export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExper
         diverged_cells: divergedCells,
         states: Object.fromEntries(present.map((s) => [s, count((x) => x.state === s)])),
         state_changes_between_neighbours: { changes, pairs, fraction: pairs ? changes / pairs : 0 },
+        divergence: div.summary,
       },
-      tables: { chaos: aq.from(r.cells) },
+      tables: { chaos: aq.from(r.cells.map(chaosTableRow)) },
       figures: chaosFigures(r, c, setting),
       notes: [
         `${r.cells.length} cells (${c.deltas} δ in [${c.deltaMin}, ${c.deltaMax}] × ${c.lrs} learning ` +
         `rates in [${c.lrMin}, ${c.lrMax}], log), ${setting}, from Symmetric Failure with b1 and ` +
         `b${c.n - 1} raised by δ. Unperturbed splay: ${fixed(r.baseSplay, 3)}.`,
+        // Divergence is a region of this map; every statistic is over the other cells. The note
+        // leads the second one, which notebook 02 quotes.
+        (div.note ? `${div.note} ` : "") +
         `The unlearnt feature was learnt in ${learntCells} cells; ${divergedCells} diverged. Along δ at ` +
         `a fixed learning rate the final state changes between neighbouring cells ${changes} times in ` +
-        `${pairs} pairs.`,
+        `${pairs} pairs` + (divergedCells ? " (pairs with a diverged cell left out)." : "."),
       ],
     };
   },

@@ -45,6 +45,7 @@ import {
   oneOf,
 } from "../../../core/config.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
+import type { MemoryTerm } from "../../../core/memory.ts";
 
 /**
  * The training fields every toy experiment accepts with `--set`: optimizer
@@ -221,7 +222,8 @@ export function toyTrainConfig(
   const base = optimizerDefaults(f.optimizer, f.lr);
   const instances = shape.seeds.length;
   const p = shape.m * shape.n + shape.n;
-  // Keep snapshot memory near 64 MB whatever the number of instances.
+  // About 64 MB of snapshots, but never fewer than 16 rows (the timeline needs them): past a
+  // million parameters in all, the memory estimate (`memory.ts`) is what bounds a run.
   const maxSnapshots = Math.max(16, Math.min(256, Math.floor(16e6 / (instances * p))));
   return {
     model: { ...TOY_MODEL_DEFAULTS, n: shape.n, m: shape.m, init: f.init, initStd: f.initStd },
@@ -241,6 +243,29 @@ export function toyTrainConfig(
       maxSnapshots,
     },
     divergeAbove: f.divergeAbove,
+  };
+}
+
+/** Heap bytes of one instance's analysis: its outcome, table rows and figure points. */
+const ROW_BYTES = 2048;
+
+/**
+ * The memory term of the per-instance objects an experiment's analysis
+ * builds (outcomes, table rows): plain objects, so on the JavaScript heap.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { perSeedRows } from "./common.ts";
+ * const term = perSeedRows(1000);
+ * assert.deepEqual([term.heap, term.what], [true, "outcomes and table rows of 1000 instances"]);
+ * ```
+ */
+export function perSeedRows(instances: number): MemoryTerm {
+  return {
+    what: `outcomes and table rows of ${instances} instances`,
+    bytes: instances * ROW_BYTES,
+    heap: true,
   };
 }
 

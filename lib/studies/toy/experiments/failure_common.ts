@@ -15,6 +15,8 @@ import { RECORD_DEFAULTS, type ToyTrainConfig, type ToyTrainResult } from "../co
 import type { RunOptions } from "../../../core/experiment.ts";
 import { DIVERGE_ABOVE } from "../../../core/train/loop.ts";
 import { trainStage } from "./common.ts";
+import { toyTrainMemory } from "../memory.ts";
+import type { MemoryTerm } from "../../../core/memory.ts";
 
 /**
  * A training run that starts every instance from a given state (m = 2, bias
@@ -33,31 +35,50 @@ import { trainStage } from "./common.ts";
  * assert.equal(config.optimizer.name, "sgd");
  * ```
  */
-export function fromStates(
-  states: ToyState[],
-  options: {
-    optimizer?: OptimizerName;
-    lr: number;
-    lrs?: number[];
-    steps: number;
-    frozen?: number[];
-    omit?: number[];
-    snapshotEvery?: number;
-    maxSnapshots?: number;
-    divergeAbove?: number;
-  },
-): ToyTrainConfig {
+export function fromStates(states: ToyState[], options: FromStatesOptions): ToyTrainConfig {
   const n = states[0].W[0].length;
+  return {
+    ...fromStatesShape(n, options),
+    seeds: states.map((_, i) => i),
+    lrs: options.lrs,
+    init: concatToyParams(states.map((s) => toyParamsFrom(s.W, s.b))),
+    frozen: options.frozen,
+  };
+}
+
+/** How {@link fromStates} trains (plain SGD unless `optimizer` says otherwise). */
+export interface FromStatesOptions {
+  /** The optimizer (default sgd). */
+  optimizer?: OptimizerName;
+  /** Its learning rate. */
+  lr: number;
+  /** One learning rate per state instead. */
+  lrs?: number[];
+  /** Steps. */
+  steps: number;
+  /** Flat parameter indices that never move (see {@link paramIndex}). */
+  frozen?: number[];
+  /** Examples left out of the one-hot data. */
+  omit?: number[];
+  /** Steps between snapshots (default: only the start and the end). */
+  snapshotEvery?: number;
+  /** Snapshot rows kept at most. */
+  maxSnapshots?: number;
+  /** Loss above which an instance counts as diverged. */
+  divergeAbove?: number;
+}
+
+/** Everything of {@link fromStates}'s run but the states themselves. */
+function fromStatesShape(
+  n: number,
+  options: FromStatesOptions,
+): Omit<ToyTrainConfig, "seeds" | "init" | "lrs" | "frozen"> {
   return {
     model: { n, m: 2, bias: true, init: "normal", initStd: 0, biasInit: 0 },
     data: { kind: "identity", omit: options.omit },
     importanceDecay: 1,
     optimizer: optimizerDefaults(options.optimizer ?? "sgd", options.lr),
     steps: options.steps,
-    seeds: states.map((_, i) => i),
-    lrs: options.lrs,
-    init: concatToyParams(states.map((s) => toyParamsFrom(s.W, s.b))),
-    frozen: options.frozen,
     record: {
       ...RECORD_DEFAULTS,
       lossEvery: Math.max(1, Math.floor(options.steps / 200)),
@@ -68,17 +89,56 @@ export function fromStates(
   };
 }
 
+/** Heap bytes of one hand-built state of n features: W as two arrays of n numbers, b as one. */
+function stateBytes(n: number): number {
+  return 3 * (8 * n + 64) + 128;
+}
+
 /**
- * Trains from `states` with SGD and returns the final states; `progress` is
- * `[from, to, label]` of the experiment's whole.
+ * The big terms of a {@link fromStates} run from `count` states of `n`
+ * features: the run itself, the states (plain arrays, on the heap) and the
+ * initial parameters built from them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromStatesMemory } from "./failure_common.ts";
+ * const terms = fromStatesMemory(1_000_000, 7, { lr: 1, steps: 100 });
+ * const states = terms.find((t) => t.heap)!;
+ * assert.match(states.what, /^start states of 1000000 instances/);
+ * ```
+ */
+export function fromStatesMemory(
+  count: number,
+  n: number,
+  options: FromStatesOptions,
+): MemoryTerm[] {
+  const p = 3 * n;
+  return [
+    ...toyTrainMemory({ ...fromStatesShape(n, options), seeds: { length: count } }),
+    { what: `start states of ${count} instances`, bytes: count * stateBytes(n), heap: true },
+    { what: `initial parameters of ${count} instances × ${p} parameters`, bytes: 8 * count * p },
+  ];
+}
+
+/**
+ * Trains from `states` with SGD and returns the final states and the step
+ * each diverged at (-1: it did not); `progress` is `[from, to, label]` of
+ * the experiment's whole.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { stage } from "./failure_common.ts";
  * import { perturbedFailure } from "../failure_states.ts";
- * const [end] = await stage([perturbedFailure(7, 0.01)], { frozen: [], lr: 0.1, steps: 10 }, {}, [0, 1, "demo"]);
- * assert.equal(end.W[0].length, 7);
+ * const { states, divergedAt } = await stage(
+ *   [perturbedFailure(7, 0.01)],
+ *   { frozen: [], lr: 0.1, steps: 10 },
+ *   {},
+ *   [0, 1, "demo"],
+ * );
+ * assert.equal(states[0].W[0].length, 7);
+ * assert.deepEqual(divergedAt, [-1]);
  * ```
  */
 export async function stage(
@@ -86,9 +146,20 @@ export async function stage(
   options: { frozen: number[]; omit?: number[]; lr: number; steps: number; divergeAbove?: number },
   run: RunOptions,
   progress: [number, number, string],
-): Promise<ToyState[]> {
+): Promise<{ states: ToyState[]; divergedAt: number[] }> {
   const result = await trainFrom(states, options, run, progress);
-  return states.map((_, i) => finalState(result.final, i));
+  return {
+    states: states.map((_, i) => finalState(result.final, i)),
+    divergedAt: Array.from(result.divergedAt),
+  };
+}
+
+/** Where a run of stages diverged: the stage's label and the step within it. */
+export interface StageDivergence {
+  /** The stage ("re-settling", "freeing Wₙ", …). */
+  stage: string;
+  /** Its step. */
+  step: number;
 }
 
 /**
@@ -106,7 +177,7 @@ export async function stage(
  */
 export function trainFrom(
   states: ToyState[],
-  options: Parameters<typeof fromStates>[1],
+  options: FromStatesOptions,
   run: RunOptions,
   progress: [number, number, string],
 ): Promise<ToyTrainResult> {
@@ -146,8 +217,9 @@ export function paramIndex(n: number): {
  * The state of toy-frozen-optimum for each (mode, δ): Symmetric Failure with
  * a weakened adjacent pair (`build`), re-settled on the learnt examples with
  * Wₙ and bₙ frozen (`settled`), then Wₙ moved to its resting point with
- * everything else frozen (`freed`). `progress` is `[from, to]` of the
- * experiment's whole.
+ * everything else frozen (`freed`); `diverged` says, per case, in which
+ * stage and at which step it diverged (null: it did not). `progress` is
+ * `[from, to]` of the experiment's whole.
  *
  * @example
  * ```ts
@@ -178,13 +250,13 @@ export async function frozenOptimumStates(
   run: RunOptions,
   progress: [number, number],
   build: (mode: "shorten" | "bias", delta: number) => ToyState,
-): Promise<{ settled: ToyState[]; freed: ToyState[] }> {
+): Promise<{ settled: ToyState[]; freed: ToyState[]; diverged: (StageDivergence | null)[] }> {
   const n = c.n;
   const idx = paramIndex(n);
   const unlearntW = [idx.w(0, n - 1), idx.w(1, n - 1)];
   const unlearntB = idx.b(n - 1);
   const mid = (progress[0] + progress[1]) / 2;
-  const settled = await stage(
+  const settle = await stage(
     cases.map(({ mode, delta }) => build(mode, delta)),
     {
       frozen: [...unlearntW, unlearntB],
@@ -196,8 +268,8 @@ export async function frozenOptimumStates(
     run,
     [progress[0], mid, "re-settling"],
   );
-  const freed = await stage(
-    settled,
+  const free = await stage(
+    settle.states,
     {
       frozen: idx.all.filter((k) => !unlearntW.includes(k)),
       lr: c.freeLr,
@@ -207,5 +279,12 @@ export async function frozenOptimumStates(
     run,
     [mid, progress[1], "freeing Wₙ"],
   );
-  return { settled, freed };
+  const diverged = cases.map((_, i) =>
+    settle.divergedAt[i] >= 0
+      ? { stage: "re-settling", step: settle.divergedAt[i] }
+      : free.divergedAt[i] >= 0
+      ? { stage: "freeing Wₙ", step: free.divergedAt[i] }
+      : null
+  );
+  return { settled: settle.states, freed: free.states, diverged };
 }

@@ -28,8 +28,14 @@ import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
 import { ConfigError, type ConfigOf, int, list, listItems } from "../../../core/config.ts";
 import {
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
+import {
   baseLr,
   optimizerLrFields,
+  perSeedRows,
   seedRange,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
@@ -39,6 +45,9 @@ import {
   validateToyTrainFields,
 } from "./common.ts";
 import { MAX_SEED } from "../../../core/random.ts";
+import type { ToyTrainConfig } from "../config.ts";
+import { toyTrainMemory } from "../memory.ts";
+import { largestStage, memoryEstimate } from "../../../core/memory.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { SurveyCell, SurveyFractionRow, SurveyRunRow } from "../analysis.ts";
@@ -114,15 +123,27 @@ export interface SurveyResult {
   fractions: SurveyFractionRow[];
 }
 
+/** Divergence over every instance of the survey. */
+function surveyDivergence(r: SurveyResult, c: SurveyConfig): DivergenceReport {
+  return describeDivergence(r.runs.map((x) => x.diverged_at_step), {
+    divergeAbove: c.divergeAbove,
+  });
+}
+
 function surveyNotes(
   r: SurveyResult,
   c: SurveyConfig,
   byOptimizer: Record<string, OptimizerTally>,
 ): string[] {
+  const div = surveyDivergence(r, c);
+  const diverged = r.cells.filter((x) => x.diverged > 0).map((x) =>
+    `n=${x.n} ${x.setting} (${x.diverged} of ${x.seeds})`
+  );
   const notes = [
     `${c.seeds} seeds (from ${c.seed}) per setting, ${c.steps} steps, n = ${c.nMin}…${c.nMax}, ` +
     `optimizers ${c.optimizers}, learning rates = base × ${c.lrFactors} (sgd ${c.sgdLr}, ` +
     `adam/adamw ${c.adamLr}, rmsprop ${c.rmspropLr}); W ~ N(0, ${c.initStd}²), b = 0.`,
+    ...(div.note ? [`${div.note} Diverged seeds by setting: ${diverged.join(", ")}.`] : []),
     ...Object.entries(byOptimizer).map(([opt, s]) =>
       `${opt}: ${s.failed} of ${s.instances} instances settled into a failure and ${s.recovered} ` +
       `recovered; ${s.ever_symmetric} passed through Symmetric Failure, ${s.recovered_from_symmetric} ` +
@@ -146,11 +167,12 @@ function seedSetting(r: SurveyResult, c: SurveyConfig): SurveyCell | undefined {
 }
 
 function surveyFigures(r: SurveyResult, c: SurveyConfig): Record<string, Spec> {
+  // A setting whose every seed diverged has no value to show.
   const grid = (value: (x: SurveyCell) => number | null) =>
-    r.cells.map((x) => ({ setting: x.setting, n: x.n, value: value(x) }));
+    r.cells.map((x) => ({ setting: x.setting, n: x.n, value: x.instances ? value(x) : null }));
   const midN = Math.min(c.nMax, Math.max(c.nMin, 7));
   const settings = [...new Set(r.cells.map((x) => x.setting))];
-  return {
+  const figures: Record<string, Spec> = {
     survey_all_learnt: surveyGridSpec(grid((x) => x.final["all learnt"] ?? 0), {
       title: `Share of seeds with every feature learnt after ${c.steps} steps`,
       value: "all learnt",
@@ -178,6 +200,39 @@ function surveyFigures(r: SurveyResult, c: SurveyConfig): Record<string, Spec> {
       { title: `States over training at n = ${midN}`, columns: Math.min(3, settings.length) },
     ),
   };
+  const { mark } = surveyDivergence(r, c);
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, markSpec(v, mark)]));
+}
+
+/** The learning rates of one optimizer: each factor times its base lr. */
+function surveyLrs(c: SurveyConfig, optimizer: OptimizerName): number[] {
+  // Rounded so that 0.3 × 1 reads 0.3, not 0.30000000000000004.
+  return listItems(c.lrFactors).map((f) =>
+    Number((Number(f) * baseLr(c, optimizer)).toPrecision(6))
+  );
+}
+
+/** One job's run: every learning rate × every seed, at one n and optimizer. */
+function surveyTrainConfig(
+  c: SurveyConfig,
+  job: { n: number; optimizer: OptimizerName; seeds: number[] },
+): ToyTrainConfig {
+  const { n, optimizer, seeds } = job;
+  const lrs = surveyLrs(c, optimizer);
+  const config = toyTrainConfig(
+    {
+      ...TOY_TRAIN_DEFAULTS,
+      optimizer,
+      lr: lrs[0],
+      steps: c.steps,
+      initStd: c.initStd,
+      divergeAbove: c.divergeAbove,
+    },
+    { n, m: 2, seeds: lrs.flatMap(() => seeds) },
+  );
+  config.lrs = lrs.flatMap((lr) => seeds.map(() => lr));
+  config.record.snapshotEvery = Math.max(1, Math.floor(c.steps / 100));
+  return config;
 }
 
 /**
@@ -220,31 +275,32 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
       validateToyTrainFields({ ...TOY_TRAIN_DEFAULTS, optimizer: opt as OptimizerName });
     }
   },
+  memory(c) {
+    // The jobs run one after the other: the largest n is the peak, with the optimizer that
+    // keeps the most buffers; the rows of every job are kept.
+    const seeds = seedRange(c.seed, c.seeds);
+    const optimizers = listItems(c.optimizers) as OptimizerName[];
+    const stages = optimizers.map((optimizer) =>
+      memoryEstimate(toyTrainMemory(surveyTrainConfig(c, { n: c.nMax, optimizer, seeds })), [])
+    );
+    const rows = (c.nMax - c.nMin + 1) * optimizers.length *
+      listItems(c.lrFactors).length * c.seeds;
+    return memoryEstimate(
+      [...largestStage(stages).terms, perSeedRows(rows)],
+      ["seeds", "lrFactors", "nMax"],
+    );
+  },
   async run(c, options) {
     const started = performance.now();
     const ns = Array.from({ length: c.nMax - c.nMin + 1 }, (_, k) => c.nMin + k);
     const optimizers = listItems(c.optimizers) as OptimizerName[];
-    const factors = listItems(c.lrFactors).map(Number);
     const seeds = seedRange(c.seed, c.seeds);
     const result: SurveyResult = { cells: [], runs: [], fractions: [] };
     const jobs = ns.flatMap((n) => optimizers.map((optimizer) => ({ n, optimizer })));
     let workers = 1;
     for (const [j, { n, optimizer }] of jobs.entries()) {
-      // Rounded so that 0.3 × 1 reads 0.3, not 0.30000000000000004.
-      const lrs = factors.map((f) => Number((f * baseLr(c, optimizer)).toPrecision(6)));
-      const config = toyTrainConfig(
-        {
-          ...TOY_TRAIN_DEFAULTS,
-          optimizer,
-          lr: lrs[0],
-          steps: c.steps,
-          initStd: c.initStd,
-          divergeAbove: c.divergeAbove,
-        },
-        { n, m: 2, seeds: lrs.flatMap(() => seeds) },
-      );
-      config.lrs = lrs.flatMap((lr) => seeds.map(() => lr));
-      config.record.snapshotEvery = Math.max(1, Math.floor(c.steps / 100));
+      const lrs = surveyLrs(c, optimizer);
+      const config = surveyTrainConfig(c, { n, optimizer, seeds });
       const run = await trainStage(config, {
         run: options,
         label: `n=${n} ${optimizer}`,
@@ -253,9 +309,9 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
       });
       workers = Math.max(workers, run.workers);
       const rows = surveySettings(run, { n, optimizer, lrs, seeds });
-      result.cells.push(...rows.cells);
-      result.runs.push(...rows.runs);
-      result.fractions.push(...rows.fractions);
+      for (const row of rows.cells) result.cells.push(row);
+      for (const row of rows.runs) result.runs.push(row);
+      for (const row of rows.fractions) result.fractions.push(row);
     }
     return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
   },
@@ -274,6 +330,7 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
             median_steps_symmetric_to_recovery: seedLike.durationFromSymmetric.median,
           }
           : null,
+        divergence: surveyDivergence(r, c).summary,
       },
       tables: {
         survey: aq.from(surveyTableRows(r.cells)),

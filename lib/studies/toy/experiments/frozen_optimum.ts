@@ -31,8 +31,11 @@ import {
 import { frozenOptimumSpec } from "../plots_failure.ts";
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
 import { ConfigError, type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
-import { fixed, sci } from "../../../core/format.ts";
-import { frozenOptimumStates } from "./failure_common.ts";
+import { fixed, sci, sig } from "../../../core/format.ts";
+import { fromStatesMemory, frozenOptimumStates, type StageDivergence } from "./failure_common.ts";
+import { blankRow, describeDivergence, markSpec } from "../../../core/train/divergence.ts";
+import { largestStage, memoryEstimate } from "../../../core/memory.ts";
+import { maxOf, minOf } from "../../../core/stats.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { FrozenRow } from "../failure_states.ts";
@@ -98,6 +101,31 @@ export interface FrozenResult {
   rows: FrozenRow[];
   /** The re-settled states (Wₙ = 0), in the order of the rows. */
   settled: ToyState[];
+  /** Where each case diverged (null: it did not), in the order of the rows. */
+  diverged: (StageDivergence | null)[];
+}
+
+/** A row of the `frozen` table: a case that diverged keeps its mode, δ and where it diverged. */
+function frozenTableRow(row: FrozenRow, diverged: StageDivergence | null) {
+  const full = {
+    ...row,
+    diverged_in: diverged?.stage ?? null,
+    diverged_at: diverged?.step ?? null,
+  };
+  return diverged ? blankRow(full, ["mode", "delta", "diverged_in", "diverged_at"]) : full;
+}
+
+/** Divergence over the cases, and which ones. */
+function frozenDivergence(r: FrozenResult, c: FrozenConfig) {
+  const div = describeDivergence(r.diverged.map((d) => d?.step ?? null), {
+    divergeAbove: c.divergeAbove,
+    noun: "cases",
+  });
+  const which = r.rows.flatMap((x, i) => {
+    const d = r.diverged[i];
+    return d ? [`${x.mode} δ=${sig(x.delta, 3)} (${d.stage}, step ${d.step})`] : [];
+  });
+  return { ...div, note: div.note && `${div.note} Diverged: ${which.join(", ")}.` };
 }
 
 /**
@@ -121,17 +149,22 @@ function pairOf(n: number): [number, number] {
 }
 
 function frozenNotes(r: FrozenResult, c: FrozenConfig, pair: string): string[] {
-  const worstResidual = Math.max(...r.rows.map((x) => x.settle_residual));
-  const ratio = r.rows.map((x) => x.wn_norm / x.predicted_norm);
+  const rows = r.rows.filter((_, i) => r.diverged[i] === null);
+  const worstResidual = maxOf(rows.map((x) => x.settle_residual));
+  const ratio = rows.map((x) => x.wn_norm / x.predicted_norm);
+  const { note } = frozenDivergence(r, c);
   return [
     `Symmetric Failure at n=${c.n} with ${pair} weakened by δ; learnt features re-settled by SGD ` +
     `(lr ${c.settleLr}, ${c.settleSteps} steps; worst residual loss ${sci(worstResidual, 2)}), ` +
     `then Wₙ alone trained by SGD (lr ${c.freeLr}, ${c.freeSteps} steps).`,
-    `Cosine of the resting Wₙ with ${pair}: ${
-      fixed(Math.min(...r.rows.map((x) => x.wn_cos_pair)), 4)
-    } at worst; ‖Wₙ‖ over the linearised prediction: ${fixed(Math.min(...ratio), 4)}–${
-      fixed(Math.max(...ratio), 4)
-    }.`,
+    ...(note ? [note] : []),
+    ...(rows.length === 0 ? [] : [
+      `Cosine of the resting Wₙ with ${pair}: ${
+        fixed(minOf(rows.map((x) => x.wn_cos_pair)), 4)
+      } at worst; ‖Wₙ‖ over the linearised prediction: ${fixed(minOf(ratio), 4)}–${
+        fixed(maxOf(ratio), 4)
+      }.`,
+    ]),
   ];
 }
 
@@ -173,6 +206,12 @@ export const toyFrozenOptimum: Experiment<typeof frozenFields, FrozenResult> = d
       );
     }
   },
+  memory(c) {
+    const cases = (c.modes === "both" ? 2 : 1) * c.deltas;
+    const stage = (lr: number, steps: number) =>
+      memoryEstimate(fromStatesMemory(cases, c.n, { lr, steps }), ["deltas"]);
+    return largestStage([stage(c.settleLr, c.settleSteps), stage(c.freeLr, c.freeSteps)]);
+  },
   async run(c, options) {
     const started = performance.now();
     const n = c.n;
@@ -180,7 +219,7 @@ export const toyFrozenOptimum: Experiment<typeof frozenFields, FrozenResult> = d
     const deltas = logSpace(c.deltaMin, c.deltaMax, c.deltas);
     const cases = modes.flatMap((mode) => deltas.map((delta) => ({ mode, delta })));
     const pair = pairOf(n);
-    const { settled, freed } = await frozenOptimumStates(
+    const { settled, freed, diverged } = await frozenOptimumStates(
       cases,
       c,
       options,
@@ -193,24 +232,30 @@ export const toyFrozenOptimum: Experiment<typeof frozenFields, FrozenResult> = d
     return {
       rows,
       settled: settled.map(cloneState),
+      diverged,
       meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started }),
     };
   },
   artefacts(r, c) {
     const n = c.n;
     const pair = pairOf(n).map((i) => `W${i + 1}`).join(" + ");
-    const ratio = r.rows.map((x) => x.wn_norm / x.predicted_norm);
+    // Every statistic is over the cases that did not diverge.
+    const rows = r.rows.filter((_, i) => r.diverged[i] === null);
+    const ratio = rows.map((x) => x.wn_norm / x.predicted_norm);
+    const tableRows = r.rows.map((x, i) => frozenTableRow(x, r.diverged[i]));
+    const div = frozenDivergence(r, c);
     return {
       summary: {
         n,
         perturbed_pair: pair,
-        rows: r.rows,
-        min_cos_pair: Math.min(...r.rows.map((x) => x.wn_cos_pair)),
-        worst_settle_residual: Math.max(...r.rows.map((x) => x.settle_residual)),
-        norm_over_prediction: { min: Math.min(...ratio), max: Math.max(...ratio) },
+        rows: tableRows,
+        min_cos_pair: minOf(rows.map((x) => x.wn_cos_pair)),
+        worst_settle_residual: maxOf(rows.map((x) => x.settle_residual)),
+        norm_over_prediction: { min: minOf(ratio), max: maxOf(ratio) },
+        divergence: div.summary,
       },
-      tables: { frozen: aq.from(r.rows) },
-      figures: { frozen_optimum: frozenOptimumSpec(r.rows, { n, pair }) },
+      tables: { frozen: aq.from(tableRows) },
+      figures: { frozen_optimum: markSpec(frozenOptimumSpec(rows, { n, pair }), div.mark) },
       notes: frozenNotes(r, c, pair),
     };
   },

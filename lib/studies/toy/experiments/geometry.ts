@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type * as aq from "arquero";
+import * as aq from "arquero";
 import {
   describeExample,
   type GeometryExample,
@@ -26,11 +26,21 @@ import { regularPolygon, symmetricFailure, symmetricFailureLoss } from "../close
 import type { ToyTrainResult } from "../config.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import {
+  blankRow,
+  describeDivergence,
+  type DivergenceReport,
+  emptySpec,
+  markSpec,
+} from "../../../core/train/divergence.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
+import { toyTrainMemory } from "../memory.ts";
 import { type ConfigOf, int } from "../../../core/config.ts";
 import { sci, sig } from "../../../core/format.ts";
 import {
   featureTable,
   instanceFigures,
+  perSeedRows,
   seedRange,
   toyTrainConfig,
   toyTrainFields,
@@ -108,6 +118,42 @@ function references(c: GeometryConfig) {
   return { ngon, sf, ngonLoss: identityLoss(ngon.W, ngon.b), sfLoss: identityLoss(sf.W, sf.b) };
 }
 
+/** Divergence among the candidates of one example's run. */
+function candidatesDivergence(run: ToyTrainResult, c: GeometryConfig): DivergenceReport {
+  return describeDivergence(run.divergedAt, { divergeAbove: c.divergeAbove, noun: "candidates" });
+}
+
+/**
+ * One example's figures and feature table: of the picked candidate, marked
+ * when some candidates diverged (none of them is ever picked); empty when
+ * every candidate diverged.
+ */
+function exampleFigures(e: GeometryExample, run: ToyTrainResult, c: GeometryConfig) {
+  const div = candidatesDivergence(run, c);
+  const label = `n=${e.n}, seed ${e.seed}, step ${e.step}`;
+  const figs = instanceFigures(e.state, {
+    rows: progressRows(run, e.index),
+    loss: lossRows(run, e.index),
+  }, label);
+  const mark = div.mark.replace("not shown", "none picked");
+  const figures = Object.fromEntries(
+    Object.entries(figs).map(([name, spec]) => [
+      name,
+      // "Feature vectors: n=7, seed 3, step 1500" → "Feature vectors: n=7": no seed to name.
+      e.diverged
+        ? emptySpec(`${String(spec.title).split(":")[0]}: n=${e.n}`, div.mark)
+        : markSpec(spec, mark),
+    ]),
+  );
+  const table = featureTable(e.state);
+  return {
+    figures,
+    table: e.diverged
+      ? aq.from(table.objects().map((row) => blankRow(row as Record<string, unknown>, ["feature"])))
+      : table,
+  };
+}
+
 /** Figures and feature tables of both examples and both closed forms. */
 function geometryFigures(r: GeometryResult, c: GeometryConfig) {
   const figures: Record<string, Spec> = {};
@@ -117,13 +163,9 @@ function geometryFigures(r: GeometryResult, c: GeometryConfig) {
     ["failure", r.failure, r.failureRun],
   ] as const;
   for (const [key, e, run] of examples) {
-    const label = `n=${e.n}, seed ${e.seed}, step ${e.step}`;
-    const figs = instanceFigures(e.state, {
-      rows: progressRows(run, e.index),
-      loss: lossRows(run, e.index),
-    }, label);
-    for (const [name, spec] of Object.entries(figs)) figures[`${key}_${name}`] = spec;
-    tables[`${key}_features`] = featureTable(e.state);
+    const shown = exampleFigures(e, run, c);
+    for (const [name, spec] of Object.entries(shown.figures)) figures[`${key}_${name}`] = spec;
+    tables[`${key}_features`] = shown.table;
   }
   const { ngon, sf } = references(c);
   const refs = [
@@ -138,10 +180,21 @@ function geometryFigures(r: GeometryResult, c: GeometryConfig) {
   return { figures, tables };
 }
 
+/** An example in the summary: its description, or only how it was (not) picked. */
+function exampleSummary(e: GeometryExample) {
+  const d = describeExample(e);
+  return e.diverged ? blankRow(d, ["n", "rule", "found", "one_over_n"]) : d;
+}
+
 function geometryNotes(r: GeometryResult, c: GeometryConfig, setting: string): string[] {
   const { ngonLoss, sfLoss } = references(c);
+  const diverged = [[c.nPerfect, r.perfectRun], [c.nFailure, r.failureRun]] as const;
   return [
     `Training: m=${c.m}, one-hot data, ${setting}, ${c.candidates} candidate seeds from ${c.seed}.`,
+    ...diverged.flatMap(([n, run]) => {
+      const note = candidatesDivergence(run, c).note;
+      return note ? [`n=${n}: ${note.replace("every statistic below", "the picking")}`] : [];
+    }),
     `Perfect example (n=${c.nPerfect}): ${r.perfect.rule}.`,
     `Failure example (n=${c.nFailure}): ${r.failure.rule}. ` +
     `${r.failureAtEnd} of ${c.candidates} candidates are in Symmetric Failure at the end of the run.`,
@@ -187,6 +240,16 @@ export const toyGeometry: Experiment<typeof geometryFields, GeometryResult> = de
     validateToyTrainFields(c);
     validateSeedRange(c.seed, c.candidates, "candidates");
   },
+  memory(c) {
+    const seeds = seedRange(c.seed, c.candidates);
+    const run = (n: number) =>
+      toyTrainMemory(toyTrainConfig(c, { n, m: c.m, seeds }), { engine: c.engine });
+    // The first run's result is kept while the second trains.
+    return memoryEstimate(
+      [...run(c.nPerfect), ...run(c.nFailure), perSeedRows(2 * c.candidates)],
+      ["candidates"],
+    );
+  },
   async run(c, options) {
     const seeds = seedRange(c.seed, c.candidates);
     const train = (n: number, from: number, to: number) =>
@@ -224,9 +287,9 @@ export const toyGeometry: Experiment<typeof geometryFields, GeometryResult> = de
     return {
       summary: {
         setting,
-        perfect: describeExample(r.perfect),
+        perfect: exampleSummary(r.perfect),
         failure: {
-          ...describeExample(r.failure),
+          ...exampleSummary(r.failure),
           symmetric_failure_loss: sfLoss,
           loss_over_reference: r.failure.loss / sfLoss,
         },
@@ -236,6 +299,10 @@ export const toyGeometry: Experiment<typeof geometryFields, GeometryResult> = de
           regular_ngon_loss: closed.ngonLoss,
           symmetric_failure_loss: closed.sfLoss,
           symmetric_failure_loss_formula: sfLoss,
+        },
+        divergence: {
+          perfect: candidatesDivergence(r.perfectRun, c).summary,
+          failure: candidatesDivergence(r.failureRun, c).summary,
         },
       },
       tables,

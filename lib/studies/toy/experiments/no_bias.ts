@@ -82,10 +82,19 @@ import {
 import type { ToyTrainResult } from "../config.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
+import { toyTrainMemory } from "../memory.ts";
 import { type ConfigOf, int, withDefault } from "../../../core/config.ts";
 import { fixed, share, sig } from "../../../core/format.ts";
 import { quantile } from "../../../core/stats.ts";
 import {
+  describeDivergence,
+  type DivergenceReport,
+  emptySpec,
+  markSpec,
+} from "../../../core/train/divergence.ts";
+import {
+  perSeedRows,
   seedRange,
   toyTrainConfig,
   toyTrainFields,
@@ -154,7 +163,7 @@ export interface NoBiasResult {
   analysis: NoBiasSeed[];
   /** Fraction of seeds in each state at each snapshot. */
   timeline: NoBiasFractionRow[];
-  /** Index of the representative seed (see {@link pickRepresentative}). */
+  /** Index of the representative seed (see {@link pickRepresentative}; -1: every seed diverged). */
   representative: number;
   /** How it was chosen, in words. */
   representativeRule: string;
@@ -167,70 +176,107 @@ interface NoBiasReading {
   setting: string;
   stats: NoBiasStats;
   closed: NoBiasPolygon;
-  /** The representative seed, and what is shown of it. */
-  rep: NoBiasSeed;
-  repW: number[][];
-  view: RepresentativeView;
+  /** The representative seed, and what is shown of it (null when every seed diverged). */
+  shown: { rep: NoBiasSeed; repW: number[][]; view: RepresentativeView } | null;
+  /** Divergence over the seeds: every statistic is over the others. */
+  div: DivergenceReport;
 }
 
 function read(r: NoBiasResult, c: NoBiasConfig): NoBiasReading {
-  const repW = finalState(r.train.final, r.representative).W;
-  const rep = r.analysis[r.representative];
+  const index = r.representative;
+  const repW = index >= 0 ? finalState(r.train.final, index).W : null;
+  const rep = r.analysis[index];
   return {
     r,
     c,
     setting: `n=${c.n}, m=${c.m}, no bias, ${c.optimizer}(lr=${c.lr}), ${c.steps} steps`,
     stats: noBiasStats(r.analysis),
     closed: regularPolygonNoBias(c.n),
-    rep,
-    repW,
-    view: representativeView(repW, rep),
+    shown: repW ? { rep, repW, view: representativeView(repW, rep) } : null,
+    div: describeDivergence(r.train.divergedAt, { divergeAbove: c.divergeAbove, noun: "seeds" }),
   };
+}
+
+/** The seeds that did not diverge: what every share is over. */
+function keptSeeds(x: NoBiasReading): number {
+  return x.div.summary.instances - x.div.summary.diverged;
 }
 
 function noBiasFigures(
   x: NoBiasReading,
   rows: { angles: NoBiasAngleRow[]; overTheta: LossOverThetaRow[] },
 ): Record<string, Spec> {
-  const { r, c, rep, repW, view, closed, setting } = x;
+  const { r, c, closed, setting, div } = x;
   const n = c.n;
+  const common = {
+    spread: markSpec(
+      spreadSpec(
+        rows.angles,
+        x.stats.learnt.flatMap((a) => a.norms.map((norm) => ({ seed: a.seed, norm }))),
+        {
+          title: `Adjacent angles and norms over ${r.analysis.length} seeds (${setting})`,
+          n,
+          regularNorm: closed.norm,
+        },
+      ),
+      div.mark,
+    ),
+    state_fractions: markSpec(
+      stateFractionsSpec(r.timeline, {
+        title: `State of ${keptSeeds(x)} seeds over training (${setting})`,
+      }),
+      div.mark,
+    ),
+  };
+  if (!x.shown) {
+    return {
+      vectors: emptySpec("Feature vectors without a bias", div.mark),
+      gram: emptySpec("WᵀW of the representative seed", div.mark),
+      hypercube: emptySpec(`The ${n}-cube projected by W`, div.mark),
+      ...common,
+      ...closedFormFigures(x, rows.overTheta),
+    };
+  }
+  const { rep, repW, view } = x.shown;
   const { cube } = view;
   const repLabel = `seed ${rep.seed} (${rep.state}, loss ${sig(rep.finalLoss, 5)})`;
+  // The representative is never a diverged seed; its figures say how many were passed over.
+  const picked = (spec: Spec) => markSpec(spec, div.mark.replace("not shown", "none picked"));
   return {
-    vectors: featureVectorsSpec(featureRows(repW, new Array(n).fill(0)), latentPolygon(repW), {
-      title: `Feature vectors without a bias: ${repLabel}`,
-    }),
-    gram: gramHeatmapSpec(view.gram, {
+    vectors: picked(
+      featureVectorsSpec(featureRows(repW, new Array(n).fill(0)), latentPolygon(repW), {
+        title: `Feature vectors without a bias: ${repLabel}`,
+      }),
+    ),
+    gram: picked(gramHeatmapSpec(view.gram, {
       title: new Set(rep.positive).size === 1
         ? `WᵀW of seed ${rep.seed}: ${
           rep.positive[0]
         } positive entries off the diagonal in every column`
         : `WᵀW of seed ${rep.seed}: ${rep.positive.join(", ")} positive entries off the diagonal`,
-    }),
-    hypercube: hypercubeSpec(cube.vertices, cube.edges, {
+    })),
+    hypercube: picked(hypercubeSpec(cube.vertices, cube.edges, {
       title: [
         `The ${n}-cube projected by W, seed ${rep.seed}`,
         `${cube.vertices.length} corners W·v, v ∈ {0,1}^${n}; ${cube.edges.length} edges`,
       ],
       n,
-    }),
-    spread: spreadSpec(
-      rows.angles,
-      x.stats.learnt.flatMap((a) => a.norms.map((norm) => ({ seed: a.seed, norm }))),
-      {
-        title: `Adjacent angles and norms over ${r.analysis.length} seeds (${setting})`,
-        n,
-        regularNorm: closed.norm,
-      },
-    ),
-    state_fractions: stateFractionsSpec(r.timeline, {
-      title: `State of ${r.analysis.length} seeds over training (${setting})`,
-    }),
+    })),
+    ...common,
+    ...closedFormFigures(x, rows.overTheta),
+  };
+}
+
+/** The figures of closed forms (no seed in them). */
+function closedFormFigures(x: NoBiasReading, overTheta: LossOverThetaRow[]): Record<string, Spec> {
+  const { c, closed } = x;
+  const n = c.n;
+  return {
     norm_tradeoff: normTradeoffSpec(noBiasTradeoffRows(n), {
       title: `Regular ${n}-gon without a bias: loss against the common norm`,
       optimum: { norm: closed.norm, loss: closed.loss.total },
     }),
-    loss_over_theta: lossOverThetaSpec(rows.overTheta, {
+    loss_over_theta: lossOverThetaSpec(overTheta, {
       title: [
         "Loss of two unit features against their angle",
         `dotted: a regular ${n}-gon's neighbour angles`,
@@ -253,6 +299,7 @@ function runNotes(x: NoBiasReading): string[] {
     `${r.analysis.length} seeds (${r.seeds[0]}–${r.seeds[r.seeds.length - 1]}), ${setting}, ` +
     `${r.train.engine} engine on ${r.train.backend}. States at the end: ` +
     NO_BIAS_STATES.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(", ") + ".",
+    ...(x.div.note ? [x.div.note] : []),
     `A feature counts as learnt when its own output ‖Wᵢ‖² exceeds ${LEARNT_OWN_OUTPUT} and beats ` +
     `every other output on its example by more than ${LEARNT_MARGIN}; "shared direction" means ` +
     `two columns on one line (cosine > ${SHARED_DIRECTION_COS}), a flat valley costing 1/n² = ` +
@@ -268,9 +315,10 @@ function runNotes(x: NoBiasReading): string[] {
 
 /** The notes on the closed form and why the reconstruction is not exact. */
 function closedFormNotes(x: NoBiasReading): string[] {
-  const { c, stats, closed, rep } = x;
+  const { c, stats, closed } = x;
   const n = c.n;
   const losses = stats.learntLosses;
+  const rep = x.shown?.rep;
   return [
     `Closed form: the regular ${n}-gon with common squared norm s loses ((s−1)² + P·s²)/n with ` +
     `P = Σ max(0, cos 2πj/n)² = ${sig(closed.overlap, 6)}; the best s = 1/(1+P) = ` +
@@ -278,33 +326,43 @@ function closedFormNotes(x: NoBiasReading): string[] {
     `seeds that learnt everything end at ${sig(losses[0], 7)}–${
       sig(losses[losses.length - 1], 7)
     }.`,
-    `Why the reconstruction is not exact: every column of WᵀW has ` +
-    `${Object.keys(stats.positiveHist).join(" or ") || "–"} positive off-diagonal entries (the ` +
-    `two neighbours at ${sig(360 / n, 3)}°, each ` +
-    `${sig(closed.normSq * Math.cos((2 * Math.PI) / n), 4)} in the closed form), not 0 as exact ` +
-    `reconstruction needs. Seed ${rep.seed} pays ${sig(rep.loss.offdiag, 5)} on them and ` +
-    `${sig(rep.loss.diag, 5)} on own outputs short of 1 ` +
-    `(${share(rep.loss.offdiag, rep.loss.total)} of its loss on the extra positive entries; ` +
-    `closed form ${share(closed.loss.offdiag, closed.loss.total)}).`,
+    ...(!rep ? [] : [
+      `Why the reconstruction is not exact: every column of WᵀW has ` +
+      `${Object.keys(stats.positiveHist).join(" or ") || "–"} positive off-diagonal entries (the ` +
+      `two neighbours at ${sig(360 / n, 3)}°, each ` +
+      `${
+        sig(closed.normSq * Math.cos((2 * Math.PI) / n), 4)
+      } in the closed form), not 0 as exact ` +
+      `reconstruction needs. Seed ${rep.seed} pays ${sig(rep.loss.offdiag, 5)} on them and ` +
+      `${sig(rep.loss.diag, 5)} on own outputs short of 1 ` +
+      `(${share(rep.loss.offdiag, rep.loss.total)} of its loss on the extra positive entries; ` +
+      `closed form ${share(closed.loss.offdiag, closed.loss.total)}).`,
+    ]),
   ];
 }
 
 /** The notes on the drawn n-cube, the loss over θ and (when any) the shared directions. */
 function cubeAndThetaNotes(x: NoBiasReading): string[] {
-  const { r, c, rep, view, closed } = x;
+  const { r, c, closed } = x;
   const n = c.n;
-  const notes = [
-    `The ${n}-cube drawn is seed ${rep.seed} (${r.representativeRule}): ` +
-    `${view.cube.vertices.length} corners and ${view.cube.edges.length} edges; ‖ΣWᵢ‖ = ` +
-    `${sig(rep.closure, 3)}, so corners 0…0 and 1…1 land ` +
-    `${rep.closure < 1e-2 * view.scale ? "on the same point" : "apart"} ` +
-    `(${view.distinct} distinct points at 0.1% of the column length).`,
+  const notes = [];
+  if (x.shown) {
+    const { rep, view } = x.shown;
+    notes.push(
+      `The ${n}-cube drawn is seed ${rep.seed} (${r.representativeRule}): ` +
+        `${view.cube.vertices.length} corners and ${view.cube.edges.length} edges; ‖ΣWᵢ‖ = ` +
+        `${sig(rep.closure, 3)}, so corners 0…0 and 1…1 land ` +
+        `${rep.closure < 1e-2 * view.scale ? "on the same point" : "apart"} ` +
+        `(${view.distinct} distinct points at 0.1% of the column length).`,
+    );
+  }
+  notes.push(
     `Loss over θ: max(0, cos θ)² equals the seed's (cos 2θ + 1)/2 only for |θ| ≤ 90°. Beyond, ` +
-    `the ReLU output is 0 while the seed's form climbs back to 1 at 180°. Within ±90° the loss ` +
-    `is concave for |θ| < 45° and convex for 45° ≤ |θ| ≤ 90° (flat beyond), so a pentagon's ` +
-    `neighbours at 72° sit in the convex part and spreading them evenly is what Jensen rewards; ` +
-    `its second neighbours at 144° cost nothing, not the 0.65 the seed's form would say.`,
-  ];
+      `the ReLU output is 0 while the seed's form climbs back to 1 at 180°. Within ±90° the loss ` +
+      `is concave for |θ| < 45° and convex for 45° ≤ |θ| ≤ 90° (flat beyond), so a pentagon's ` +
+      `neighbours at 72° sit in the convex part and spreading them evenly is what Jensen rewards; ` +
+      `its second neighbours at 144° cost nothing, not the 0.65 the seed's form would say.`,
+  );
   const shared = x.stats.sharedLosses;
   if (shared.length) {
     notes.push(
@@ -322,19 +380,19 @@ function cubeAndThetaNotes(x: NoBiasReading): string[] {
 }
 
 function noBiasSummary(x: NoBiasReading): Record<string, unknown> {
-  const { r, c, stats, closed, rep, view } = x;
+  const { c, stats, closed } = x;
   const n = c.n;
   const losses = stats.learntLosses;
   return {
     n,
     m: c.m,
-    seeds: r.analysis.length,
+    seeds: x.r.analysis.length,
     optimizer: c.optimizer,
     lr: c.lr,
     steps: c.steps,
     states: stats.counts,
     learnt_all: stats.learnt.length,
-    learnt_all_fraction: stats.learnt.length / r.analysis.length,
+    learnt_all_fraction: keptSeeds(x) ? stats.learnt.length / keptSeeds(x) : null,
     learnt_rule: `‖Wᵢ‖² > ${LEARNT_OWN_OUTPUT} and ‖Wᵢ‖² − maxⱼ≠ᵢ ReLU(Wᵢ·Wⱼ) > ${LEARNT_MARGIN}`,
     learnt_all_at_step: stats.settle,
     adjacent_angle_deg_mean: stats.gapMean,
@@ -360,22 +418,30 @@ function noBiasSummary(x: NoBiasReading): Record<string, unknown> {
     },
     loss_gap_median: losses.length ? quantile(losses, 0.5) - closed.loss.total : null,
     shared_direction_loss_per_pair: 1 / n ** 2,
-    representative: {
-      seed: rep.seed,
-      rule: r.representativeRule,
-      state: rep.state,
-      loss: rep.finalLoss,
-      kernel_loss: view.kernelLoss,
-      loss_diag: rep.loss.diag,
-      loss_offdiag: rep.loss.offdiag,
-      own_outputs: view.gram.map((row, i) => row[i]),
-      largest_other_outputs: view.neighbour,
-      positive_offdiag_per_column: rep.positive,
-      closure: rep.closure,
-      hypercube_vertices: view.cube.vertices.length,
-      hypercube_edges: view.cube.edges.length,
-      hypercube_distinct_points: view.distinct,
-    },
+    representative: representativeSummary(x),
+    divergence: x.div.summary,
+  };
+}
+
+/** What the summary says of the representative seed (null when every seed diverged). */
+function representativeSummary(x: NoBiasReading): Record<string, unknown> | null {
+  if (!x.shown) return null;
+  const { rep, view } = x.shown;
+  return {
+    seed: rep.seed,
+    rule: x.r.representativeRule,
+    state: rep.state,
+    loss: rep.finalLoss,
+    kernel_loss: view.kernelLoss,
+    loss_diag: rep.loss.diag,
+    loss_offdiag: rep.loss.offdiag,
+    own_outputs: view.gram.map((row, i) => row[i]),
+    largest_other_outputs: view.neighbour,
+    positive_offdiag_per_column: rep.positive,
+    closure: rep.closure,
+    hypercube_vertices: view.cube.vertices.length,
+    hypercube_edges: view.cube.edges.length,
+    hypercube_distinct_points: view.distinct,
   };
 }
 
@@ -414,6 +480,14 @@ export const toyNoBias: Experiment<typeof noBiasFields, NoBiasResult> = defineEx
     validateShape(c.n, c.m);
     validateToyTrainFields(c);
     validateSeedRange(c.seed, c.seeds, "seeds");
+  },
+  memory(c) {
+    const base = toyTrainConfig(c, { n: c.n, m: c.m, seeds: seedRange(c.seed, c.seeds) });
+    const run = { ...base, model: { ...base.model, bias: false } };
+    return memoryEstimate(
+      [...toyTrainMemory(run, { engine: c.engine }), perSeedRows(c.seeds)],
+      ["seeds"],
+    );
   },
   async run(c, options) {
     const seeds = seedRange(c.seed, c.seeds);
@@ -459,7 +533,11 @@ export const toyNoBias: Experiment<typeof noBiasFields, NoBiasResult> = defineEx
       summary: noBiasSummary(reading),
       tables: {
         runs: aq.from(noBiasRunRows(r.analysis)),
-        angles: aq.from(angles),
+        // A header even when every seed diverged and no angle is left.
+        angles: angles.length ? aq.from(angles) : aq.table(Object.fromEntries(
+          ["seed", "state", "rank", "from_feature", "to_feature", "angle_deg", "deviation_deg"]
+            .map((k) => [k, []]),
+        )),
         loss_over_theta: aq.from(overTheta),
       },
       figures: noBiasFigures(reading, { angles, overTheta }),

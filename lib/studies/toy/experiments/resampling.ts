@@ -39,8 +39,15 @@ import {
 } from "../../../core/config.ts";
 import { pct } from "../../../core/format.ts";
 import {
+  blankRow,
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
+import {
   baseLr,
   optimizerLrFields,
+  perSeedRows,
   seedRange,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
@@ -51,7 +58,10 @@ import {
 } from "./common.ts";
 import { MAX_SEED } from "../../../core/random.ts";
 import type { ToyTrainConfig } from "../config.ts";
+import { toyTrainMemory } from "../memory.ts";
+import { largestStage, memoryEstimate } from "../../../core/memory.ts";
 import type { Spec } from "../../../core/plots/render.ts";
+import { maxOf } from "../../../core/stats.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { EventLossRow, RemedyRow, ResampleRunRow } from "../analysis_resampling.ts";
@@ -233,7 +243,14 @@ function settingNotes(rows: RemedyRow[]): string[] {
     const top = best(g);
     const share = (r: RemedyRow) =>
       `${pct(r.all_learnt_fraction)} (95% CI ${pct(r.ci_low)}–${pct(r.ci_high)})`;
-    return `${g[0].optimizer} (lr ${g[0].lr}), n = ${g[0].n}, ${g[0].seeds} seeds: ` +
+    const diverged = g.reduce((k, r) => k + r.diverged, 0);
+    if (g.every((r) => r.diverged === r.seeds)) {
+      return `${g[0].optimizer} (lr ${g[0].lr}), n = ${g[0].n}: every run of every remedy ` +
+        "diverged; nothing to compare.";
+    }
+    return `${g[0].optimizer} (lr ${g[0].lr}), n = ${g[0].n}, ${g[0].seeds} seeds` +
+      (diverged ? ` (${diverged} of ${g.length * g[0].seeds} runs diverged, left out)` : "") +
+      ": " +
       (none ? `no resampling ${share(none)} all learnt; ` : "") +
       (anthropic
         ? `Anthropic's rule ${share(anthropic)} after ${
@@ -288,24 +305,41 @@ function figures(
   const resampled = remedies.filter((x) => r.events.some((e) => e.remedy === x));
   const featured = resampled.filter((x) => FEATURED.includes(x));
   const shown = featured.length ? featured : resampled.slice(0, 10);
+  const { mark } = resamplingDivergence(r, c);
+  const marked = (spec: Spec) => markSpec(spec, mark);
   return {
-    success: remedySuccessSpec(rows, {
+    success: marked(remedySuccessSpec(rows, {
       title: `Share of ${c.seeds} seeds with every feature learnt after ${c.steps} steps`,
       remedies,
       optimizers,
-    }),
-    time_to_learnt: learntTimeSpec(learntTimeRows(r.runs).filter((t) => t.n === focus), {
+    })),
+    time_to_learnt: marked(learntTimeSpec(learntTimeRows(r.runs).filter((t) => t.n === focus), {
       title:
         `Steps to all learnt at n = ${focus} (seeds that got there; 10–90%, quartiles, median)`,
       remedies,
       optimizers,
-    }),
-    event_loss: eventLossSpec(r.events.filter((e) => e.n === focus && shown.includes(e.remedy)), {
-      title:
-        `Loss around the first resample event at n = ${focus} (median and quartiles over seeds)`,
-      optimizers,
-    }),
+    })),
+    event_loss: marked(
+      eventLossSpec(r.events.filter((e) => e.n === focus && shown.includes(e.remedy)), {
+        title:
+          `Loss around the first resample event at n = ${focus} (median and quartiles over seeds)`,
+        optimizers,
+      }),
+    ),
   };
+}
+
+/** Divergence over every instance of every job. */
+function resamplingDivergence(r: ResamplingResult, c: ResamplingConfig): DivergenceReport {
+  return describeDivergence(r.runs.map((x) => x.diverged_at ?? null), {
+    divergeAbove: c.divergeAbove,
+  });
+}
+
+/** A `remedies.csv` row: a group whose every seed diverged keeps only its names and counts. */
+function remedyTableRow(row: RemedyRow) {
+  const keep: (keyof RemedyRow)[] = ["remedy", "optimizer", "lr", "n", "seeds", "diverged"];
+  return row.diverged < row.seeds ? row : blankRow(row, keep);
 }
 
 /**
@@ -341,6 +375,25 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
       full: { ns: "5,6,7,8,9,10,11,12", seeds: 1000 },
     },
     validate,
+    memory(c) {
+      // The jobs run one after the other: the largest n is the peak, with the optimizer that
+      // keeps the most buffers; the rows of every job are kept.
+      const seeds = seedRange(c.seed, c.seeds);
+      const remedies = listItems(c.remedies);
+      const ns = listItems(c.ns).map(Number);
+      const optimizers = listItems(c.optimizers) as OptimizerName[];
+      const n = maxOf(ns);
+      const stages = optimizers.map((optimizer) =>
+        memoryEstimate(toyTrainMemory(runConfig(c, { n, optimizer, remedies, seeds })), [])
+      );
+      const rows = ns.length * optimizers.length * remedies.length * c.seeds;
+      const events = rows * traceOffsets(c.every).length;
+      return memoryEstimate([...largestStage(stages).terms, perSeedRows(rows), {
+        what: `loss rows around the events: ${events}`,
+        bytes: events * 256,
+        heap: true,
+      }], ["seeds", "remedies", "ns"]);
+    },
     async run(c, options) {
       const started = performance.now();
       const ns = listItems(c.ns).map(Number);
@@ -360,13 +413,15 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
         });
         workers = Math.max(workers, run.workers);
         const layout = { remedies, seeds, optimizer, lr: baseLr(c, optimizer), n };
-        result.runs.push(...resampleRunRows(run, layout));
-        result.events.push(...eventLossRows(run, { ...layout, trace: config.resample!.trace }));
+        for (const row of resampleRunRows(run, layout)) result.runs.push(row);
+        const trace = config.resample!.trace;
+        for (const row of eventLossRows(run, { ...layout, trace })) result.events.push(row);
       }
       return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
     },
     artefacts(r, c) {
       const rows = remedyRows(r.runs);
+      const div = resamplingDivergence(r, c);
       return {
         summary: {
           setting: { ...c },
@@ -381,9 +436,10 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
             x.optimizer === "sgd" && x.n === 7 && x.all_learnt_fraction >= 0.95
           )
             .map((x) => x.remedy),
+          divergence: div.summary,
         },
         tables: {
-          remedies: aq.from(rows),
+          remedies: aq.from(rows.map(remedyTableRow)),
           runs: aq.from(r.runs),
           event_loss: aq.from(r.events),
         },
@@ -392,6 +448,7 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
           `${c.seeds} seeds (from ${c.seed}) per remedy and setting, ${c.steps} steps, checks every ` +
           `${c.every} steps (none in the last ${c.every}), W ~ N(0, ${c.initStd}²), b = 0, one-hot data, m = 2. ` +
           `"All learnt": loss below 1% of (n−1)/n³ at the end.`,
+          ...(div.note ? [div.note] : []),
           ...settingNotes(rows),
           ...goalNote(rows),
         ],

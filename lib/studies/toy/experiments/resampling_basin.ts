@@ -20,7 +20,14 @@ import {
   predictedBoundary,
   reducedFlow,
 } from "../basin.ts";
-import { finalOutcomes, finalState } from "../analysis.ts";
+import { finalOutcomes, finalState, undiverged } from "../analysis.ts";
+import type { ToyTrainResult } from "../config.ts";
+import {
+  blankRow,
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
 import { basinSpec } from "../plots_resampling.ts";
 import { OPTIMIZER_NAMES } from "../../../core/optim/config.ts";
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
@@ -35,8 +42,9 @@ import {
 } from "../../../core/config.ts";
 import { pct, sig } from "../../../core/format.ts";
 import { MAX_SEED } from "../../../core/random.ts";
-import { trainFrom } from "./failure_common.ts";
-import { toyTrainFields, validateSeedRange } from "./common.ts";
+import { fromStatesMemory, trainFrom } from "./failure_common.ts";
+import { perSeedRows, toyTrainFields, validateSeedRange } from "./common.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 import { UNLEARNT_NORM } from "../outcomes.ts";
 
 /**
@@ -121,12 +129,14 @@ export interface BasinCell {
   bias_hi: number;
   /** Seeds in the group. */
   seeds: number;
-  /** Seeds all learnt at the end. */
+  /** Share of the seeds that did not diverge all learnt at the end (NaN: every seed diverged). */
   all_learnt_fraction: number;
-  /** Seeds whose resampled feature ends learnt (‖Wₙ‖ ≥ 0.1 and its own output ≥ ½), others aside. */
+  /** Share of them whose resampled feature ends learnt (‖Wₙ‖ ≥ 0.1 and its own output ≥ ½), others aside. */
   feature_learnt_fraction: number;
   /** Where the frozen-polygon reduction ends. */
   predicted: "collapsed" | "stuck" | "escaped";
+  /** Seeds that diverged: left out of both shares. */
+  diverged: number;
 }
 
 /**
@@ -147,6 +157,57 @@ export interface BasinResult {
   cells: BasinCell[];
   /** Points of the predicted boundary. */
   boundary: { direction: BasinDirection; norm: number; bias: number }[];
+  /** Step each instance (cell × seed, cell-major) diverged at (-1: it did not). */
+  divergedAt: number[];
+}
+
+/** The cells with a seed that did not diverge: the ones measured (and compared). */
+function measuredCells(r: BasinResult): BasinCell[] {
+  return r.cells.filter((x) => x.diverged < x.seeds);
+}
+
+/**
+ * The grid's rows from the run: each cell's shares over its seeds that did
+ * not diverge (a diverged column is wherever it blew up to, and would read as
+ * learnt), and the reduction's prediction.
+ */
+function basinRows(
+  c: BasinConfig,
+  cells: ReturnType<typeof grid>,
+  run: ToyTrainResult,
+): BasinCell[] {
+  const outcomes = finalOutcomes(run, { oneHot: true });
+  const featureLearnt = (i: number) => {
+    const { W, b } = finalState(run.final, i);
+    const w = [W[0][c.n - 1], W[1][c.n - 1]];
+    const own = w[0] * w[0] + w[1] * w[1] + b[c.n - 1];
+    return Math.hypot(w[0], w[1]) >= UNLEARNT_NORM && own >= 0.5;
+  };
+  return cells.map((cell, k) => {
+    const idx = Array.from({ length: c.seeds }, (_, s) => k * c.seeds + s);
+    const kept = undiverged(run, idx);
+    const share = (f: (i: number) => boolean) => kept.filter(f).length / kept.length;
+    return {
+      direction: cell.direction,
+      norm: cell.norm.mid,
+      bias: cell.bias.mid,
+      norm_lo: cell.norm.lo,
+      norm_hi: cell.norm.hi,
+      bias_lo: cell.bias.lo,
+      bias_hi: cell.bias.hi,
+      seeds: c.seeds,
+      all_learnt_fraction: share((i) => outcomes[i].outcome === "all_learnt"),
+      feature_learnt_fraction: share(featureLearnt),
+      predicted: reducedFlow(c.n, {
+        direction: cell.direction,
+        r: cell.norm.mid,
+        bias: cell.bias.mid,
+        lr: c.lr,
+        steps: c.steps,
+      }).end,
+      diverged: idx.length - kept.length,
+    };
+  });
 }
 
 /** Cell centres and edges along one axis. */
@@ -177,24 +238,36 @@ function boundaries(c: BasinConfig): BasinResult["boundary"] {
   );
 }
 
+/** Divergence over every instance of the grid. */
+function basinDivergence(r: BasinResult, c: BasinConfig): DivergenceReport {
+  return describeDivergence(r.divergedAt, { divergeAbove: c.divergeAbove });
+}
+
 function notes(r: BasinResult, c: BasinConfig): string[] {
-  const agree = r.cells.filter((x) =>
-    (x.predicted === "escaped") === (x.all_learnt_fraction >= 0.5)
-  );
-  const featureAgree = r.cells.filter((x) =>
+  // The comparison is over the cells with a seed that did not diverge.
+  const cells = measuredCells(r);
+  const agree = cells.filter((x) => (x.predicted === "escaped") === (x.all_learnt_fraction >= 0.5));
+  const featureAgree = cells.filter((x) =>
     (x.predicted === "escaped") === (x.feature_learnt_fraction >= 0.5)
   );
   const partsWays = (pred: string, measured: (x: BasinCell) => boolean) =>
-    r.cells.filter((x) => x.predicted === pred && measured(x)).length;
+    cells.filter((x) => x.predicted === pred && measured(x)).length;
+  const { note } = basinDivergence(r, c);
+  const empty = r.cells.length - cells.length;
   return [
     `Symmetric Failure at n = ${c.n} with feature ${c.n}'s column set to each (norm, bias) along ` +
     `${c.directions}, ${c.seeds} seeds per cell (noise ${c.noise} on the learnt features), ` +
     `${c.optimizer} at lr ${c.lr} for ${c.steps} steps.`,
+    ...(note
+      ? [
+        note + (empty ? ` ${empty} cells lost every seed and are left out of the comparison.` : ""),
+      ]
+      : []),
     `The frozen-polygon reduction predicts "escaped" in ${
-      r.cells.filter((x) => x.predicted === "escaped").length
-    } of ${r.cells.length} cells; it agrees with the measured majority (all learnt in ≥ half the ` +
-    `seeds) in ${pct(agree.length / r.cells.length)} of cells, and with "the resampled feature ` +
-    `ends learnt" in ${pct(featureAgree.length / r.cells.length)}.`,
+      cells.filter((x) => x.predicted === "escaped").length
+    } of ${cells.length} cells; it agrees with the measured majority (all learnt in ≥ half the ` +
+    `seeds) in ${pct(agree.length / cells.length)} of cells, and with "the resampled feature ` +
+    `ends learnt" in ${pct(featureAgree.length / cells.length)}.`,
     `Where they part: ${
       partsWays("escaped", (x) => x.all_learnt_fraction < 0.5)
     } cells predicted ` +
@@ -248,6 +321,13 @@ export const toyResamplingBasin: Experiment<typeof basinFields, BasinResult> = d
     }
     validateSeedRange(c.seed, c.seeds, "seeds");
   },
+  memory(c) {
+    const count = grid(c).length * c.seeds;
+    return memoryEstimate([
+      ...fromStatesMemory(count, c.n, { optimizer: c.optimizer, lr: c.lr, steps: c.steps }),
+      perSeedRows(count),
+    ], ["seeds", "normCells", "biasCells"]);
+  },
   async run(c, options) {
     const started = performance.now();
     const cells = grid(c);
@@ -267,60 +347,45 @@ export const toyResamplingBasin: Experiment<typeof basinFields, BasinResult> = d
       options,
       [0, 0.9, `${states.length} resampled columns`],
     );
-    const outcomes = finalOutcomes(run, { oneHot: true });
-    const featureLearnt = states.map((_, i) => {
-      const { W, b } = finalState(run.final, i);
-      const w = [W[0][c.n - 1], W[1][c.n - 1]];
-      const own = w[0] * w[0] + w[1] * w[1] + b[c.n - 1];
-      return Math.hypot(w[0], w[1]) >= UNLEARNT_NORM && own >= 0.5;
-    });
-    const rows: BasinCell[] = cells.map((cell, k) => {
-      const idx = Array.from({ length: c.seeds }, (_, s) => k * c.seeds + s);
-      const share = (f: (i: number) => boolean) => idx.filter(f).length / c.seeds;
-      return {
-        direction: cell.direction,
-        norm: cell.norm.mid,
-        bias: cell.bias.mid,
-        norm_lo: cell.norm.lo,
-        norm_hi: cell.norm.hi,
-        bias_lo: cell.bias.lo,
-        bias_hi: cell.bias.hi,
-        seeds: c.seeds,
-        all_learnt_fraction: share((i) => outcomes[i].outcome === "all_learnt"),
-        feature_learnt_fraction: share((i) => featureLearnt[i]),
-        predicted: reducedFlow(c.n, {
-          direction: cell.direction,
-          r: cell.norm.mid,
-          bias: cell.bias.mid,
-          lr: c.lr,
-          steps: c.steps,
-        }).end,
-      };
-    });
+    const rows = basinRows(c, cells, run);
     await options.onProgress?.({ fraction: 0.95, message: "predicting the boundary" });
     return {
       cells: rows,
       boundary: boundaries(c),
+      divergedAt: Array.from(run.divergedAt),
       meta: fusedMeta({ workers: run.workers, elapsedMs: performance.now() - started }),
     };
   },
   artefacts(r, c) {
+    const measured = measuredCells(r);
+    const div = basinDivergence(r, c);
+    const keep: (keyof BasinCell)[] = [
+      ...["direction", "norm", "bias", "norm_lo", "norm_hi", "bias_lo", "bias_hi"] as const,
+      ...["seeds", "predicted", "diverged"] as const,
+    ];
     return {
       summary: {
         setting: { ...c },
         cells: r.cells.length,
         predicted_escaped: r.cells.filter((x) => x.predicted === "escaped").length,
-        agreement: r.cells.filter((x) =>
+        agreement: measured.filter((x) =>
           (x.predicted === "escaped") === (x.all_learnt_fraction >= 0.5)
         )
-          .length / r.cells.length,
+          .length / measured.length,
+        divergence: div.summary,
       },
-      tables: { cells: aq.from(r.cells), boundary: aq.from(r.boundary) },
+      tables: {
+        cells: aq.from(r.cells.map((x) => measured.includes(x) ? x : blankRow(x, keep))),
+        boundary: aq.from(r.boundary),
+      },
       figures: {
-        basin: basinSpec(r.cells, r.boundary, {
-          title: `Share of seeds all learnt after resampling feature ${c.n} (n = ${c.n}, ` +
-            `${c.optimizer} lr ${c.lr}, ${c.steps} steps); red dots: predicted edge of escape`,
-        }),
+        basin: markSpec(
+          basinSpec(measured, r.boundary, {
+            title: `Share of seeds all learnt after resampling feature ${c.n} (n = ${c.n}, ` +
+              `${c.optimizer} lr ${c.lr}, ${c.steps} steps); red dots: predicted edge of escape`,
+          }),
+          div.mark,
+        ),
       },
       notes: notes(r, c),
     };

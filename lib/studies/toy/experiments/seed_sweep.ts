@@ -14,19 +14,30 @@ import {
   lossRows,
   outcomeFractions,
   outcomeTimeline,
+  subTimeline,
   sweepRunRows,
   type SweepStats,
   sweepStats,
+  undiverged,
 } from "../analysis.ts";
 import { outcomeLabel, STATES } from "../outcomes.ts";
 import { symmetricFailureLoss } from "../closed_forms.ts";
 import type { ToyDataConfig } from "../data.ts";
+import type { ToyTrainConfig } from "../config.ts";
+import { toyTrainMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 import { finalLossHistogramSpec, lossCurvesSpec, outcomeFractionsSpec } from "../plots.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import {
+  describeDivergence,
+  type DivergenceReport,
+  markSpec,
+} from "../../../core/train/divergence.ts";
 import { type ConfigOf, int, num, oneOf, withDefault } from "../../../core/config.ts";
 import { share, sig } from "../../../core/format.ts";
 import {
+  perSeedRows,
   seedRange,
   thin,
   toyTrainConfig,
@@ -119,16 +130,28 @@ function dataConfig(c: SeedSweepConfig): ToyDataConfig {
   return { kind: "sparse", sparsity: c.sparsity, examples: c.examples, batchSize: c.batchSize };
 }
 
+/** The one training run of a sweep. */
+function sweepTrainConfig(c: SeedSweepConfig): ToyTrainConfig {
+  return toyTrainConfig(c, {
+    n: c.n,
+    m: c.m,
+    seeds: seedRange(c.seed, c.seeds),
+    data: dataConfig(c),
+    importanceDecay: c.importance,
+  });
+}
+
 function sweepNotes(
   r: SeedSweepResult,
   c: SeedSweepConfig,
-  s: SweepStats & { setting: string; stride: number },
+  s: SweepStats & { setting: string; stride: number; div: DivergenceReport },
 ): string[] {
   const { seeds, train } = r;
   const { counts, recovery } = s;
   return [
     `${seeds.length} seeds (${seeds[0]}–${seeds[seeds.length - 1]}), ${s.setting}, ${c.data} ` +
     `data, ${train.engine} engine on ${train.backend}; states read every ${s.stride} steps.`,
+    ...(s.div.note ? [s.div.note] : []),
     `A feature counts as unlearnt when ‖Wᵢ‖ < 0.1; "all learnt" means loss < 1% of ` +
     `(n−1)/n³ = ${sig(symmetricFailureLoss(c.n), 4)}, the cost of one unlearnt feature. A ` +
     `failure is "settled" when k features are unlearnt and the loss is within 10% of ` +
@@ -146,9 +169,10 @@ function sweepNotes(
 function sweepFigures(
   r: SeedSweepResult,
   c: SeedSweepConfig,
-  s: { setting: string; fractions: ReturnType<typeof outcomeFractions> },
+  s: { setting: string; fractions: ReturnType<typeof outcomeFractions>; div: DivergenceReport },
 ): Record<string, Spec> {
   const { seeds, train, outcomes } = r;
+  const kept = undiverged(train);
   const sfLoss = symmetricFailureLoss(c.n);
   // The first 64 seeds' loss curves, 150 points each: enough to see the plateaus.
   const curveSeeds = seeds.slice(0, Math.min(64, seeds.length));
@@ -160,22 +184,32 @@ function sweepFigures(
     }))
   );
   return {
-    outcome_fractions: outcomeFractionsSpec(s.fractions, {
-      title: `State of ${seeds.length} seeds over training (${s.setting})`,
-    }),
-    final_loss: finalLossHistogramSpec(
-      seeds.map((_, i) => ({
-        log10_loss: Math.log10(train.finalLoss[i]),
-        outcome: outcomeLabel(outcomes[i]),
-      })),
-      {
-        title: `Final loss by state (${s.setting})`,
-        reference: { value: sfLoss, label: "(n−1)/n³" },
-      },
+    outcome_fractions: markSpec(
+      outcomeFractionsSpec(s.fractions, {
+        title: `State of ${kept.length} seeds over training (${s.setting})`,
+      }),
+      s.div.mark,
     ),
-    loss_curves: lossCurvesSpec(curves, {
-      title: `Loss of the first ${curveSeeds.length} seeds (${s.setting})`,
-    }),
+    final_loss: markSpec(
+      finalLossHistogramSpec(
+        kept.map((i) => ({
+          log10_loss: Math.log10(train.finalLoss[i]),
+          outcome: outcomeLabel(outcomes[i]),
+        })),
+        {
+          title: `Final loss by state (${s.setting})`,
+          reference: { value: sfLoss, label: "(n−1)/n³" },
+        },
+      ),
+      s.div.mark,
+    ),
+    // A diverged seed's curve stops where it diverged (lossRows keeps finite losses only).
+    loss_curves: markSpec(
+      lossCurvesSpec(curves, {
+        title: `Loss of the first ${curveSeeds.length} seeds (${s.setting})`,
+      }),
+      s.div.curveMark,
+    ),
   };
 }
 
@@ -215,15 +249,15 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
     validateToyTrainFields(c);
     validateSeedRange(c.seed, c.seeds, "seeds");
   },
+  memory(c) {
+    return memoryEstimate([
+      ...toyTrainMemory(sweepTrainConfig(c), { engine: c.engine }),
+      perSeedRows(c.seeds),
+    ], ["seeds", "n", "m"]);
+  },
   async run(c, options) {
-    const seeds = seedRange(c.seed, c.seeds);
-    const config = toyTrainConfig(c, {
-      n: c.n,
-      m: c.m,
-      seeds,
-      data: dataConfig(c),
-      importanceDecay: c.importance,
-    });
+    const config = sweepTrainConfig(c);
+    const seeds = config.seeds;
     const train = await trainStage(config, {
       run: options,
       engine: c.engine,
@@ -252,7 +286,13 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
     const { seeds, timeline } = r;
     const stats = sweepStats(r);
     const { counts } = stats;
-    const fractions = outcomeFractions(timeline);
+    // Every share is over the seeds that did not diverge; the diverged are counted apart.
+    const kept = undiverged(r.train);
+    const fractions = outcomeFractions(subTimeline(timeline, kept));
+    const div = describeDivergence(r.train.divergedAt, {
+      divergeAbove: c.divergeAbove,
+      noun: "seeds",
+    });
     const stride = timeline.steps.length > 1 ? timeline.steps[1] - timeline.steps[0] : c.steps;
     const setting = `n=${c.n}, m=${c.m}, ${c.optimizer}(lr=${c.lr}), ${c.steps} steps`;
     return {
@@ -267,18 +307,22 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
         snapshot_stride: stride,
         counts,
         fractions: Object.fromEntries(
-          STATES.filter((l) => counts[l]).map((l) => [l, counts[l] / seeds.length]),
+          STATES.filter((l) => counts[l] && l !== "diverged").map((l) => [
+            l,
+            counts[l] / kept.length,
+          ]),
         ),
         recovery: stats.recovery,
         diverged: counts["diverged"] ?? 0,
+        divergence: div.summary,
         symmetric_failure_loss: symmetricFailureLoss(c.n),
         median_final_loss: stats.medianFinalLoss,
         mean_symmetric_failure_bias: stats.meanSymmetricFailureBias,
         one_over_n: 1 / c.n,
       },
       tables: { runs: aq.from(sweepRunRows(r)), outcome_fractions: aq.from(fractions) },
-      figures: sweepFigures(r, c, { setting, fractions }),
-      notes: sweepNotes(r, c, { ...stats, setting, stride }),
+      figures: sweepFigures(r, c, { setting, fractions, div }),
+      notes: sweepNotes(r, c, { ...stats, setting, stride, div }),
     };
   },
 });

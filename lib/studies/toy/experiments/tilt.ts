@@ -24,7 +24,9 @@ import type { Spec } from "../../../core/plots/render.ts";
 import { tiltSpec } from "../plots_failure.ts";
 import { ConfigError, type ConfigOf, int, num } from "../../../core/config.ts";
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 import { sig } from "../../../core/format.ts";
+import { maxOf, minOf } from "../../../core/stats.ts";
 
 /**
  * The fields of `toy-tilt`: n, the largest tilt and the points of the scan.
@@ -153,6 +155,11 @@ export const toyTilt: Experiment<typeof tiltFields, TiltResult> = defineExperime
       );
     }
   },
+  memory(c) {
+    // Plain row objects: two bias cases × two directions × points.
+    const rows = 4 * c.points;
+    return memoryEstimate([{ what: `${rows} rows`, bytes: rows * 1536, heap: true }], ["points"]);
+  },
   run(c) {
     const started = performance.now();
     const n = c.n;
@@ -231,8 +238,8 @@ export const toyTilt: Experiment<typeof tiltFields, TiltResult> = defineExperime
         a_range: [-c.aMax, c.aMax],
         quadratic_coefficients: r.coefficients,
         untilting: { "b_n = 1/n": untilting("b_n = 1/n"), "b_n = 0": untilting("b_n = 0") },
-        max_loss_increase: Math.max(...r.rows.map((x) => x.loss_increase)),
-        min_loss_increase: Math.min(...r.rows.map((x) => x.loss_increase)),
+        max_loss_increase: maxOf(r.rows.map((x) => x.loss_increase)),
+        min_loss_increase: minOf(r.rows.map((x) => x.loss_increase)),
       },
       tables: { tilt: aq.from(r.rows), coefficients: aq.from(r.coefficients) },
       figures,

@@ -31,7 +31,16 @@ import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
 import { type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
 import { sci, sig } from "../../../core/format.ts";
-import { frozenOptimumStates, trainFrom } from "./failure_common.ts";
+import {
+  fromStatesMemory,
+  type FromStatesOptions,
+  frozenOptimumStates,
+  type StageDivergence,
+  trainFrom,
+} from "./failure_common.ts";
+import { describeDivergence, emptySpec, markSpec } from "../../../core/train/divergence.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
+import { maxOf, minOf } from "../../../core/stats.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { UpdateFrame } from "../analysis.ts";
@@ -104,6 +113,16 @@ export interface UpdateFieldResult {
   finalLoss: number;
   /** Loss over the free run. */
   lossRows: { step: number; loss: number }[];
+  /**
+   * Where the run diverged (null: it did not): in the preparation's stages or
+   * in the free run ("all free"); the frames stop before it.
+   */
+  diverged?: StageDivergence | null;
+}
+
+/** The `updates` table's columns, for a header when no window is left. */
+function emptyUpdateColumns(): Record<keyof UpdateRow, never[]> {
+  return { step: [], feature: [], x: [], y: [], dx: [], dy: [], update_norm: [] };
 }
 
 function pickPanels(count: number, panels: number): number[] {
@@ -120,7 +139,7 @@ function arrowScale(rows: UpdateRow[]) {
   let extent = 0;
   for (const row of rows) extent = Math.max(extent, Math.abs(row.x), Math.abs(row.y));
   extent *= 1.35;
-  const maxUpdate = Math.max(...rows.map((row) => row.update_norm));
+  const maxUpdate = maxOf(rows.map((row) => row.update_norm));
   const perStepMax = new Map<number, number>();
   for (const row of rows) {
     perStepMax.set(row.step, Math.max(perStepMax.get(row.step) ?? 0, row.update_norm));
@@ -179,12 +198,42 @@ function updateFigures(
   };
 }
 
+/** The run's divergence in the shared words (the stage named when it was not the free run). */
+function updateDivergence(r: UpdateFieldResult, c: UpdateFieldConfig) {
+  const d = r.diverged ?? null;
+  return describeDivergence([d?.step ?? null], {
+    divergeAbove: c.divergeAbove,
+    unit: d && d.stage !== "all free" ? `step of the preparation (${d.stage})` : "step",
+  });
+}
+
+/**
+ * The figures, marked when the run diverged (windows up to there are drawn);
+ * with no window left, each is an empty figure that says so.
+ */
+function markedUpdateFigures(
+  rows: UpdateRow[],
+  r: UpdateFieldResult,
+  c: UpdateFieldConfig,
+): Record<string, Spec> {
+  const div = updateDivergence(r, c);
+  if (rows.length > 0) {
+    const figures = updateFigures(rows, r, c);
+    return Object.fromEntries(
+      Object.entries(figures).map(([k, spec]) => [k, markSpec(spec, div.curveMark)]),
+    );
+  }
+  const names = ["update_field", "update_directions", "update_slider", "update_norms"];
+  return Object.fromEntries(names.map((k) => [k, emptySpec(`Updates per step (${k})`, div.mark)]));
+}
+
 function updateNotes(
   r: UpdateFieldResult,
   c: UpdateFieldConfig,
   s: { window: number; globalFactor: number },
 ): string[] {
   const n = c.n;
+  const { note } = updateDivergence(r, c);
   return [
     `Start: Symmetric Failure at n=${n}, W1 and W${n - 1} weakened by δ=${c.delta} (${c.mode}), ` +
     `re-settled, Wₙ at its frozen resting point (‖Wₙ‖ = ${
@@ -192,10 +241,25 @@ function updateNotes(
     }); then ${c.optimizer} with lr ${c.lr} for ${c.steps} steps; final loss ${
       sci(r.finalLoss, 2)
     }.`,
-    `Each arrow is a column's mean update per step over a window of ${s.window} steps. In ` +
-    `update_field every arrow uses one factor (${sig(s.globalFactor, 3)}); update_directions ` +
-    `and the slider rescale each step to its largest update, so compare sizes in update_norms.`,
+    ...(note ? [note.replace("nothing it learnt", "no state after it")] : []),
+    ...(r.frames.length === 0 ? [] : [
+      `Each arrow is a column's mean update per step over a window of ${s.window} steps. In ` +
+      `update_field every arrow uses one factor (${sig(s.globalFactor, 3)}); update_directions ` +
+      `and the slider rescale each step to its largest update, so compare sizes in update_norms.`,
+    ]),
   ];
+}
+
+/** The run from the freed state: a snapshot per frame. */
+function freeRun(c: UpdateFieldConfig): FromStatesOptions {
+  return {
+    optimizer: c.optimizer,
+    lr: c.lr,
+    steps: c.steps,
+    snapshotEvery: Math.max(1, Math.floor(c.steps / c.frames)),
+    maxSnapshots: Math.max(16, c.frames + 2),
+    divergeAbove: c.divergeAbove,
+  };
 }
 
 /**
@@ -238,10 +302,18 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
       quick: {},
       full: { frames: 600 },
     },
+    memory(c) {
+      // One instance: what grows with the config is the frames and their rows.
+      const rows = (c.frames + 2) * c.n;
+      return memoryEstimate([
+        ...fromStatesMemory(1, c.n, freeRun(c)),
+        { what: `update frames: ${c.frames + 2} × ${c.n} columns`, bytes: rows * 1536, heap: true },
+      ], ["frames"]);
+    },
     async run(c, options) {
       const started = performance.now();
       const n = c.n;
-      const { freed } = await frozenOptimumStates(
+      const prep = await frozenOptimumStates(
         [{ mode: c.mode, delta: c.delta }],
         {
           n,
@@ -255,26 +327,29 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
         [0, 0.3],
         (mode, delta) => perturbedFailure(n, delta, { mode, pair: [0, n - 2] }),
       );
-      const stride = Math.max(1, Math.floor(c.steps / c.frames));
       const run = await trainFrom(
-        freed,
-        {
-          optimizer: c.optimizer,
-          lr: c.lr,
-          steps: c.steps,
-          snapshotEvery: stride,
-          maxSnapshots: Math.max(16, c.frames + 2),
-          divergeAbove: c.divergeAbove,
-        },
+        prep.freed,
+        freeRun(c),
         options,
         [0.3, 1, "all free"],
       );
       const width = run.loss.width;
+      const at = run.divergedAt[0];
+      const diverged = prep.diverged[0] ?? (at >= 0 ? { stage: "all free", step: at } : null);
+      // A window that ends at or after the divergence holds weights that blew up: none is kept.
+      const frames = diverged === null
+        ? updateFrames(run, { instance: 0 })
+        : diverged.stage !== "all free"
+        ? []
+        : updateFrames(run, { instance: 0 }).filter((_frame, k, all) =>
+          (all[k + 1]?.step ?? c.steps) < diverged.step
+        );
       return {
-        start: freed[0],
-        frames: updateFrames(run, { instance: 0 }),
+        start: prep.freed[0],
+        frames,
         finalLoss: run.finalLoss[0],
         lossRows: run.loss.steps.map((step, k) => ({ step, loss: run.loss.values[k * width] })),
+        diverged,
         meta: {
           engine: run.engine,
           backend: run.backend,
@@ -287,7 +362,9 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
       const n = c.n;
       const rows = updateRows(r.frames);
       const { maxUpdate, globalFactor } = arrowScale(rows);
-      const wnEnd = r.frames[r.frames.length - 1].columns[n - 1];
+      const d = r.diverged ?? null;
+      // A run that diverged ends nowhere: no end state is reported.
+      const wnEnd = d ? null : r.frames[r.frames.length - 1].columns[n - 1];
       const growth = rows.filter((row) => row.feature === n && row.update_norm > 0);
       const window = r.frames.length > 1 ? r.frames[1].step - r.frames[0].step : c.steps;
       return {
@@ -300,16 +377,20 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
           steps: c.steps,
           window,
           start_wn_norm: Math.hypot(r.start.W[0][n - 1], r.start.W[1][n - 1]),
-          end_wn_norm: Math.hypot(wnEnd.x, wnEnd.y),
-          final_loss: r.finalLoss,
-          largest_update: maxUpdate,
-          smallest_wn_update: growth.length
-            ? Math.min(...growth.map((row) => row.update_norm))
-            : null,
-          arrow_factor_global: globalFactor,
+          end_wn_norm: wnEnd ? Math.hypot(wnEnd.x, wnEnd.y) : null,
+          final_loss: d ? null : r.finalLoss,
+          largest_update: rows.length ? maxUpdate : null,
+          smallest_wn_update: growth.length ? minOf(growth.map((row) => row.update_norm)) : null,
+          arrow_factor_global: rows.length ? globalFactor : null,
+          diverged_in: d?.stage ?? null,
+          diverged_at: d?.step ?? null,
         },
-        tables: { updates: aq.from(rows), loss: aq.from(r.lossRows) },
-        figures: updateFigures(rows, r, c),
+        tables: {
+          updates: rows.length ? aq.from(rows) : aq.table(emptyUpdateColumns()),
+          // The loss up to a divergence is what the run did.
+          loss: aq.from(r.lossRows.filter((x) => Number.isFinite(x.loss))),
+        },
+        figures: markedUpdateFigures(rows, r, c),
         notes: updateNotes(r, c, { window, globalFactor }),
       };
     },
