@@ -25,7 +25,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { fromExactJson, toExactJson, writeFileAtomic } from "../io.ts";
+import { fromExactJson, toExactJson, WriteError, writeFileAtomic } from "../io.ts";
 
 /** Where and how often a run checkpoints, and whether it continues from one. */
 export interface CheckpointOptions {
@@ -96,6 +96,18 @@ function shapesOf(
     for (const [k, v] of Object.entries(value)) shapesOf(v, at ? `${at}.${k}` : k, out);
   }
   return out;
+}
+
+/** The most array bytes one checkpoint file holds (their base64 must fit in one string). */
+const MAX_ARRAY_BYTES = 380 * 2 ** 20;
+
+/** Bytes of every typed array in `value`. */
+function arrayBytes(value: unknown): number {
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (value === null || typeof value !== "object") return 0;
+  let total = 0;
+  for (const v of Object.values(value)) total += arrayBytes(v);
+  return total;
 }
 
 function kindOf(value: unknown): string {
@@ -176,7 +188,18 @@ export async function saveCheckpoint(
   options: { key: unknown; state: unknown },
 ): Promise<void> {
   const body = { key: options.key, state: options.state };
-  const payload = new TextEncoder().encode(toExactJson(body));
+  // The payload is one string, and V8 caps a string near 512 MB: base64 makes 4 characters of
+  // every 3 bytes, so more than about 380 MB of arrays cannot be saved in one file.
+  const bytes = arrayBytes(body);
+  if (bytes > MAX_ARRAY_BYTES) {
+    throw new WriteError(
+      `cannot write ${path(dir, name)}: the run's state (${Math.round(bytes / 2 ** 20)} MB of ` +
+        `arrays) is too large for one checkpoint file (at most ${MAX_ARRAY_BYTES / 2 ** 20} MB); ` +
+        `make the run smaller`,
+    );
+  }
+  const text = toExactJson(body);
+  const payload = new TextEncoder().encode(text);
   const header: Header = {
     format: FORMAT,
     version: VERSION,

@@ -1,7 +1,7 @@
 /** Checkpoint files: exact JSON, the configuration stamp, the digest and shapes, damage of any kind. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { fromExactJson, toExactJson } from "../../../lib/core/io.ts";
+import { fromExactJson, toExactJson, WriteError } from "../../../lib/core/io.ts";
 import {
   CheckpointError,
   fingerprint,
@@ -250,4 +250,21 @@ Deno.test("loadCheckpoint() refuses every random damage of a valid checkpoint (f
     );
     assert.ok(refused > 350, `only ${refused} damaged files were tried`);
   });
+});
+
+Deno.test("saveCheckpoint() of a state too large for one file is a WriteError naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // 381 MB of arrays (pages never touched, so nothing is really allocated): too long as base64.
+    const big = new Float64Array(50_000_000);
+    await assert.rejects(
+      saveCheckpoint(dir, "big", { key: {}, state: { big } }),
+      (err: Error) =>
+        err instanceof WriteError &&
+        /big\.json: the run's state \(381 MB of arrays\) is too large/.test(err.message),
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
