@@ -433,14 +433,22 @@ export function shownDiverged(train: ShallowAeTrainResult, labels: string[]): nu
   return shownInstances(train, labels).filter(({ inst }) => inst.divergedAt !== null).length;
 }
 
-/** ‖P_W uᵣ‖² at every record, for seed 0 of the settings in `labels`. */
-export function captureRows(train: ShallowAeTrainResult, labels: string[]): CaptureRow[] {
+/**
+ * ‖P uᵣ‖² at every record, for seed 0 of the settings in `labels`: P the
+ * projection onto the encoder rows' span (default) or the decoder columns'.
+ */
+export function captureRows(
+  train: ShallowAeTrainResult,
+  labels: string[],
+  options: { span?: "encoder" | "decoder" } = {},
+): CaptureRow[] {
   const rows: CaptureRow[] = [];
   for (const { inst, label, records } of shownInstances(train, labels)) {
-    const R = inst.captured.length / train.recordSteps.length;
+    const shares = options.span === "decoder" ? inst.decoderCaptured : inst.captured;
+    const R = shares.length / train.recordSteps.length;
     train.recordSteps.slice(0, records).forEach((step, r) => {
       for (let q = 0; q < R; q++) {
-        rows.push({ setting: label, step, component: q + 1, share: inst.captured[r * R + q] });
+        rows.push({ setting: label, step, component: q + 1, share: shares[r * R + q] });
       }
     });
   }

@@ -278,19 +278,22 @@ export function gapSpec(
   } as unknown as Spec;
 }
 
-/** How much of a principal direction the encoder's span holds at a step. */
+/** How much of a principal direction the encoder's (or decoder's) span holds at a step. */
 export interface CaptureRow {
   setting: string;
   step: number;
   component: number;
-  /** ‖P_W uᵣ‖². */
+  /** ‖P uᵣ‖², P the projection onto the span. */
   share: number;
 }
 
-/** ‖P_W uᵣ‖² over steps: a panel per setting, a line per principal component. */
+/**
+ * ‖P uᵣ‖² over steps: a panel per setting, a line per principal component
+ * (`yTitle` names the span: ‖P_W uᵣ‖², the encoder's, by default).
+ */
 export function captureSpec(
   rows: CaptureRow[],
-  options: { title: string; subtitle?: string },
+  options: { title: string; subtitle?: string; yTitle?: string },
 ): Spec {
   const components = maxOf(rows.map((r) => r.component));
   return {
@@ -307,7 +310,7 @@ export function captureSpec(
         y: {
           field: "share",
           type: "quantitative",
-          title: "‖P_W uᵣ‖²",
+          title: options.yTitle ?? "‖P_W uᵣ‖²",
           scale: { domain: [0, 1] },
         },
         color: {

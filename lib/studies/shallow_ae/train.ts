@@ -116,6 +116,14 @@ export interface ShallowAeInstance {
    * whichever units carry it).
    */
   captured: Float64Array; // [records, R]
+  /**
+   * The same share inside the span of the decoder columns, ‖P_V uᵣ‖² per
+   * record: where the reconstructions live. It equals `captured` for tied
+   * weights; for untied ones it is the measure that shows what was learnt
+   * when the encoder rows keep their random start in directions the data
+   * never moves (MNIST's constant border pixels get no gradient).
+   */
+  decoderCaptured: Float64Array; // [records, R]
   /** ‖wₖ‖/√D per record. */
   encoderNorm: Float64Array; // [records, K]
   /** ‖vₖ‖ per record. */
@@ -230,16 +238,22 @@ function record(
   const w = inst.w;
   const v = inst.v ?? w;
   inst.error[r] = windowError;
-  const basis = orthonormalRows(w, K, D);
-  for (let q = 0; q < R; q++) {
-    let share = 0;
-    for (const b of basis) {
-      let dot = 0;
-      for (let i = 0; i < D; i++) dot += b[i] * source.components[q * D + i];
-      share += dot * dot;
+  const spanShares = (rows: Float64Array, out: Float64Array) => {
+    const basis = orthonormalRows(rows, K, D);
+    for (let q = 0; q < R; q++) {
+      let share = 0;
+      for (const b of basis) {
+        let dot = 0;
+        for (let i = 0; i < D; i++) dot += b[i] * source.components[q * D + i];
+        share += dot * dot;
+      }
+      out[r * R + q] = share;
     }
-    inst.captured[r * R + q] = share;
-  }
+  };
+  spanShares(w, inst.captured);
+  if (inst.v === null) {
+    inst.decoderCaptured.set(inst.captured.subarray(r * R, (r + 1) * R), r * R);
+  } else spanShares(inst.v, inst.decoderCaptured);
   for (let k = 0; k < K; k++) {
     let ww = 0;
     let vv = 0;
@@ -265,7 +279,13 @@ function record(
 interface InstanceState extends
   Pick<
     ShallowAeInstance,
-    "divergedAt" | "error" | "overlap" | "captured" | "encoderNorm" | "decoderNorm"
+    | "divergedAt"
+    | "error"
+    | "overlap"
+    | "captured"
+    | "decoderCaptured"
+    | "encoderNorm"
+    | "decoderNorm"
   >,
   Pick<ShallowAeParams, "w" | "b" | "c"> {
   /** Decoder columns vₖ, or null when tied (v is w). */
@@ -308,6 +328,7 @@ function initialState(source: SampleSource, config: ShallowAeTrainConfig): RunSt
         error: new Float64Array(records).fill(NaN),
         overlap: new Float64Array(records * K * R),
         captured: new Float64Array(records * R),
+        decoderCaptured: new Float64Array(records * R),
         encoderNorm: new Float64Array(records * K),
         decoderNorm: new Float64Array(records * K),
       });
@@ -481,6 +502,7 @@ export async function trainShallowAe(
     error: inst.error,
     overlap: inst.overlap,
     captured: inst.captured,
+    decoderCaptured: inst.decoderCaptured,
     encoderNorm: inst.encoderNorm,
     decoderNorm: inst.decoderNorm,
   }));

@@ -79,6 +79,7 @@ function handMadeRun(): ShallowAeTrainResult {
       error: Float64Array.from(error),
       overlap,
       captured: count(records), // [records, R]
+      decoderCaptured: count(records), // [records, R]
       encoderNorm: count(records * K), // [records, K]
       decoderNorm: count(records * K).map((v) => -v), // [records, K]
     };

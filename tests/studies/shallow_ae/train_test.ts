@@ -52,7 +52,47 @@ Deno.test("a linear autoencoder reaches the PCA error; untied erf too; tied erf 
   const lin = run.instances[0];
   const last = lin.captured.length - 3;
   for (let r = 0; r < 3; r++) assert.ok(lin.captured[last + r] > 0.95, `PC ${r + 1}`);
+  // The decoder's span, recorded beside it, against uᵀVᵀ(VVᵀ)⁻¹Vu from the final decoder.
+  const R = src.componentCount;
+  const u = (q: number) => src.components.subarray(q * src.dim, (q + 1) * src.dim);
+  for (const inst of run.instances.filter((x) => x.divergedAt === null)) {
+    for (let q = 0; q < 3; q++) {
+      const want = spanShare(inst.params.v, inst.params.units, u(q));
+      const got = inst.decoderCaptured[inst.decoderCaptured.length - R + q];
+      assert.ok(
+        Math.abs(got - want) < 1e-9,
+        `${inst.setting.activation}: PC ${q + 1}: ${got} ${want}`,
+      );
+    }
+    if (inst.params.v === inst.params.w) assert.deepEqual(inst.decoderCaptured, inst.captured);
+  }
 });
+
+/** ‖P u‖² for P the projection onto the span of the K rows of `v` [K, D]: uᵀVᵀ(VVᵀ)⁻¹Vu. */
+function spanShare(v: Float64Array, K: number, u: Float64Array): number {
+  const D = u.length;
+  const row = (k: number) => v.subarray(k * D, (k + 1) * D);
+  const dot = (a: Float64Array, b: Float64Array) => a.reduce((sum, x, i) => sum + x * b[i], 0);
+  // Solve (VVᵀ) a = Vu by Gaussian elimination; then ‖P u‖² = (Vu)ᵀ a.
+  const G = Array.from(
+    { length: K },
+    (_, i) => Array.from({ length: K }, (_, j) => dot(row(i), row(j))),
+  );
+  const y = Array.from({ length: K }, (_, i) => dot(row(i), u));
+  const a = y.slice();
+  for (let c = 0; c < K; c++) {
+    for (let r = c + 1; r < K; r++) {
+      const f = G[r][c] / G[c][c];
+      for (let j = c; j < K; j++) G[r][j] -= f * G[c][j];
+      a[r] -= f * a[c];
+    }
+  }
+  for (let c = K - 1; c >= 0; c--) {
+    for (let j = c + 1; j < K; j++) a[c] -= G[c][j] * a[j];
+    a[c] /= G[c][c];
+  }
+  return y.reduce((sum, yi, i) => sum + yi * a[i], 0);
+}
 
 Deno.test("training is byte-identical for a seed; a diverging setting is recorded, not thrown", async () => {
   const src = spikedSmall();
@@ -126,7 +166,16 @@ Deno.test("trainShallowAe() resumed from a checkpoint ends bit-identical; anothe
       }
       // Tied weights stay one array after a resume.
       assert.equal(b.params.v === b.params.w, a.params.v === a.params.w);
-      for (const key of ["error", "overlap", "captured", "encoderNorm", "decoderNorm"] as const) {
+      for (
+        const key of [
+          "error",
+          "overlap",
+          "captured",
+          "decoderCaptured",
+          "encoderNorm",
+          "decoderNorm",
+        ] as const
+      ) {
         assert.deepEqual(b[key], a[key], `instance ${i}: ${key}`);
       }
     });

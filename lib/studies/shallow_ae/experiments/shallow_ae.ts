@@ -601,10 +601,17 @@ function mnistArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
             yMax: part.timelineLevels[0] * 1.05,
           },
         ),
-        mnist_pc_capture: captureSpec(captureRows(part.train, listItems(c.mnistSettings)), {
-          title: "MNIST: how much of each leading principal component the encoder's span holds",
-          subtitle: "‖P_W uᵣ‖² for the digits' top principal directions (training split)",
-        }),
+        // The decoder's span: an untied encoder keeps its random start in the pixels that never
+        // change (no gradient reaches them), so its span looks like a random subspace (~K/D).
+        mnist_pc_capture: captureSpec(
+          captureRows(part.train, listItems(c.mnistSettings), { span: "decoder" }),
+          {
+            title: "MNIST: how much of each leading principal component the decoder's span holds",
+            subtitle: "‖P_V uᵣ‖², P_V the projection onto span{v₁ … v_K} (training digits' " +
+              "top principal directions)",
+            yTitle: "‖P_V uᵣ‖²",
+          },
+        ),
       },
       part,
       { c, drawn: listItems(c.mnistSettings), seedCurves: ["mnist_pc_capture"] },
