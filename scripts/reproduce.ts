@@ -390,9 +390,14 @@ async function main(): Promise<number> {
         },
         artefacts,
       );
+      // The whole experiment's wall time (data, training, analysis, figures), and training's share.
+      const wall = (Date.now() - started.getTime()) / 1000;
       bar.done(
-        `done in ${(meta.elapsedMs / 1000).toFixed(1)} s (${meta.engine} on ${meta.backend}, ` +
-          `${meta.workers} worker${meta.workers > 1 ? "s" : ""}) → ${join(p.out, experiment.id)}`,
+        `done in ${wall.toFixed(1)} s, training ${(meta.elapsedMs / 1000).toFixed(1)} s ` +
+          `(${meta.engine} on ${meta.backend}, ${meta.workers} worker${
+            meta.workers > 1 ? "s" : ""
+          })` +
+          ` → ${join(p.out, experiment.id)}`,
       );
     }
   } catch (err) {

@@ -38,6 +38,8 @@ import { trainToy } from "../../../lib/studies/toy/train.ts";
 import { TOY_MODEL_DEFAULTS } from "../../../lib/studies/toy/model.ts";
 import type { ToyTrainResult } from "../../../lib/studies/toy/config.ts";
 import { toyRun } from "../../helpers.ts";
+import { configure } from "../../../lib/core/experiment.ts";
+import { toySeedSweep } from "../../../lib/studies/toy/experiments/seed_sweep.ts";
 
 const seeds48 = Array.from({ length: 48 }, (_, i) => 100 + i);
 
@@ -342,4 +344,16 @@ Deno.test("chaosCells() blanks diverged cells; stateChanges() reads each lr alon
     changes: 0,
     pairs: 2,
   });
+});
+
+Deno.test("toy-seed-sweep's notes never print a median of nothing when no failure recovered", async () => {
+  // SGD at lr 0.1 for 4,000 steps: most seeds settle into a failure and none comes back.
+  const c = configure(toySeedSweep, { optimizer: "sgd", lr: 0.1, steps: 4000 }, "smoke");
+  const art = toySeedSweep.artefacts(await toySeedSweep.run(c, { workers: 1 }), c);
+  const note = art.notes.at(-1)!;
+  assert.match(
+    note,
+    /^\d+ seeds reached a settled failure; none of them recovered to all learnt\./,
+  );
+  for (const n of art.notes) assert.doesNotMatch(n, /NaN|undefined|Infinity/);
 });

@@ -14,6 +14,7 @@ import {
   lossRows,
   outcomeFractions,
   outcomeTimeline,
+  type RecoveryStats,
   subTimeline,
   sweepRunRows,
   type SweepStats,
@@ -158,12 +159,24 @@ function sweepNotes(
     `k·(n−1)/n³. At step 0 (W ~ N(0, ${c.initStd}²)) most columns are shorter than 0.1, so ` +
     `early snapshots read as unlearnt.`,
     `At the end: ${STATES.filter((l) => counts[l]).map((l) => `${l} ${counts[l]}`).join(", ")}.`,
-    `${recovery.failed} seeds reached a settled failure; ${recovery.recovered} of them ` +
-    `(${share(recovery.recovered, recovery.failed)}) recovered to all learnt, after a median of ` +
-    `${recovery.duration.median} steps (10–90%: ${recovery.duration.p10}–${recovery.duration.p90}). ` +
-    `${recovery.symmetric} were in Symmetric Failure at some point; ${recovery.recoveredFromSymmetric} ` +
-    `of those recovered (${share(recovery.recoveredFromSymmetric, recovery.symmetric)}).`,
+    recoveryNote(recovery),
   ];
+}
+
+/** What became of the settled failures, without a median of nothing when none recovered. */
+function recoveryNote(recovery: RecoveryStats): string {
+  if (recovery.failed === 0) return "No seed reached a settled failure.";
+  const { median, p10, p90 } = recovery.duration;
+  const recovered = recovery.recovered === 0
+    ? "none of them recovered to all learnt"
+    : `${recovery.recovered} of them (${share(recovery.recovered, recovery.failed)}) recovered ` +
+      `to all learnt, after a median of ${median} steps (10–90%: ${p10}–${p90})`;
+  const symmetric = recovery.symmetric === 0
+    ? "None was in Symmetric Failure at any point."
+    : `${recovery.symmetric} were in Symmetric Failure at some point; ` +
+      `${recovery.recoveredFromSymmetric} of those recovered ` +
+      `(${share(recovery.recoveredFromSymmetric, recovery.symmetric)}).`;
+  return `${recovery.failed} seeds reached a settled failure; ${recovered}. ${symmetric}`;
 }
 
 function sweepFigures(
