@@ -20,7 +20,7 @@ import {
   parseValue,
   type Value,
 } from "./config.ts";
-import type { Spec } from "./plots/render.ts";
+import { type Spec, withLogGrid } from "./plots/render.ts";
 import { FUSED_BACKEND } from "./train/fused.ts";
 import { checkMemory, memoryBudget, type MemoryEstimate } from "./memory.ts";
 
@@ -197,6 +197,14 @@ export function defineExperiment<F extends Fields, R>(
         return Promise.reject(err);
       }
       return spec.run(config, options);
+    },
+    // The figures as every reader gets them (report, .vl.json, notebooks): log axes gridded by decade.
+    artefacts: (result, config) => {
+      const art = spec.artefacts(result, config);
+      const figures = Object.fromEntries(
+        Object.entries(art.figures).map(([name, figure]) => [name, withLogGrid(figure)]),
+      );
+      return { ...art, figures };
     },
   };
   return experiment;

@@ -72,13 +72,61 @@ export class CollectingLogger {
   }
 }
 
+/** Vega expression: the tick is a power of ten (a major tick of a log axis). */
+const DECADE = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6";
+
+/**
+ * The spec with every log-scaled x or y axis drawing full grid lines only at
+ * powers of ten and faint ones at the ticks between (Vega puts a tick, and so
+ * a grid line, at 2 … 9 of every decade, which reads as grey bands). An axis
+ * that sets its own `gridOpacity`, or has none, is left as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withLogGrid } from "./render.ts";
+ * const spec = withLogGrid({
+ *   data: { values: [{ t: 1 }, { t: 1000 }] },
+ *   mark: "line",
+ *   encoding: { x: { field: "t", type: "quantitative", scale: { type: "log" } } },
+ * });
+ * // deno-lint-ignore no-explicit-any
+ * const axis = (spec as any).encoding.x.axis;
+ * assert.equal(axis.gridOpacity.value, 0.25);
+ * assert.deepEqual(withLogGrid(spec), spec); // applying it twice changes nothing
+ * ```
+ */
+export function withLogGrid<S extends Spec>(spec: S): S {
+  return markLogGrids(spec) as S;
+}
+
+function markLogGrids(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(markLogGrids);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = markLogGrids(v);
+  const encoding = out.encoding as Record<string, Record<string, unknown> | undefined> | undefined;
+  for (const channel of ["x", "y"] as const) {
+    const e = encoding?.[channel];
+    const scale = e?.scale as { type?: string } | undefined;
+    if (!e || scale?.type !== "log" || e.axis === null) continue;
+    const axis = (e.axis ?? {}) as Record<string, unknown>;
+    if ("gridOpacity" in axis) continue;
+    encoding![channel] = {
+      ...e,
+      axis: { ...axis, gridOpacity: { condition: { test: DECADE, value: 1 }, value: 0.25 } },
+    };
+  }
+  return out;
+}
+
 /** Compiles a Vega-Lite spec to Vega; `logger` receives Vega-Lite's warnings. */
 export function compileSpec(
   spec: Spec,
   logger: CollectingLogger = new CollectingLogger(),
 ): object {
   const withFont = {
-    ...spec,
+    ...withLogGrid(spec),
     config: { font: FONT, ...(spec.config ?? {}) },
   } as Spec;
   return vl.compile(withFont, { logger }).spec;

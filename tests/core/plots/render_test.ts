@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "../../../lib/registry.ts";
 import { resolveConfig } from "../../../lib/core/experiment.ts";
-import { CollectingLogger, compileSpec, renderFigure } from "../../../lib/core/plots/render.ts";
+import {
+  CollectingLogger,
+  compileSpec,
+  renderFigure,
+  renderSvg,
+  type Spec,
+  withLogGrid,
+} from "../../../lib/core/plots/render.ts";
 import { figureBundle } from "../../../lib/core/plots/display.ts";
 import { featureColor } from "../../../lib/core/plots/colors.ts";
 
@@ -42,4 +49,41 @@ Deno.test("features keep the seed's colours (W₁ firebrick … W₇ mediumblue)
   assert.equal(featureColor(1), "firebrick");
   assert.equal(featureColor(7), "mediumblue");
   assert.notEqual(featureColor(8), featureColor(7));
+});
+
+Deno.test("withLogGrid() grids log axes by decade in layers and facets, and leaves set axes alone", async () => {
+  const log = { type: "log" } as const;
+  const spec = {
+    data: { values: [{ t: 1, y: 0.5 }, { t: 3000, y: 0.01 }] },
+    facet: { field: "t", type: "nominal" },
+    spec: {
+      layer: [
+        {
+          mark: "line",
+          encoding: {
+            x: { field: "t", type: "quantitative", scale: log },
+            y: { field: "y", type: "quantitative", scale: log, axis: { gridOpacity: 0.5 } },
+          },
+        },
+        {
+          mark: "point",
+          encoding: { x: { field: "t", type: "quantitative", axis: null, scale: log } },
+        },
+      ],
+    },
+  } as unknown as Spec;
+  // deno-lint-ignore no-explicit-any
+  const [line, point] = (withLogGrid(spec) as any).spec.layer;
+  assert.equal(line.encoding.x.axis.gridOpacity.value, 0.25);
+  assert.equal(line.encoding.x.axis.gridOpacity.condition.value, 1);
+  assert.equal(line.encoding.y.axis.gridOpacity, 0.5);
+  assert.equal(point.encoding.x.axis, null);
+  // Rendered, the decades are full lines and the ticks between them faint ones.
+  const svg = await renderSvg({
+    data: { values: [{ t: 1 }, { t: 1000 }] },
+    mark: "point",
+    encoding: { x: { field: "t", type: "quantitative", scale: log } },
+  } as unknown as Spec);
+  assert.match(svg, /stroke="#ddd"[^>]*opacity="0\.25"/);
+  assert.match(svg, /stroke="#ddd"[^>]*opacity="1"/);
 });
