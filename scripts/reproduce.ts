@@ -33,7 +33,7 @@ import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
 import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
 import { writeExperiment } from "../lib/core/report/write.ts";
 import { removeLeftovers } from "../lib/core/report/files.ts";
-import { prepareOutputDir, WriteError } from "../lib/core/io.ts";
+import { pathExists, prepareOutputDir, WriteError } from "../lib/core/io.ts";
 import { TFJS_VERSION } from "../lib/core/tf.ts";
 import { parseBytes } from "../lib/core/memory.ts";
 import { CheckpointError, TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
@@ -63,6 +63,11 @@ Exit codes: 0 done; 2 a bad flag, value, --out or checkpoint (nothing run or
 written); 74 a write failed during the run (disk full, I/O error: the
 experiment being written is left out, earlier results stay); 130 Ctrl-C and
 143 SIGTERM (checkpoints saved).`;
+
+/** Where an experiment's checkpoints go under the output folder `out`. */
+function checkpointDirOf(out: string, id: string): string {
+  return join(out, ".checkpoints", id);
+}
 
 /** What --out must be, said after what is wrong with it. */
 const OUT_ALLOWED = "give a folder that exists or can be created, and that can be written to";
@@ -213,7 +218,7 @@ function plan(args: string[]): Plan | "help" | "list" {
   const jobs = experiments.map((experiment) => {
     const config = resolveConfig(experiment, profile, sets);
     // Every job's memory is checked before the first runs (and again as it starts, by `run`).
-    const checkpointDir = join(resolve(v.out), ".checkpoints", experiment.id);
+    const checkpointDir = checkpointDirOf(resolve(v.out), experiment.id);
     checkRunMemory(experiment, config, { workers, maxMemory, checkpointDir });
     return { experiment, config };
   });
@@ -276,20 +281,15 @@ function progressPrinter(id: string) {
  * removes what a killed run left there. Throws a UsageError naming --out.
  */
 async function prepareOut(p: Plan): Promise<string[]> {
+  const checkpointDirs = p.jobs.filter(({ experiment }) => experiment.checkpoints)
+    .map(({ experiment }) => checkpointDirOf(p.out, experiment.id));
+  // What is missing now is what this run creates (and removes again if it is refused).
   const created: string[] = [];
-  const note = async (dir: string) => {
-    if (!(await Deno.lstat(dir).then(() => true, () => false))) created.push(dir);
-  };
-  await note(p.out);
-  await note(join(p.out, ".checkpoints"));
-  for (const { experiment } of p.jobs) {
-    if (experiment.checkpoints) await note(join(p.out, ".checkpoints", experiment.id));
-  }
+  const wanted = [p.out, ...(checkpointDirs.length ? [join(p.out, ".checkpoints")] : [])];
+  for (const dir of [...wanted, ...checkpointDirs]) if (!(await pathExists(dir))) created.push(dir);
   const why = await prepareOutputDir(p.out);
   if (why) throw new UsageError(`--out ${p.outArg}: ${why}; ${OUT_ALLOWED}`);
-  for (const { experiment } of p.jobs) {
-    if (!experiment.checkpoints) continue;
-    const dir = join(p.out, ".checkpoints", experiment.id);
+  for (const dir of checkpointDirs) {
     const whyNot = await prepareOutputDir(dir);
     if (whyNot) {
       throw new UsageError(
@@ -354,14 +354,15 @@ async function main(): Promise<number> {
   try {
     for (const { experiment, config } of p.jobs) {
       const bar = progressPrinter(experiment.id);
-      if (p.resume) await sayWhatResumes(experiment, join(p.out, ".checkpoints", experiment.id));
+      const checkpointDir = checkpointDirOf(p.out, experiment.id);
+      if (p.resume) await sayWhatResumes(experiment, checkpointDir);
       const started = new Date();
       const result = await experiment.run(config, {
         backend: p.backend,
         workers: p.workers,
         maxMemory: p.maxMemory,
         signal: controller.signal,
-        checkpointDir: join(p.out, ".checkpoints", experiment.id),
+        checkpointDir,
         resume: p.resume,
         onProgress: (e) => bar.update(e.fraction, e.message),
       });

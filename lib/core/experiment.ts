@@ -21,7 +21,7 @@ import {
   type Value,
 } from "./config.ts";
 import { type Spec, withLogGrid } from "./plots/render.ts";
-import { FUSED_BACKEND } from "./train/fused.ts";
+import { chooseWorkers, FUSED_BACKEND } from "./train/fused.ts";
 import { checkMemory, memoryBudget, type MemoryEstimate } from "./memory.ts";
 
 /** Profiles: `smoke` (seconds, CI), `quick` (default, minutes), `full` (the seeds' lengths). */
@@ -237,11 +237,12 @@ export function checkRunMemory<F extends Fields, R>(
   if (!experiment.memory) return;
   const budget = memoryBudget({ maxBytes: options.maxMemory });
   if (!budget) return;
-  // "auto" takes at most two threads (see chooseWorkers); the estimate assumes the most.
-  const requested = options.workers ?? "auto";
-  const workers = requested === "auto"
-    ? Math.min(2, navigator.hardwareConcurrency ?? 1)
-    : requested;
+  // The most threads the run may take (as if it had work enough for "auto" to use them all).
+  const workers = chooseWorkers(options.workers ?? "auto", {
+    jobs: Infinity,
+    work: Infinity,
+    autoAbove: 0,
+  });
   const context = { workers, checkpoints: options.checkpointDir !== undefined };
   checkMemory(experiment.id, experiment.memory(config, context), budget);
 }

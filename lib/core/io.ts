@@ -47,13 +47,36 @@ export function asWriteError(path: string, err: unknown): WriteError {
   return new WriteError(`cannot write ${path}: ${osReason(err)}`, { cause: err });
 }
 
+/** The pattern of `crypto.randomUUID()`, which names every temporary file and folder of the lab. */
+export const UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
 /**
  * The names {@link writeFileAtomic} (and {@link prepareOutputDir}'s probe)
  * give their temporary files: `.<uuid>.tmp`. One left behind was cut short by
  * a killed run.
  */
-export const TEMP_FILE_NAME =
-  /^\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+export const TEMP_FILE_NAME = new RegExp(`^\\.${UUID_PATTERN}\\.tmp$`);
+
+/** A temporary sibling name in `dir` that {@link TEMP_FILE_NAME} matches. */
+function tempPath(dir: string): string {
+  return join(dir, `.${crypto.randomUUID()}.tmp`);
+}
+
+/**
+ * Whether anything is at `path` (a symlink counts, even a dangling one).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pathExists } from "./io.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.deepEqual([await pathExists(dir), await pathExists(`${dir}/none`)], [true, false]);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  return (await lstatOrNull(path)) !== null;
+}
 
 /**
  * Writes `data` to `path` atomically (temporary sibling, then rename). A
@@ -75,7 +98,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (err) {
     throw asWriteError(path, err);
   }
-  const tmp = join(dirname(path), `.${crypto.randomUUID()}.tmp`);
+  const tmp = tempPath(dirname(path));
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);
     else await Deno.writeFile(tmp, data);
@@ -163,7 +186,7 @@ export async function prepareOutputDir(path: string): Promise<string | null> {
     created = top;
   }
   // Only writing shows whether writing works: permissions, read-only mounts, /proc, a full disk.
-  const probe = join(path, `.${crypto.randomUUID()}.tmp`);
+  const probe = tempPath(path);
   try {
     await Deno.writeTextFile(probe, "probe\n", { createNew: true });
     await Deno.remove(probe);

@@ -6,13 +6,12 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { asWriteError, TEMP_FILE_NAME } from "../io.ts";
+import { asWriteError, pathExists, TEMP_FILE_NAME, UUID_PATTERN } from "../io.ts";
 
-const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 /** A folder being filled: `.<uuid>.partial`. */
-const PARTIAL = new RegExp(`^\\.${UUID}\\.partial$`);
+const PARTIAL = new RegExp(`^\\.${UUID_PATTERN}\\.partial$`);
 /** A complete folder moved aside while its replacement moves in: `.<name>.<uuid>.old`. */
-const OLD = new RegExp(`^\\.(.+)\\.${UUID}\\.old$`);
+const OLD = new RegExp(`^\\.(.+)\\.${UUID_PATTERN}\\.old$`);
 
 /**
  * Fills a fresh directory through `fill(tmpDir)` and then swaps it in for
@@ -95,16 +94,6 @@ async function entries(dir: string): Promise<Deno.DirEntry[]> {
   return list.sort((a, b) => a.name < b.name ? -1 : 1);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 /**
  * Removes what a killed run left in the output folder `outDir`, and only
  * that, by the names this module and `writeFileAtomic` give: `.<uuid>.partial`
@@ -143,7 +132,7 @@ export async function removeLeftovers(outDir: string): Promise<Leftovers> {
       else if (rel === "" && e.isDirectory && PARTIAL.test(e.name)) await remove();
       else if (rel === "" && e.isDirectory && OLD.test(e.name)) {
         const target = OLD.exec(e.name)![1];
-        if (await exists(join(outDir, target))) await remove();
+        if (await pathExists(join(outDir, target))) await remove();
         else {
           await Deno.rename(path, join(outDir, target)).catch((err) => {
             throw asWriteError(join(outDir, target), err);

@@ -216,6 +216,33 @@ export function markSpec<S extends Spec>(spec: S, mark: string): S {
 }
 
 /**
+ * Every figure of `figures` marked with {@link markSpec}: with `mark`, or with
+ * what `mark(name)` gives that figure (curves and snapshots are marked apart).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { markFigures } from "./divergence.ts";
+ * const spec = { title: "Loss", mark: "line" as const, data: { values: [] } };
+ * const marked = markFigures({ loss: spec, w: spec }, (name) => (name === "loss" ? "a" : "b"));
+ * assert.deepEqual([marked.loss.title, marked.w.title], [
+ *   { text: "Loss", subtitle: ["a"] },
+ *   { text: "Loss", subtitle: ["b"] },
+ * ]);
+ * ```
+ */
+export function markFigures<S extends Spec>(
+  figures: Record<string, S>,
+  mark: string | ((name: string) => string),
+): Record<string, S> {
+  return Object.fromEntries(
+    Object.entries(figures).map((
+      [name, spec],
+    ) => [name, markSpec(spec, typeof mark === "string" ? mark : mark(name))]),
+  );
+}
+
+/**
  * A figure that draws nothing, titled and marked: what stands in for a
  * figure of weights that diverged (an image grid of them, say), so the
  * report keeps its place and says why it is empty.

@@ -687,7 +687,6 @@ export async function trainStepAeRange(
   control: StepAeRangeControl = {},
 ): Promise<StepAeInstanceResult[]> {
   const failures: unknown[] = [];
-  const planned: unknown[] = [];
   const shouldStop = () => failures.length > 0 || control.shouldStop?.() === true;
   const runs: Promise<StepAeInstanceResult>[] = [];
   for (let i = range.from; i < range.to; i++) {
@@ -695,16 +694,17 @@ export async function trainStepAeRange(
       trainInstance(config, i, { ...control, shouldStop }).catch((error) => {
         // A stop at `stopAt` reaches every instance at that same epoch by itself; only a failure
         // (or a signal, which each loop reads) stops the others early.
-        if (error instanceof TrainingInterrupted && control.stopAt !== undefined) {
-          planned.push(error);
-        } else failures.push(error);
+        if (!(error instanceof TrainingInterrupted && control.stopAt !== undefined)) {
+          failures.push(error);
+        }
         throw error;
       }),
     );
   }
   const settled = await Promise.allSettled(runs);
   if (failures.length > 0) throw failures[0];
-  if (planned.length > 0) throw planned[0];
+  const stopped = settled.find((r) => r.status === "rejected");
+  if (stopped) throw (stopped as PromiseRejectedResult).reason;
   return settled.map((r) => (r as PromiseFulfilledResult<StepAeInstanceResult>).value);
 }
 

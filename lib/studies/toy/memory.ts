@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { MemoryTerm } from "../../core/memory.ts";
+import { largestStage, memoryEstimate, type MemoryTerm } from "../../core/memory.ts";
 import { stateBufferCount } from "../../core/optim/optimizer.ts";
 import { recorderRows } from "../../core/train/history.ts";
 import type { ToyEngine, ToyTrainConfig } from "./config.ts";
@@ -127,4 +127,22 @@ export function toyTrainMemory(
       bytes: tfjs ? 6 * 4 * I * rows * config.model.n : 0,
     },
   ];
+}
+
+/**
+ * The big terms of toy runs that go one after the other (each frees its
+ * memory before the next starts): those of the largest.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOY_TRAIN_DEFAULTS, seedRange, toyTrainConfig } from "./experiments/common.ts";
+ * import { largestRunMemory, toyTrainMemory } from "./memory.ts";
+ * const run = (n: number) => toyTrainConfig(TOY_TRAIN_DEFAULTS, { n, m: 2, seeds: seedRange(0, 10) });
+ * assert.deepEqual(largestRunMemory([run(5), run(9)]), toyTrainMemory(run(9)).filter((t) => t.bytes > 0)
+ *   .sort((a, b) => b.bytes - a.bytes));
+ * ```
+ */
+export function largestRunMemory(runs: ToyRunShape[]): MemoryTerm[] {
+  return largestStage(runs.map((run) => memoryEstimate(toyTrainMemory(run), []))).terms;
 }

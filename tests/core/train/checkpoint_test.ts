@@ -109,6 +109,17 @@ async function withCheckpoint(
 
 const like = () => runState(0);
 
+/** Loading the checkpoint in `dir` is refused: a CheckpointError in one line (saying `why`, if given). */
+function refusedInOneLine(dir: string, why?: RegExp): Promise<void> {
+  return assert.rejects(
+    loadCheckpoint(dir, "run", { lr: 1 }, { like }),
+    (err: Error) =>
+      err instanceof CheckpointError && (why?.test(err.message) ?? true) &&
+      !err.message.includes("\n"),
+    why && String(why),
+  );
+}
+
 Deno.test("loadCheckpoint() refuses an intact checkpoint whose state has another structure than a fresh one", async () => {
   await withCheckpoint(async (dir) => {
     // Rows of a recorder may grow (the fresh one is empty): accepted.
@@ -147,12 +158,7 @@ Deno.test("loadCheckpoint() refuses an intact checkpoint whose state has another
     ];
     for (const [saved, why] of cases) {
       await saveCheckpoint(dir, "run", { key: { lr: 1 }, state: saved });
-      await assert.rejects(
-        loadCheckpoint(dir, "run", { lr: 1 }, { like }),
-        (err: Error) =>
-          err instanceof CheckpointError && why.test(err.message) && !err.message.includes("\n"),
-        String(why),
-      );
+      await refusedInOneLine(dir, why);
     }
   });
 });
@@ -189,12 +195,7 @@ Deno.test("loadCheckpoint() refuses in one line: a folder, an old-format file, n
       await Deno.remove(file, { recursive: true });
       if (content === null) await Deno.mkdir(file);
       else await Deno.writeTextFile(file, content);
-      await assert.rejects(
-        loadCheckpoint(dir, "run", { lr: 1 }, { like }),
-        (err: Error) =>
-          err instanceof CheckpointError && why.test(err.message) && !err.message.includes("\n"),
-        String(why),
-      );
+      await refusedInOneLine(dir, why);
     }
   });
 });
@@ -240,10 +241,7 @@ Deno.test("loadCheckpoint() refuses every random damage of a valid checkpoint (f
         const damaged = Uint8Array.from(b);
         if (damaged.length === bytes.length && damaged.every((x, i) => x === bytes[i])) return;
         await Deno.writeFile(file, damaged);
-        await assert.rejects(
-          loadCheckpoint(dir, "run", { lr: 1 }, { like }),
-          (err: Error) => err instanceof CheckpointError && !err.message.includes("\n"),
-        );
+        await refusedInOneLine(dir);
         refused++;
       }),
       { seed: 11, numRuns: 400 },

@@ -69,7 +69,7 @@ import { minOf } from "../../../core/stats.ts";
 import {
   describeDivergence,
   type DivergenceReport,
-  markSpec,
+  markFigures,
 } from "../../../core/train/divergence.ts";
 
 /** Every setting label, for `show` and `mnistSettings`. */
@@ -471,11 +471,7 @@ function markedFigures(
   const curveMark = stopped
     ? `${stopped} of the ${options.drawn.length} drawn seeds diverged, drawn up to there`
     : "";
-  return Object.fromEntries(
-    Object.entries(figures).map((
-      [name, spec],
-    ) => [name, markSpec(spec, options.seedCurves.includes(name) ? curveMark : div.mark)]),
-  );
+  return markFigures(figures, (name) => options.seedCurves.includes(name) ? curveMark : div.mark);
 }
 
 function spikedFigures(part: ShallowAePart, c: ShallowAeConfig): Record<string, Spec> {

@@ -42,7 +42,7 @@ import { bool, type ConfigOf, int, num, numOrDefault, oneOf } from "../../../cor
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
 import { fixed, pct, sig } from "../../../core/format.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
-import { blankRow, describeDivergence, markSpec } from "../../../core/train/divergence.ts";
+import { blankRow, describeDivergence, markFigures } from "../../../core/train/divergence.ts";
 import { epochProgress } from "./_progress.ts";
 import { reconstructionCells, stepAeTrainMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
@@ -343,12 +343,7 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
       },
       tables: stepAeTables(m, losses),
       figures: m.diverged
-        ? {
-          ...Object.fromEntries(
-            Object.entries(figures).map(([k, spec]) => [k, markSpec(spec, div.mark)]),
-          ),
-          loss: markSpec(figures.loss, div.curveMark),
-        }
+        ? markFigures(figures, (name) => (name === "loss" ? div.curveMark : div.mark))
         : figures,
       notes: m.diverged
         ? [runNote(r, c), div.note!]

@@ -30,7 +30,7 @@ import { ConfigError, type ConfigOf, int, list, listItems } from "../../../core/
 import {
   describeDivergence,
   type DivergenceReport,
-  markSpec,
+  markFigures,
 } from "../../../core/train/divergence.ts";
 import {
   baseLr,
@@ -46,8 +46,8 @@ import {
 } from "./common.ts";
 import { MAX_SEED } from "../../../core/random.ts";
 import type { ToyTrainConfig } from "../config.ts";
-import { toyTrainMemory } from "../memory.ts";
-import { largestStage, memoryEstimate } from "../../../core/memory.ts";
+import { largestRunMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { SurveyCell, SurveyFractionRow, SurveyRunRow } from "../analysis.ts";
@@ -201,7 +201,7 @@ function surveyFigures(r: SurveyResult, c: SurveyConfig): Record<string, Spec> {
     ),
   };
   const { mark } = surveyDivergence(r, c);
-  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, markSpec(v, mark)]));
+  return markFigures(figures, mark);
 }
 
 /** The learning rates of one optimizer: each factor times its base lr. */
@@ -280,13 +280,13 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
     // keeps the most buffers; the rows of every job are kept.
     const seeds = seedRange(c.seed, c.seeds);
     const optimizers = listItems(c.optimizers) as OptimizerName[];
-    const stages = optimizers.map((optimizer) =>
-      memoryEstimate(toyTrainMemory(surveyTrainConfig(c, { n: c.nMax, optimizer, seeds })), [])
+    const runs = optimizers.map((optimizer) =>
+      surveyTrainConfig(c, { n: c.nMax, optimizer, seeds })
     );
     const rows = (c.nMax - c.nMin + 1) * optimizers.length *
       listItems(c.lrFactors).length * c.seeds;
     return memoryEstimate(
-      [...largestStage(stages).terms, perSeedRows(rows)],
+      [...largestRunMemory(runs), perSeedRows(rows)],
       ["seeds", "lrFactors", "nMax"],
     );
   },

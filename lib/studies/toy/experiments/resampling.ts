@@ -58,8 +58,8 @@ import {
 } from "./common.ts";
 import { MAX_SEED } from "../../../core/random.ts";
 import type { ToyTrainConfig } from "../config.ts";
-import { toyTrainMemory } from "../memory.ts";
-import { largestStage, memoryEstimate } from "../../../core/memory.ts";
+import { largestRunMemory } from "../memory.ts";
+import { memoryEstimate } from "../../../core/memory.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { maxOf } from "../../../core/stats.ts";
 
@@ -383,12 +383,10 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
       const ns = listItems(c.ns).map(Number);
       const optimizers = listItems(c.optimizers) as OptimizerName[];
       const n = maxOf(ns);
-      const stages = optimizers.map((optimizer) =>
-        memoryEstimate(toyTrainMemory(runConfig(c, { n, optimizer, remedies, seeds })), [])
-      );
+      const runs = optimizers.map((optimizer) => runConfig(c, { n, optimizer, remedies, seeds }));
       const rows = ns.length * optimizers.length * remedies.length * c.seeds;
       const events = rows * traceOffsets(c.every).length;
-      return memoryEstimate([...largestStage(stages).terms, perSeedRows(rows), {
+      return memoryEstimate([...largestRunMemory(runs), perSeedRows(rows), {
         what: `loss rows around the events: ${events}`,
         bytes: events * 256,
         heap: true,

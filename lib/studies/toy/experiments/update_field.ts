@@ -38,7 +38,7 @@ import {
   type StageDivergence,
   trainFrom,
 } from "./failure_common.ts";
-import { describeDivergence, emptySpec, markSpec } from "../../../core/train/divergence.ts";
+import { describeDivergence, emptySpec, markFigures } from "../../../core/train/divergence.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { maxOf, minOf } from "../../../core/stats.ts";
 
@@ -219,9 +219,7 @@ function markedUpdateFigures(
   const div = updateDivergence(r, c);
   if (rows.length > 0) {
     const figures = updateFigures(rows, r, c);
-    return Object.fromEntries(
-      Object.entries(figures).map(([k, spec]) => [k, markSpec(spec, div.curveMark)]),
-    );
+    return markFigures(figures, div.curveMark);
   }
   const names = ["update_field", "update_directions", "update_slider", "update_norms"];
   return Object.fromEntries(names.map((k) => [k, emptySpec(`Updates per step (${k})`, div.mark)]));
