@@ -499,7 +499,7 @@ async function main(): Promise<void> {
     { instances: manySeeds, steps: manySteps, optimizer: "adamw" },
   );
 
-  // Issue 4: the step-function autoencoder, the seed's default setting, one instance.
+  // Issue 4: the step-function autoencoder, the write-up's default setting, one instance.
   const stepEpochs = quick ? 5_000 : 20_000;
   const stepConfig = configure(stepAe, { epochs: stepEpochs, checkpointEvery: stepEpochs });
   await stepAe.run(configure(stepAe, { epochs: 500 }), {}); // warm-up

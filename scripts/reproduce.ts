@@ -31,6 +31,7 @@ import {
 import { ConfigError, type FieldSpec, type Value } from "../lib/core/config.ts";
 import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
 import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
+import { ledgerHtml, readLedger } from "../lib/core/report/ledger.ts";
 import { writeExperiment } from "../lib/core/report/write.ts";
 import { removeLeftovers } from "../lib/core/report/files.ts";
 import { pathExists, prepareOutputDir, WriteError } from "../lib/core/io.ts";
@@ -44,7 +45,8 @@ const RESUMABLE = EXPERIMENTS.filter((e) => e.checkpoints).map((e) => e.id);
 const USAGE = `Usage: deno task reproduce [options]
 
 Runs the lab's experiments and writes OUT/<id>/ (config.json, summary.json,
-CSV tables, SVG/PNG figures) and OUT/index.html.
+CSV tables, SVG/PNG figures) and OUT/index.html, the report, whose live
+figures are drawn by the scripts in OUT/_report/ (it opens from disk, offline).
 
 Options:
   --profile P     smoke (seconds) | quick (default, minutes) | full (the seeds' lengths)
@@ -246,6 +248,8 @@ async function versions(): Promise<Record<string, string>> {
     arquero: pinned("arquero"),
     vega: pinned("vega"),
     "vega-lite": pinned("vega-lite"),
+    // The report draws its live figures with it (OUT/_report/).
+    "vega-embed": pinned("vega-embed"),
   };
 }
 
@@ -431,7 +435,16 @@ async function main(): Promise<number> {
   }
   const manifests = await readManifests(p.out, EXPERIMENTS.map((e) => e.id));
   try {
-    const index = await writeIndex(p.out, manifests, { generatedBy: command, versions: ver });
+    const ledger = await readLedger(p.out, manifests.map((m) => m.id)).catch((err) => {
+      // A folder left by an older version of the lab may carry claims in another shape.
+      console.error(`warning: the report has no claims ledger: ${(err as Error).message}`);
+      return [];
+    });
+    const index = await writeIndex(p.out, manifests, {
+      generatedBy: command,
+      versions: ver,
+      preamble: ledgerHtml(ledger),
+    });
     console.error(`report: ${index}`);
   } catch (err) {
     if (!(err instanceof WriteError)) throw err;

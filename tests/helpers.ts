@@ -81,3 +81,41 @@ export async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * What Vega-Lite 5 (the version JupyterLab draws notebook figures with) says
+ * when it compiles each spec: its warnings and errors, and the message of a
+ * compile that throws; an empty list for a spec v5 draws as meant.
+ *
+ * It runs in a child process without the project's config
+ * (`tests/_vega_lite_5.ts`): vega-lite 5's only loadable build require()s its
+ * peer `vega`, which in this project Deno resolves to vega 6 (the nearest, if
+ * not matching, version), and vega 6 cannot be required (its modules use
+ * top-level await). On its own, vega-lite 5.23.0 gets vega 5; both are pinned
+ * by `tests/vega_lite_5.lock`.
+ */
+export async function vegaLite5Messages(specs: unknown[]): Promise<string[][]> {
+  const dir = new URL(".", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-config",
+      `--lock=${dir}vega_lite_5.lock`,
+      "--frozen",
+      `${dir}_vega_lite_5.ts`,
+    ],
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(specs)));
+  await writer.close();
+  const out = await child.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`tests/_vega_lite_5.ts failed: ${stderr.slice(-2000)}`);
+  const { version, messages } = JSON.parse(new TextDecoder().decode(out.stdout));
+  if (version !== "5.23.0") throw new Error(`tests/_vega_lite_5.ts ran vega-lite ${version}`);
+  return messages;
+}

@@ -23,6 +23,7 @@ import {
 import { type Spec, withLogGrid } from "./plots/render.ts";
 import { chooseWorkers, FUSED_BACKEND } from "./train/fused.ts";
 import { checkMemory, memoryBudget, type MemoryEstimate } from "./memory.ts";
+import { checkClaims, type Claim } from "./claims.ts";
 
 /** Profiles: `smoke` (seconds, CI), `quick` (default, minutes), `full` (the seeds' lengths). */
 export const PROFILES = ["smoke", "quick", "full"] as const;
@@ -41,6 +42,11 @@ export interface ExperimentProgress {
   step?: number;
   /** Steps of the current training run. */
   steps?: number;
+  /**
+   * Which training run `loss` and `step` belong to, e.g. "n=7", when an
+   * experiment trains several one after the other (live plots draw one series each).
+   */
+  group?: string;
   /** Current parameters of the first instance, when the experiment offers them (live figures). */
   params?: Float64Array;
 }
@@ -147,6 +153,12 @@ export interface ExperimentSpec<F extends Fields, R> {
   run: (config: ConfigOf<F>, options: RunOptions) => Promise<NoInfer<R> & { meta: RunMeta }>;
   /** Turns the result into tables, figures, notes and a summary. */
   artefacts: (result: NoInfer<R>, config: ConfigOf<F>) => Artefacts;
+  /**
+   * The write-ups' claims this experiment tests, read from its own summary,
+   * each with the verdict its numbers give (see `claims.ts`). They are added
+   * to the summary as `claims`, which the claims ledger is built from.
+   */
+  claims?: (summary: Record<string, unknown>, config: ConfigOf<F>) => Claim[];
 }
 
 /** An experiment with fields `F` and result type `R`; `defaults` is derived from the fields. */
@@ -204,7 +216,9 @@ export function defineExperiment<F extends Fields, R>(
       const figures = Object.fromEntries(
         Object.entries(art.figures).map(([name, figure]) => [name, withLogGrid(figure)]),
       );
-      return { ...art, figures };
+      if (!spec.claims) return { ...art, figures };
+      const claims = checkClaims(spec.claims(art.summary, config), spec.id);
+      return { ...art, figures, summary: { ...art.summary, claims } };
     },
   };
   return experiment;

@@ -1,12 +1,12 @@
-"""PyTorch references for the step-function autoencoder of seed 003.
+"""PyTorch references for the step-function autoencoder of the step-function write-up.
 
 1. A trajectory fixture (data/reference/step_ae_torch.json): n = 12, A = 5,
-   the seed's architecture (z = w1.x + b1, a = ReLU(w2 z + b2),
+   the write-up's architecture (z = w1.x + b1, a = ReLU(w2 z + b2),
    y = ReLU(W3 a)), weights drawn with numpy uniform in [-0.3, 0.3], full
    batch of all n + 1 step functions, nn.MSELoss, 300 epochs of
    torch.optim.RMSprop(lr=1e-3) and of torch.optim.Adam(lr=1e-3), in float64.
    tests/studies/step_ae/train_test.ts replays them with the lab's fused kernel.
-2. The time per epoch of the seed's default setting (n = 129, RMSprop
+2. The time per epoch of the write-up's default setting (n = 129, RMSprop
    lr 1e-4, float32, 2 threads), merged into data/reference/torch_bench.json
    under "step_ae" for `deno task bench`.
 

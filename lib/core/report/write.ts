@@ -25,12 +25,64 @@ export interface Manifest {
   profile: string;
   /** Notes shown above the figures. */
   notes: string[];
-  /** The figures written, in display order. */
+  /** The figures written, in display order, each with its caption ({@link figureTitle}). */
   figures: { name: string; title: string }[];
   /** The tables written. */
   tables: { name: string; rows: number; columns: string[] }[];
   /** The summary (summary.json). */
   summary: Record<string, unknown>;
+}
+
+/**
+ * A figure's caption: the text of its spec's title (a string, lines of one,
+ * or `{ text, subtitle }`'s text, lines joined by spaces). A spec without a
+ * title of its own takes the one of the view it wraps (a facet's or repeat's
+ * inner spec, the first layer that has one) or, for a concatenation, those of
+ * its views joined by " · "; `name` when no view has a title.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { figureTitle } from "./write.ts";
+ * assert.equal(figureTitle({ title: { text: ["Loss", "(n=7)"], subtitle: "s" } }, "f"), "Loss (n=7)");
+ * assert.equal(figureTitle({ hconcat: [{ title: "Left" }, { title: "Right" }] }, "f"), "Left · Right");
+ * assert.equal(figureTitle({ mark: "point" }, "scatter"), "scatter");
+ * ```
+ */
+export function figureTitle(spec: unknown, name: string): string {
+  return titleOf(spec) ?? name;
+}
+
+/** The text of a Vega-Lite title (string, lines, or an object with `text`), if any. */
+function titleText(title: unknown): string | null {
+  const text = title !== null && typeof title === "object" && !Array.isArray(title)
+    ? (title as { text?: unknown }).text
+    : title;
+  const lines = typeof text === "string" ? [text] : Array.isArray(text) ? text : [];
+  const joined = lines.filter((l): l is string => typeof l === "string").map((l) => l.trim())
+    .filter((l) => l !== "").join(" ");
+  return joined === "" ? null : joined;
+}
+
+function titleOf(spec: unknown): string | null {
+  if (spec === null || typeof spec !== "object") return null;
+  const s = spec as Record<string, unknown>;
+  const own = titleText(s.title);
+  if (own !== null) return own;
+  if (s.spec !== undefined) return titleOf(s.spec);
+  if (Array.isArray(s.layer)) {
+    for (const layer of s.layer) {
+      const t = titleOf(layer);
+      if (t !== null) return t;
+    }
+    return null;
+  }
+  for (const key of ["concat", "hconcat", "vconcat"]) {
+    if (!Array.isArray(s[key])) continue;
+    const titles = (s[key] as unknown[]).map(titleOf).filter((t): t is string => t !== null);
+    return titles.length > 0 ? titles.join(" · ") : null;
+  }
+  return null;
 }
 
 /** Writes an experiment's directory; `onFile` hears each file name as it is written. */
@@ -65,8 +117,7 @@ export async function writeExperiment(
       await put(`${name}.svg`, svg);
       await put(`${name}.png`, png);
       await put(`${name}.vl.json`, toJson(spec));
-      const title = typeof spec.title === "string" ? spec.title : name;
-      figures.push({ name, title });
+      figures.push({ name, title: figureTitle(spec, name) });
     }
     const full: Manifest = {
       ...manifest,

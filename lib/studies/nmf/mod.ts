@@ -1,5 +1,5 @@
 /**
- * The NMF study (seed 002; Lee & Seung 1999): multiplicative updates for Frobenius and
+ * The NMF study (the research notes; Lee & Seung 1999): multiplicative updates for Frobenius and
  * KL, against PCA and scikit-learn.
  *
  * The study's public face: notebooks, scripts and other studies import it through this

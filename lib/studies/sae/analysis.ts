@@ -1,5 +1,5 @@
 /**
- * From trained sparse autoencoders to rows (seed 002; Gao et al. 2024,
+ * From trained sparse autoencoders to rows (the research notes; Gao et al. 2024,
  * section 4 for the measures): how well each one found the directions its data
  * was made of (see `data.ts`), and what its run ended with.
  *

@@ -3,7 +3,7 @@
  * dimensions ("features in superposition"), and examples that are sparse,
  * non-negative combinations of them. A dictionary learner that works should
  * find the directions again; the lab measures how close it gets (see
- * `analysis.ts`). Seed 002 tests sparse autoencoders this way before trusting
+ * `analysis.ts`). the research notes tests sparse autoencoders this way before trusting
  * them on data whose answer is unknown.
  *
  * Each example picks `active` distinct directions uniformly at random and

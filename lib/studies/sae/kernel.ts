@@ -1,6 +1,6 @@
 /**
  * The sparse autoencoder's fused float64 kernel: loss and hand-derived
- * gradient of the model in `model.ts` (seed 002; Gao et al. 2024), the
+ * gradient of the model in `model.ts` (the research notes; Gao et al. 2024), the
  * dead-latent counters, the unit-norm decoder's projection and
  * renormalisation, and the two engines that compute pre-activations. A test
  * holds {@link saeLossGrad} equal to tfjs autodiff of `saeLossTensors`.

@@ -1,5 +1,5 @@
 /**
- * The sparse-autoencoder study (seed 002; Gao et al. 2024): top-k, AuxK and
+ * The sparse-autoencoder study (the research notes; Gao et al. 2024): top-k, AuxK and
  * resampling against dead latents, and ReLU + L1, on data with known
  * directions and on MNIST.
  *

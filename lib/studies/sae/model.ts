@@ -1,5 +1,5 @@
 /**
- * The sparse autoencoder's readable reference (seed 002, "Disentangling Dense
+ * The sparse autoencoder's readable reference (the research notes, "Disentangling Dense
  * Embeddings with Sparse Autoencoders"; Gao et al. 2024, "Scaling and
  * evaluating sparse autoencoders", section 2): a wide dictionary of unit
  * directions and a sparse code, written as a dense tfjs forward pass and loss.

@@ -1,5 +1,5 @@
 /**
- * Figures of the sparse-autoencoder study (seed 002): held-out metrics over
+ * Figures of the sparse-autoencoder study (the research notes): held-out metrics over
  * training, dead latents over training, how well each true direction was
  * recovered, the loss after resampling events, and decoder columns drawn as
  * images. Pure functions of rows.
@@ -9,25 +9,73 @@
 import { showFigure } from "../../core/plots/display.ts";
 import { imageGridUnit } from "../../core/plots/images.ts";
 import { type Spec, specTitle } from "../../core/plots/render.ts";
+import {
+  SERIES_MARKER,
+  seriesChannels,
+  seriesRows,
+  staggeredMarkers,
+} from "../../core/plots/series.ts";
 import type { SaeMetricRow, SaeRecoveryRow, SaeResampleTraceRow } from "./analysis.ts";
+import { ON_TICKS } from "../../core/plots/axes.ts";
 
 const PANEL = { width: 260, height: 150 };
 
+/** The models in the order they first appear (the run's order), the order they are drawn in. */
+function modelsOf(rows: { model: string }[]): string[] {
+  return [...new Set(rows.map((r) => r.model))];
+}
+
 /**
- * The colour channel for models: Vega-Lite's ten default colours while
- * they suffice, twenty (tableau20) beyond, so that no two models share one;
- * legend labels long enough for the resampling models' names.
+ * Colour, stroke width and marker shape of each model, one legend for all
+ * three: models often train to the same curve (every top-k model has L0 = k;
+ * a resampling model is its base model until its first resample), so each is
+ * drawn narrower than the one before, on top of it, with markers of its own.
+ * Vega-Lite's ten default colours while they suffice, twenty (tableau20)
+ * beyond, so that no two models share one.
  */
-function modelColor(rows: { model: string }[]) {
-  const many = new Set(rows.map((r) => r.model)).size > 10;
-  return {
-    field: "model",
-    type: "nominal",
-    title: null,
-    sort: null,
-    legend: { labelLimit: 400 },
-    ...(many ? { scale: { scheme: "tableau20" } } : {}),
-  };
+function modelChannels(models: string[]) {
+  const channels = seriesChannels("model", models, { title: null, labelLimit: 400 });
+  if (models.length <= 10) return channels;
+  const { range: _, ...scale } = channels.color.scale;
+  return { ...channels, color: { ...channels.color, scale: { ...scale, scheme: "tableau20" } } };
+}
+
+/**
+ * One model's lines (one per seed) and their staggered markers, as two
+ * layers over `x` and `y`; rows are drawn in model order, the first widest.
+ */
+function modelLayers<R extends { model: string; seed: number }>(
+  rows: R[],
+  options: { models: string[]; x: Record<string, unknown>; y: Record<string, unknown> },
+) {
+  const { models, x, y } = options;
+  const channels = modelChannels(models);
+  const xField = x.field as keyof R;
+  const drawn = seriesRows(rows, (r) => r.model, models);
+  const markers = staggeredMarkers(drawn, {
+    series: (r) => r.model,
+    domain: models,
+    x: (r) => r[xField] as number,
+    line: (r) => `${r.model}\u0000${r.seed}`,
+  });
+  return [
+    {
+      data: { values: drawn },
+      mark: { type: "line" },
+      encoding: {
+        x,
+        y,
+        color: channels.color,
+        strokeWidth: channels.strokeWidth,
+        detail: { field: "seed", type: "nominal" },
+      },
+    },
+    {
+      data: { values: markers },
+      mark: SERIES_MARKER,
+      encoding: { x, y, color: channels.color, shape: channels.shape },
+    },
+  ];
 }
 
 function finite(rows: SaeMetricRow[], field: keyof SaeMetricRow, positive = false) {
@@ -47,9 +95,8 @@ function linePanel(
   return {
     ...PANEL,
     title,
-    data: { values: finite(rows, field, log) },
-    mark: { type: "line", strokeWidth: 1.5 },
-    encoding: {
+    layer: modelLayers(finite(rows, field, log), {
+      models: modelsOf(rows),
       x: { field: "step", type: "quantitative", title: "step" },
       // Vega-Lite warns about `zero` on a log scale, so it is set only on linear ones.
       y: {
@@ -58,15 +105,28 @@ function linePanel(
         title: null,
         scale: log ? scale : { zero: false, ...scale },
       },
-      color: modelColor(rows),
-      detail: { field: "seed", type: "nominal" },
-    },
+    }),
   };
 }
 
 /**
  * Held-out normalised MSE (log), L0 (log) and, with ground truth, the mean
- * max cosine and the share of directions recovered, over training.
+ * max cosine and the share of directions recovered, over training: panels
+ * two to a row on one grid, so their plot areas line up whatever the width
+ * of their axis labels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saeMetricsSpec } from "./plots.ts";
+ * const row = (model: string, step: number) => ({
+ *   step, model, seed: 0, eval_nmse: 0.5, eval_l0: 2, dead_fraction: 0,
+ * });
+ * const rows = ["top-k", "top-k + AuxK"].flatMap((m) => [0, 10, 20].map((s) => row(m, s)));
+ * const spec = saeMetricsSpec(rows, { title: "Metrics" }) as unknown as { concat: unknown[]; columns: number };
+ * assert.equal(spec.concat.length, 2);
+ * assert.equal(spec.columns, 2);
+ * ```
  */
 export function saeMetricsSpec(
   rows: SaeMetricRow[],
@@ -84,12 +144,12 @@ export function saeMetricsSpec(
       }),
     );
   }
-  const pairs = [];
-  for (let k = 0; k < panels.length; k += 2) pairs.push({ hconcat: panels.slice(k, k + 2) });
   return {
     title: specTitle(options),
-    vconcat: pairs,
-    resolve: { scale: { color: "shared" } },
+    concat: panels,
+    columns: 2,
+    spacing: { column: 30, row: 24 },
+    resolve: { scale: { color: "shared", shape: "shared", strokeWidth: "shared" } },
   } as unknown as Spec;
 }
 
@@ -100,21 +160,22 @@ export function saeDeadSpec(
 ): Spec {
   // With no dead latent at all the axis would collapse onto 0; show 0 … 5% instead.
   const anyDead = rows.some((r) => r.dead_fraction > 0);
-  const panel = linePanel(
-    rows,
-    "dead_fraction",
-    "share of latents dead",
-    anyDead ? { zero: true } : { domain: [0, 0.05] },
-  );
   return {
-    ...panel,
-    encoding: {
-      ...panel.encoding,
-      y: { ...panel.encoding.y, title: "share of latents dead", axis: { format: ".1%" } },
-    },
     title: specTitle(options),
     width: 460,
     height: 200,
+    layer: modelLayers(finite(rows, "dead_fraction"), {
+      models: modelsOf(rows),
+      x: { field: "step", type: "quantitative", title: "step" },
+      y: {
+        field: "dead_fraction",
+        type: "quantitative",
+        title: "share of latents dead",
+        // Rounded with the axis' own tick count, so the top of the scale is a labelled tick.
+        scale: anyDead ? { zero: true, nice: ON_TICKS.scale.nice } : { domain: [0, 0.05] },
+        axis: { format: ".1%", tickCount: ON_TICKS.axis.tickCount },
+      },
+    }),
   } as unknown as Spec;
 }
 
@@ -132,21 +193,16 @@ export function saeRecoverySpec(
     width: 460,
     height: 220,
     layer: [
-      {
-        data: { values: rows.filter((r) => Number.isFinite(r.max_cos)) },
-        mark: { type: "line", strokeWidth: 1.5 },
-        encoding: {
-          x: { field: "rank", type: "quantitative", title: "true direction (sorted by its match)" },
-          y: {
-            field: "max_cos",
-            type: "quantitative",
-            title: "max cosine with a decoder column",
-            scale: { domain: [0, 1] },
-          },
-          color: modelColor(rows),
-          detail: { field: "seed", type: "nominal" },
+      ...modelLayers(rows.filter((r) => Number.isFinite(r.max_cos)), {
+        models: modelsOf(rows),
+        x: { field: "rank", type: "quantitative", title: "true direction (sorted by its match)" },
+        y: {
+          field: "max_cos",
+          type: "quantitative",
+          title: "max cosine with a decoder column",
+          scale: { domain: [0, 1] },
         },
-      },
+      }),
       {
         data: { values: [{ y: options.threshold }] },
         mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
@@ -190,7 +246,7 @@ export function saeResampleSpec(
             type: "quantitative",
             title: "batch loss − loss before (mean over events)",
           },
-          color: modelColor(rows),
+          color: modelChannels(modelsOf(rows)).color,
         },
       },
       {

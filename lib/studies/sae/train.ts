@@ -1,5 +1,5 @@
 /**
- * Training sparse autoencoders (seed 002; the model in `model.ts`, its fused
+ * Training sparse autoencoders (the research notes; the model in `model.ts`, its fused
  * kernel in `kernel.ts`, the data streams in `data.ts`): several variants
  * (top-k with or without AuxK, ReLU with an L1 penalty at several weights, …)
  * train as instances of one run on the same stream of batches, with Adam

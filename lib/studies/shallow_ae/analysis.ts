@@ -491,3 +491,46 @@ export function normRows(train: ShallowAeTrainResult, labels: string[]): NormRow
   }
   return rows;
 }
+
+/** When each principal direction entered one setting's encoder span (see {@link captureOrder}). */
+export interface CaptureOrder {
+  /** The setting's label. */
+  setting: string;
+  /** For r = 1 … R, the first recorded step at which ‖P uᵣ‖² ≥ `level` (null: never). */
+  steps: (number | null)[];
+}
+
+/**
+ * For seed 0 of each setting in `labels`, the first recorded step at which
+ * each principal direction uᵣ lies in the encoder's span to `level`
+ * (‖P uᵣ‖² ≥ level): the order the directions are learnt in.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { captureOrder } from "./analysis.ts";
+ * const inst = { setting: { activation: "linear", weights: "untied", bias: "none" }, seedIndex: 0,
+ *   divergedAt: null, captured: Float64Array.of(0.1, 0, 0.95, 0.2, 0.99, 0.93) };
+ * // deno-lint-ignore no-explicit-any
+ * const train = { recordSteps: [0, 10, 20], instances: [inst] } as any;
+ * assert.deepEqual(captureOrder(train, ["linear-untied-none"], 0.9), [
+ *   { setting: "linear-untied-none", steps: [10, 20] },
+ * ]);
+ * ```
+ */
+export function captureOrder(
+  train: ShallowAeTrainResult,
+  labels: string[],
+  level: number,
+): CaptureOrder[] {
+  const rows = captureRows(train, labels);
+  return [...new Set(rows.map((r) => r.setting))].map((setting) => {
+    const mine = rows.filter((r) => r.setting === setting);
+    const R = Math.max(...mine.map((r) => r.component));
+    const steps = Array.from(
+      { length: R },
+      (_, q) => mine.find((r) => r.component === q + 1 && r.share >= level)?.step ?? null,
+    );
+    return { setting, steps };
+  });
+}

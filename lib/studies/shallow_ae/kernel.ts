@@ -12,7 +12,7 @@
  *
  * and tied weights get the sum of both roles' gradients.
  *
- * The step (seed 002, after Refinetti & Goldt 2022) moves the decoder
+ * The step (the research notes, after Refinetti & Goldt 2022) moves the decoder
  * weights v with rate η and the encoder weights w with rate η/D, the paper's
  * scaling (the encoder's gradient carries a 1/√D and acts through D
  * coordinates at once). Tied weights get the summed gradient at the

@@ -1,5 +1,5 @@
 /**
- * The shallow-autoencoder study (seed 002; Refinetti & Goldt 2022): shallow non-linear
+ * The shallow-autoencoder study (the research notes; Refinetti & Goldt 2022): shallow non-linear
  * autoencoders trained by online SGD, measured against the PCA error.
  *
  * The study's public face: notebooks, scripts and other studies import it

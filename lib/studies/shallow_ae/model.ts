@@ -1,5 +1,5 @@
 /**
- * The shallow autoencoder of Refinetti & Goldt (ICML 2022), as seed 002
+ * The shallow autoencoder of Refinetti & Goldt (ICML 2022), as the research notes
  * writes it: the readable reference, in tfjs, that the fused kernel
  * (kernel.ts) is held equal to by a test.
  *

@@ -8,6 +8,12 @@
  */
 import type { Spec } from "../../core/plots/render.ts";
 import { featureScale } from "../../core/plots/colors.ts";
+import {
+  SERIES_MARKER,
+  seriesChannels,
+  seriesRows,
+  staggeredMarkers,
+} from "../../core/plots/series.ts";
 import { maxOf, minOf } from "../../core/stats.ts";
 
 /** A point of an error curve. */
@@ -34,45 +40,90 @@ const STEP_AXIS = {
   axis: { format: "~s", tickCount: 4 },
 };
 
-const CURVE_COLORS = [
-  "#1b6ca8",
-  "#c4472b",
-  "#4c9a2a",
-  "#8e6bb5",
-  "#e08a1e",
-  "#222222",
-  "#2aa198",
-  "#b8860b",
-];
+/** Pixels kept between the middles of two PCA labels (their font is 9 px high). */
+const LABEL_GAP = 11;
 
-function levelLayers(levels: LevelRow[], width: number) {
-  const rows = levels.map((l) => ({ ...l, label: `PCA, ${l.k} comp.` }));
-  return [
-    {
-      data: { values: rows },
-      mark: { type: "rule", strokeDash: [4, 3], color: "#888", strokeWidth: 1 },
+/**
+ * The height (in data units) to write each level's label at: its level,
+ * moved down just enough that no two labels overlap, for levels of
+ * neighbouring k can lie closer together than a line of text (and up where
+ * that would take a label below the plot).
+ */
+function labelHeights(errors: number[], domain: [number, number], height: number): number[] {
+  const perPixel = (domain[1] - domain[0]) / height;
+  const order = errors.map((_, i) => i).sort((a, b) => errors[b] - errors[a]);
+  const placed = [...errors];
+  const gap = LABEL_GAP * perPixel;
+  for (let r = 1; r < order.length; r++) {
+    placed[order[r]] = Math.min(errors[order[r]], placed[order[r - 1]] - gap);
+  }
+  // Labels pushed below the plot's bottom go back up, pushing those above them up in turn.
+  if (order.length) placed[order.at(-1)!] = Math.max(placed[order.at(-1)!], domain[0]);
+  for (let r = order.length - 2; r >= 0; r--) {
+    placed[order[r]] = Math.max(placed[order[r]], placed[order[r + 1]] + gap);
+  }
+  return placed;
+}
+
+/**
+ * PCA's error levels as dashed rules across the panel (drawn first, under
+ * the curves), and their labels PCA(k) just outside its right edge, where no
+ * curve runs (drawn last).
+ */
+function levelLayers(
+  levels: LevelRow[],
+  panel: { width: number; height: number; domain: [number, number] },
+) {
+  const shown = levels.filter((l) => l.error >= panel.domain[0] && l.error <= panel.domain[1]);
+  const at = labelHeights(shown.map((l) => l.error), panel.domain, panel.height);
+  return {
+    rules: {
+      data: { values: levels },
+      mark: { type: "rule", strokeDash: [4, 3], color: "#888", strokeWidth: 1, clip: true },
       encoding: { y: { field: "error", type: "quantitative" } },
     },
-    {
-      data: { values: rows },
-      mark: { type: "text", align: "right", dx: -2, dy: -5, fontSize: 9, color: "#666" },
-      encoding: {
-        y: { field: "error", type: "quantitative" },
-        x: { value: width - 2 },
-        text: { field: "label" },
+    labels: {
+      data: { values: shown.map((l, i) => ({ label: `PCA(${l.k})`, at: at[i] })) },
+      mark: {
+        type: "text",
+        align: "left",
+        baseline: "middle",
+        fontSize: 9,
+        color: "#555",
+        x: panel.width + 4,
       },
+      encoding: { y: { field: "at", type: "quantitative" }, text: { field: "label" } },
     },
-  ];
+  };
 }
 
 /**
  * Error over steps, one line per curve, with PCA's error for 0 … K
- * components as dashed lines; panels side by side when rows carry `panel`.
+ * components as dashed rules labelled PCA(k) at the right; a panel per
+ * `panel` value (two to a row) when rows carry one. Curves that coincide (a
+ * bias that stays at zero trains like no bias) stay visible: each curve is
+ * drawn narrower than the one before, on top of it, and carries markers of
+ * its own shape where no other curve has one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorTimelineSpec } from "./plots.ts";
+ * const rows = ["none", "both"].flatMap((curve) =>
+ *   [1, 10, 100].map((step) => ({ step, error: 2 / step, curve }))
+ * );
+ * const levels = [{ k: 0, error: 2 }, { k: 1, error: 0.5 }];
+ * const spec = errorTimelineSpec(rows, levels, { title: "Error" }) as unknown as {
+ *   concat: { layer: { mark: { type: string } }[] }[];
+ * };
+ * const marks = spec.concat[0].layer.map((l) => l.mark.type);
+ * assert.deepEqual(marks, ["rule", "line", "point", "text"]);
+ * ```
  */
 export function errorTimelineSpec(
   rows: ErrorRow[],
   levels: LevelRow[],
-  options: { title: string; subtitle?: string; yMax?: number },
+  options: { title: string; subtitle?: string; yMax?: number; curveTitle?: string },
 ): Spec {
   const curves = [...new Set(rows.map((r) => r.curve))];
   const panels = [...new Set(rows.map((r) => r.panel ?? ""))];
@@ -81,44 +132,62 @@ export function errorTimelineSpec(
   const hi = options.yMax ??
     Math.max(maxOf(levels.map((l) => l.error)), maxOf(finite.map((r) => r.error)));
   const pad = 0.03 * (hi - lo);
-  const width = panels.length > 1 ? 210 : 460;
-  const panel = (name: string) => ({
-    title: name || undefined,
-    width,
-    height: 220,
-    layer: [
-      {
-        data: { values: finite.filter((r) => (r.panel ?? "") === name) },
-        mark: { type: "line", strokeWidth: 1.6, clip: true },
-        encoding: {
-          x: {
-            field: "step",
-            type: "quantitative",
-            title: "SGD steps (one fresh sample each)",
-            scale: { type: "log", nice: false },
-            axis: { format: "~s" },
-          },
-          y: {
-            field: "error",
-            type: "quantitative",
-            title: "error per coordinate",
-            scale: { domain: [lo - pad, hi + pad], zero: false },
-          },
-          color: {
-            field: "curve",
-            type: "nominal",
-            title: panels.length > 1 ? "weights / bias" : "setting",
-            scale: { domain: curves, range: CURVE_COLORS },
-          },
-        },
-      },
-      ...levelLayers(levels, width),
-    ],
+  const domain: [number, number] = [lo - pad, hi + pad];
+  const many = panels.length > 1;
+  const size = { width: many ? 230 : 460, height: many ? 150 : 220 };
+  const channels = seriesChannels("curve", curves, {
+    title: options.curveTitle ?? (many ? "curve" : "setting"),
   });
+  const x = {
+    field: "step",
+    type: "quantitative",
+    title: "SGD steps (one fresh sample each)",
+    scale: { type: "log", nice: false },
+    axis: { format: "~s" },
+  };
+  const y = {
+    field: "error",
+    type: "quantitative",
+    title: "error per coordinate",
+    scale: { domain, zero: false },
+  };
+  const level = levelLayers(levels, { ...size, domain });
+  const panel = (name: string) => {
+    const own = seriesRows(
+      finite.filter((r) => (r.panel ?? "") === name),
+      (r) => r.curve,
+      curves,
+    );
+    // Markers above the top of the axis would be clipped: spread them over what is drawn.
+    const markers = staggeredMarkers(own.filter((r) => r.error <= domain[1]), {
+      series: (r) => r.curve,
+      domain: curves,
+      x: (r) => r.step,
+    });
+    return {
+      title: name || undefined,
+      ...size,
+      layer: [
+        level.rules,
+        {
+          data: { values: own },
+          mark: { type: "line", clip: true },
+          encoding: { x, y, color: channels.color, strokeWidth: channels.strokeWidth },
+        },
+        {
+          data: { values: markers },
+          mark: SERIES_MARKER,
+          encoding: { x, y, color: channels.color, shape: channels.shape },
+        },
+        level.labels,
+      ],
+    };
+  };
   return {
     title: { text: options.title, subtitle: options.subtitle ?? "" },
     concat: panels.map(panel),
     columns: 2,
+    spacing: { column: 40, row: 24 },
   } as unknown as Spec;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Measurements of the step-function autoencoder (seed 003): how linear the
+ * Measurements of the step-function autoencoder (the step-function write-up): how linear the
  * latent code is in the step position, how the reconstruction error is spread
- * over positions, which units are dead (Lemma 1), the seed's hand-derived
+ * over positions, which units are dead (Lemma 1), the write-up's hand-derived
  * gradients (appendix, equations 10–18) as plain functions, and the rows the
  * experiments `step-ae` and `step-ae-remedies` turn a training result into.
  *
@@ -9,7 +9,7 @@
  */
 import { median } from "../../core/stats.ts";
 import { stepValue } from "./data.ts";
-import { stepAeOutputs } from "./kernel.ts";
+import { stepAeLossGrad, stepAeOutputs, stepAeScratch } from "./kernel.ts";
 import { type StepAeConfig, stepAeLayout } from "./model.ts";
 import {
   encoderView,
@@ -199,10 +199,10 @@ export interface AppendixGradients {
 }
 
 /**
- * Equations 10–18 of seed 003 for the model without activations
+ * Equations 10–18 of the step-function write-up for the model without activations
  * (a = w₂z + b₂, y = W₃a) and loss ½ Σᵢ Σⱼ (yⱼ − xⱼ)², as written there when
  * `literal` is true, or with the index of W₃ in equations 12–15 corrected
- * (∂/∂w₂ᵣ sums W₃[j][r], i.e. W₃ᵀ(y − x), where the seed writes W₃[r][j]).
+ * (∂/∂w₂ᵣ sums W₃[j][r], i.e. W₃ᵀ(y − x), where the write-up writes W₃[r][j]).
  * A test holds the corrected form to tfjs autodiff and shows that the literal
  * one differs unless W₃ is symmetric.
  *
@@ -290,7 +290,7 @@ export interface DeadUnits {
 
 /**
  * Units that are off for every example (ReLU input ≤ 0 throughout): by the
- * seed's Lemma 1 their incoming weights get no gradient, so they stay dead.
+ * write-up's Lemma 1 their incoming weights get no gradient, so they stay dead.
  * Counts hidden units (a) and output units (y).
  *
  * @example
@@ -516,4 +516,70 @@ export function fastestRemedies(rows: RemedyRow[]): RemedyRow[] {
   return rows.filter((x) => x.epochs_to_threshold !== null && x.diverged === 0).sort((a, b) =>
     a.epochs_to_threshold! - b.epochs_to_threshold!
   );
+}
+
+/** How far the appendix's equations are from the kernel's gradient, relative to its largest entry. */
+export interface AppendixCheck {
+  /** Equations 10–11, ∂/∂W₃. */
+  eq10_11: number;
+  /** Equations 12–15 as printed, ∂/∂w₂ and ∂/∂b₂. */
+  eq12_15_printed: number;
+  /** Equations 12–15 with W₃'s index corrected. */
+  eq12_15_corrected: number;
+  /** Equations 16–18, ∂/∂w₁. */
+  eq16_18: number;
+}
+
+/**
+ * The appendix's gradients (equations 10–18, model without activations,
+ * loss ½ΣΣ(y − x)²) against the lab's float64 kernel for the same model, at
+ * the parameters `params` (a layout without output bias): for each group of
+ * equations, the largest difference over the largest entry of the kernel's
+ * gradient of that block.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendixCheck } from "./analysis.ts";
+ * import { stepAeLayout } from "./model.ts";
+ * const n = 4;
+ * const params = Float64Array.from({ length: stepAeLayout({ n, outputBias: false }).size },
+ *   (_, k) => Math.sin(k + 1));
+ * const check = appendixCheck({ n, amplitude: 5 }, params);
+ * assert.ok(check.eq10_11 < 1e-12 && check.eq16_18 < 1e-12 && check.eq12_15_corrected < 1e-12);
+ * assert.ok(check.eq12_15_printed > 1e-3); // W₃ is not symmetric here
+ * ```
+ */
+export function appendixCheck(
+  config: Pick<StepAeConfig, "n" | "amplitude">,
+  params: Float64Array,
+): AppendixCheck {
+  const n = config.n;
+  const model = { ...config, hiddenRelu: false, outputRelu: false, outputBias: false };
+  const L = stepAeLayout(model);
+  const grad = new Float64Array(L.size);
+  stepAeLossGrad(model, params, 0, { scale: 1, shift: 0 }, grad, stepAeScratch(n));
+  // The kernel differentiates the mean over N = (n + 1)·n entries; the appendix ½ of the sum.
+  const half = (n + 1) * n / 2;
+  const ref = grad.map((g) => g * half);
+  const rel = (eq: Float64Array[], blocks: [number, number][]) => {
+    let diff = 0;
+    let scale = 0;
+    blocks.forEach(([start, length], b) => {
+      for (let k = 0; k < length; k++) {
+        diff = Math.max(diff, Math.abs(eq[b][k] - ref[start + k]));
+        scale = Math.max(scale, Math.abs(ref[start + k]));
+      }
+    });
+    return scale ? diff / scale : diff;
+  };
+  const printed = appendixGradients(config, params, { literal: true });
+  const corrected = appendixGradients(config, params, { literal: false });
+  const mid: [number, number][] = [[L.w2, n], [L.b2, n]];
+  return {
+    eq10_11: rel([printed.W3], [[L.W3, n * n]]),
+    eq12_15_printed: rel([printed.w2, printed.b2], mid),
+    eq12_15_corrected: rel([corrected.w2, corrected.b2], mid),
+    eq16_18: rel([printed.w1], [[L.w1, n]]),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The step functions of seed 003 ("Autoencoder study for piecewise constant
+ * The step functions of the step-function write-up ("Autoencoder study for piecewise constant
  * functions"): all n + 1 steps of length n with amplitude A. Example p
  * (p = 1 … n + 1) is x_j = A for j ≥ p and 0 before, so p = 1 is constant A
  * and p = n + 1 is all zeros.

@@ -1,5 +1,5 @@
 /**
- * The fused float64 kernel of the step-function autoencoder (seed 003): loss
+ * The fused float64 kernel of the step-function autoencoder (the step-function write-up): loss
  * and hand-derived gradient of the model in `model.ts` on all n + 1 step
  * functions, at O(n²) per epoch instead of the dense O(n³), by using the
  * structure of the data:

@@ -1,5 +1,5 @@
 /**
- * The step-function autoencoder study (seed 003, "Autoencoder study for
+ * The step-function autoencoder study (the step-function write-up, "Autoencoder study for
  * piecewise constant functions"): a one-unit linear encoder and a ReLU decoder
  * for the n + 1 step functions of length n.
  *

@@ -1,5 +1,5 @@
 /**
- * The autoencoder of seed 003 ("Autoencoder study for piecewise constant
+ * The autoencoder of the step-function write-up ("Autoencoder study for piecewise constant
  * functions") for the n + 1 step functions of length n, written as the
  * readable reference: a tfjs forward pass and loss that a reader can follow
  * line by line and that the tests differentiate with autodiff.
@@ -10,7 +10,7 @@
  *
  * x̃ = s·x + c is what the encoder sees (s = 1, c = 0 by default; the
  * remedies rescale or centre it); the target is always x. Options drop either
- * activation (the seed's appendix differentiates the model without them) and
+ * activation (the write-up's appendix differentiates the model without them) and
  * add the output bias b₃. The loss is PyTorch's MSELoss: the mean of
  * (y − x)² over all (n + 1)·n entries.
  *
@@ -60,7 +60,7 @@ export interface StepAeConfig {
 }
 
 /**
- * The seed's defaults: n = 129, A = 5, ReLUs on, no output bias, init scale 0.01.
+ * The write-up's defaults: n = 129, A = 5, ReLUs on, no output bias, init scale 0.01.
  *
  * @example
  * ```ts

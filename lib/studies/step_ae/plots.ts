@@ -1,5 +1,5 @@
 /**
- * Figures of the step-function autoencoder (seed 003): the encoder weights,
+ * Figures of the step-function autoencoder (the step-function write-up): the encoder weights,
  * the latent code against the step position with its best line, the
  * reconstructions against their targets, the loss, the accumulated encoder
  * gradient and the error per step position. Pure functions of rows.
@@ -8,11 +8,13 @@
  */
 import { type Spec, specTitle } from "../../core/plots/render.ts";
 import { showFigure } from "../../core/plots/display.ts";
+import { heatmapUnit } from "../../core/plots/heatmap.ts";
 import { latentLinearity, latentLineRows } from "./analysis.ts";
 import { stepValue } from "./data.ts";
 import type { EncoderView, StepAeConfig } from "./model.ts";
 import { stepAeOutputs } from "./kernel.ts";
-import { maxOf } from "../../core/stats.ts";
+import { maxOf, minOf } from "../../core/stats.ts";
+import { ON_TICKS } from "../../core/plots/axes.ts";
 
 const WIDE = 460;
 
@@ -64,53 +66,50 @@ export function latentCodeSpec(
 
 /**
  * Reconstructions against targets: a heatmap of y over (example, coordinate)
- * next to the error y − x, and a few examples drawn as lines.
+ * next to the error y − x, and a few examples drawn as lines. The heatmaps
+ * are rasters ({@link heatmapUnit}), so the figure stays small at any n.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reconstructionsSpec } from "./plots.ts";
+ * const n = 3;
+ * const y = Array.from({ length: (n + 1) * n }, (_, k) => (k % n) / n); // [n + 1, n]
+ * const spec = reconstructionsSpec(y, { n, amplitude: 1, title: "Reconstructions" }) as unknown as {
+ *   vconcat: [{ hconcat: { layer: { mark: { type: string } }[] }[] }, unknown];
+ * };
+ * const heat = spec.vconcat[0].hconcat;
+ * assert.deepEqual(heat.map((h) => h.layer[0].mark.type), ["image", "image"]);
+ * ```
  */
 export function reconstructionsSpec(
   y: ArrayLike<number>,
   options: { n: number; amplitude: number; title: string; lines?: number[] },
 ): Spec {
   const { n, amplitude } = options;
-  const cells = [];
-  for (let e = 0; e <= n; e++) {
-    for (let j = 0; j < n; j++) {
-      const v = y[e * n + j];
-      cells.push({
-        position: e + 1,
-        position2: e + 2,
-        j: j + 1,
-        j2: j + 2,
-        y: v,
-        error: v - stepValue(e, j, amplitude),
-      });
-    }
+  const learnt = y.length > 0;
+  const error = new Float64Array(learnt ? (n + 1) * n : 0); // [n + 1, n]
+  for (let e = 0; e < (learnt ? n + 1 : 0); e++) {
+    for (let j = 0; j < n; j++) error[e * n + j] = y[e * n + j] - stepValue(e, j, amplitude);
   }
-  const heat = (field: string, title: string, scale: Record<string, unknown>) => ({
-    width: 220,
-    height: 220,
-    mark: { type: "rect" },
-    encoding: {
-      x: { field: "j", type: "quantitative", title: "coordinate j", scale: { domain: [1, n + 1] } },
-      x2: { field: "j2" },
-      y: {
-        field: "position",
-        type: "quantitative",
-        title: "example (step position p)",
-        scale: { domain: [1, n + 2], reverse: true },
-      },
-      y2: { field: "position2" },
-      color: { field, type: "quantitative", title, scale },
-    },
-  });
-  const limit = Math.max(1e-9, maxOf(cells.map((c) => Math.abs(c.error))));
+  // Cell (p, j) spans [j, j + 1] × [p, p + 1]: ticks at whole numbers sit on cell edges.
+  const axes = {
+    rows: n + 1,
+    cols: n,
+    x: { title: "coordinate j", domain: [1, n + 1] as [number, number] },
+    y: { title: "example (step position p)", domain: [1, n + 2] as [number, number] },
+  };
+  const limit = Math.max(1e-9, maxOf(Array.from(error, Math.abs).filter(Number.isFinite)));
   return {
     title: options.title,
     vconcat: [
       {
-        data: { values: cells },
         hconcat: [
-          heat("y", "y", { scheme: "viridis" }),
-          heat("error", "y − x", { scheme: "redblue", reverse: true, domain: [-limit, limit] }),
+          heatmapUnit(learnt ? y : [], { ...axes, color: { title: "y", scheme: "viridis" } }),
+          heatmapUnit(error, {
+            ...axes,
+            color: { title: "y − x", scheme: "redblue", reverse: true, domain: [-limit, limit] },
+          }),
         ],
         resolve: { scale: { color: "independent" } },
       },
@@ -169,20 +168,56 @@ function reconstructionLinesUnit(
   };
 }
 
-/** Loss over epochs on a log axis, one line per label. */
+/**
+ * Loss over epochs on a log axis, one line per label. A label with a single
+ * epoch (a run that diverged at its first update keeps only its starting
+ * loss) is drawn as a point, which a line of one point is not, and an axis
+ * over one epoch is centred on it instead of collapsing onto it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepLossSpec } from "./plots.ts";
+ * const spec = stepLossSpec([{ epoch: 0, loss: 12.5, label: "loss" }], { title: "Loss" }) as {
+ *   layer: { mark: { type: string }; data: { values: unknown[] } }[];
+ * };
+ * assert.deepEqual(spec.layer.map((l) => [l.mark.type, l.data.values.length]), [
+ *   ["line", 1],
+ *   ["point", 1],
+ * ]);
+ * ```
+ */
 export function stepLossSpec(
   rows: { epoch: number; loss: number; label: string }[],
   options: { title: string; threshold?: number },
 ): Spec {
+  const drawn = rows.filter((r) => r.loss > 0 && Number.isFinite(r.loss));
+  const count = new Map<string, number>();
+  for (const r of drawn) count.set(r.label, (count.get(r.label) ?? 0) + 1);
+  const lone = drawn.filter((r) => count.get(r.label) === 1);
+  const first = drawn.length ? minOf(drawn.map((r) => r.epoch)) : 0;
+  const one = drawn.every((r) => r.epoch === first);
+  const x = {
+    field: "epoch",
+    type: "quantitative",
+    // Whole epochs only: an axis over one epoch would otherwise tick at fractions of it.
+    axis: { tickMinStep: 1 },
+    ...(one ? { scale: { domain: [first - 0.5, first + 0.5], nice: false } } : {}),
+  };
+  const y = { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss (log)" };
+  const color = { field: "label", type: "nominal", title: null };
   const layers: unknown[] = [{
-    data: { values: rows.filter((r) => r.loss > 0 && Number.isFinite(r.loss)) },
+    data: { values: drawn },
     mark: { type: "line", strokeWidth: 1.5 },
-    encoding: {
-      x: { field: "epoch", type: "quantitative" },
-      y: { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss (log)" },
-      color: { field: "label", type: "nominal", title: null },
-    },
+    encoding: { x, y, color },
   }];
+  if (lone.length) {
+    layers.push({
+      data: { values: lone },
+      mark: { type: "point", filled: true, size: 50 },
+      encoding: { x, y, color },
+    });
+  }
   if (options.threshold !== undefined) {
     layers.push({
       data: { values: [{ y: options.threshold }] },
@@ -193,7 +228,7 @@ export function stepLossSpec(
   return { title: options.title, width: WIDE, height: 220, layer: layers } as Spec;
 }
 
-/** Accumulated ∂MSE/∂w₁ₛ over training, by input index s (seed 003, equations 4–7). */
+/** Accumulated ∂MSE/∂w₁ₛ over training, by input index s (the step-function write-up, equations 4–7). */
 export function gradientBySSpec(gradW1: ArrayLike<number>, options: { title: string }): Spec {
   return {
     title: options.title,
@@ -208,7 +243,14 @@ export function gradientBySSpec(gradW1: ArrayLike<number>, options: { title: str
         title: "input index s",
         scale: { domain: [0, gradW1.length + 1], nice: false },
       },
-      y: { field: "g", type: "quantitative", title: "Σ over epochs of ∂MSE/∂w₁ₛ" },
+      // The domain ends on a tick: rounded with the axis' own tick count (Vega-Lite's default
+      // rounds with ten, which left the tallest bars above the top tick).
+      y: {
+        field: "g",
+        type: "quantitative",
+        title: "Σ over epochs of ∂MSE/∂w₁ₛ",
+        ...ON_TICKS,
+      },
     },
   } as Spec;
 }

@@ -1,5 +1,5 @@
 /**
- * Training the step-function autoencoder (seed 003): full batch, one
+ * Training the step-function autoencoder (the step-function write-up): full batch, one
  * optimizer step per epoch, many variants as instances of one run (each with
  * its own seed, optimizer, learning-rate schedule, initial scale, input view
  * and, optionally, a fixed linear encoder), checkpoints and resume.
@@ -66,7 +66,7 @@ export type LrSchedule =
  * import { optimizerDefaults } from "../../core/optim/config.ts";
  * import type { StepAeVariant } from "./train.ts";
  * const seeds: StepAeVariant = {
- *   label: "seed's setting",
+ *   label: "write-up's setting",
  *   seed: 0,
  *   optimizer: optimizerDefaults("rmsprop", 1e-4),
  *   schedule: { kind: "constant" },

@@ -1,7 +1,7 @@
 /**
  * Reading a toy training run: one instance's state at a snapshot, its
  * progress rows, and the outcome of every instance at every snapshot
- * (seed 001, "Optimization Failure Mode: Symmetric Failure").
+ * (“Optimization Failure”, "Optimization Failure Mode: Symmetric Failure").
  *
  * Below those, the analyses the experiments hand their results to, one block
  * per experiment: picking and describing toy-geometry's examples, the rows
@@ -1779,4 +1779,76 @@ export function stateChanges(cells: ChaosCell[]): { changes: number; pairs: numb
     }
   }
   return { changes, pairs };
+}
+
+/** How the splay of a chaos map changes with the learning rate (see {@link splayTrend}). */
+export interface SplayTrend {
+  /** Share of neighbouring learning rates (both cells not diverged) where the splay does not fall, below the lr range's geometric middle. */
+  rising_low: number;
+  /** The same above the middle. */
+  rising_high: number;
+  /** Pairs counted below the middle. */
+  pairs_low: number;
+  /** Pairs counted above it. */
+  pairs_high: number;
+  /** The smallest δ above 0 (at δ = 0 the start is an exact fixed point: nothing can splay). */
+  zero_delta: number;
+  /** Cells at that δ that did not diverge. */
+  zero_delta_cells: number;
+  /** Of those, cells whose splay ended 1% or more above the start's. */
+  zero_delta_splayed: number;
+}
+
+/**
+ * The chaos map's splay along the learning rate: in each δ row, whether the
+ * splay rises from one learning rate to the next, counted separately below
+ * and above the geometric middle of the learning rates (the write-up: it
+ * rises, then turns patchy); and at the smallest δ above 0, how many cells
+ * splayed at all (1% or more above `baseSplay`, the start's).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splayTrend } from "./analysis.ts";
+ * const cell = (delta: number, lr: number, splay: number) =>
+ *   ({ delta, lr, splay, wn_norm: 0, learnt: false, diverged: false, state: "other", final_loss: 0 });
+ * const cells = [1, 2, 4, 8, 16].map((lr, k) => cell(0.01, lr, [8, 9, 10, 9, 12][k]));
+ * const t = splayTrend(cells, 8);
+ * assert.deepEqual([t.rising_low, t.rising_high], [1, 0.5]);
+ * assert.deepEqual([t.zero_delta_cells, t.zero_delta_splayed], [5, 4]);
+ * ```
+ */
+export function splayTrend(cells: ChaosCell[], baseSplay: number): SplayTrend {
+  const lrs = [...new Set(cells.map((x) => x.lr))].sort((a, b) => a - b);
+  const middle = Math.sqrt(lrs[0] * lrs[lrs.length - 1]);
+  const rows = new Map<number, ChaosCell[]>();
+  for (const x of cells) rows.set(x.delta, [...(rows.get(x.delta) ?? []), x]);
+  const count = { low: 0, high: 0, riseLow: 0, riseHigh: 0 };
+  for (const row of rows.values()) {
+    row.sort((a, b) => a.lr - b.lr);
+    for (let j = 0; j + 1 < row.length; j++) {
+      const [a, b] = [row[j], row[j + 1]];
+      if (a.diverged || b.diverged) continue;
+      const rises = b.splay >= a.splay;
+      if (b.lr <= middle) {
+        count.low++;
+        if (rises) count.riseLow++;
+      } else {
+        count.high++;
+        if (rises) count.riseHigh++;
+      }
+    }
+  }
+  const positive = cells.map((x) => x.delta).filter((d) => d > 0);
+  const smallest = positive.length ? Math.min(...positive) : 0;
+  const zero = cells.filter((x) => x.delta === smallest && !x.diverged);
+  return {
+    rising_low: count.low ? count.riseLow / count.low : 0,
+    rising_high: count.high ? count.riseHigh / count.high : 0,
+    pairs_low: count.low,
+    pairs_high: count.high,
+    zero_delta: smallest,
+    zero_delta_cells: zero.length,
+    zero_delta_splayed: zero.filter((x) => x.splay >= 1.01 * baseSplay).length,
+  };
 }

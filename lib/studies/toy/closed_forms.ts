@@ -1,6 +1,6 @@
 /**
  * Closed-form states of the toy autoencoder on one-hot data (m = 2), used as
- * references and test oracles (seed 001).
+ * references and test oracles (“Optimization Failure”).
  *
  * - Regular n-gon: columns of W at angles 2πi/n with ‖Wᵢ‖² = 1/(1 − cos(2π/n))
  *   and bᵢ = −cos(2π/n)/(1 − cos(2π/n)). Each feature's own example gives

@@ -46,7 +46,7 @@ export interface RecordConfig {
  * import { optimizerDefaults } from "../../core/optim/config.ts";
  * import { RECORD_DEFAULTS, type ToyTrainConfig } from "./config.ts";
  * import { TOY_MODEL_DEFAULTS } from "./model.ts";
- * // Four seeds of the seed's setting: n = 7 one-hot features, m = 2, Adam at lr 0.01.
+ * // Four seeds of the write-up's setting: n = 7 one-hot features, m = 2, Adam at lr 0.01.
  * const config: ToyTrainConfig = {
  *   model: TOY_MODEL_DEFAULTS,
  *   data: { kind: "identity" },

@@ -1,5 +1,5 @@
 /**
- * The toy autoencoder's data (seed 001, "Our Problem Set-Up"; Anthropic's
+ * The toy autoencoder's data (“Optimization Failure”, "Our Problem Set-Up"; Anthropic's
  * "Toy Models of Superposition").
  *
  * - Batches are compressed sparse rows (CSR): the toy datasets are mostly
@@ -182,7 +182,7 @@ export function sparseFeatureBatch(
 }
 
 /**
- * The identity dataset (seed 001's setting).
+ * The identity dataset (“Optimization Failure”'s setting).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Hand-built states around Symmetric Failure (seed 001, "What is W₇? Why
+ * Hand-built states around Symmetric Failure (“Optimization Failure”, "What is W₇? Why
  * can't it increase?", "Small asymmetry favoring tilt") and the float64
  * loss and gradient of any state on one-hot data; the perturbed starts of
  * toy-bias-optimum, the rows of toy-frozen-optimum and the splay of toy-chaos.
@@ -116,7 +116,7 @@ export type Perturbation = "shorten" | "bias";
 /**
  * Symmetric Failure with learnt features `pair` (adjacent, 0-based) made
  * slightly weaker: `shorten` scales their columns by (1 − δ); `bias` raises
- * their biases by δ (seed 001's construction with W₆ and W₁).
+ * their biases by δ (“Optimization Failure”'s construction with W₆ and W₁).
  */
 export function perturbedFailure(
   n: number,
@@ -297,7 +297,7 @@ export function frozenOptimumRow(
 }
 
 /**
- * Seed 001's splay of a state whose last feature is the unlearnt one: the sum
+ * “Optimization Failure”'s splay of a state whose last feature is the unlearnt one: the sum
  * of the learnt columns' norms, Σⱼ₌₁ⁿ⁻¹ ‖Wⱼ‖ (m = 2), a measure of how far the
  * features swept out.
  *

@@ -1,5 +1,5 @@
 /**
- * Geometry of a toy autoencoder's latent space (seed 001, "Does the
+ * Geometry of a toy autoencoder's latent space (“Optimization Failure”, "Does the
  * Optimization Failure solution pursue linear separability?").
  *
  * Feature i's latent vector is the i-th column Wᵢ of W. For m = 2 the

@@ -10,7 +10,7 @@
  * `[W (m × n, row-major), b (n)]` starting at an offset into a buffer of many
  * instances, so W's column i is `params[off + a*n + i]` for a = 0 … m−1.
  *
- * The gradient of seed 001's loss ("Our Problem Set-Up"), by the chain rule:
+ * The gradient of “Optimization Failure”'s loss ("Our Problem Set-Up"), by the chain rule:
  * with h = Wx, pre = Wᵀh + b, y = ReLU(pre) and d = ∂L/∂pre = 2/(B·n) ·
  * importance ⊙ (y − x) ⊙ 1[pre > 0] for a batch of B examples,
  *   ∂L/∂b = Σ d   and   ∂L/∂W = h dᵀ + (W d) xᵀ,
@@ -241,7 +241,7 @@ export function toyLossGradIdentity(
 }
 
 /**
- * {@link toyLossGradIdentity} for m = 2 (the seed's latent plane), with the two
+ * {@link toyLossGradIdentity} for m = 2 (the write-up's latent plane), with the two
  * rows of W held in locals; same arithmetic, about a third faster.
  */
 function identityPlanar(

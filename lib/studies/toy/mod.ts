@@ -1,7 +1,7 @@
 /**
  * The toy autoencoder study: the tied ReLU autoencoder y = ReLU(WᵀWx + b) of
  * Anthropic's "Toy Models of Superposition" and its optimization failures
- * (seed 001), and the same model without a bias (seed 000).
+ * (“Optimization Failure”), and the same model without a bias (the no-bias aside).
  *
  * The study's public face, for notebooks and scripts (through `lib/mod.ts`):
  * the experiments and their fields, the reference model (`model.ts`) and the
@@ -220,7 +220,7 @@ export {
 export { type Outcome, OUTCOMES, type State, STATES, type ToyOutcome } from "./outcomes.ts";
 export { type FrozenRow, type Perturbation, type ToyState } from "./failure_states.ts";
 
-// The model without a bias (seed 000).
+// The model without a bias (the no-bias aside).
 export {
   type CubeEdgeRow,
   type CubeVertexRow,

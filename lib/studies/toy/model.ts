@@ -1,6 +1,6 @@
 /**
  * The tied toy ReLU autoencoder y = ReLU(WᵀW x + b) of Anthropic's "Toy Models
- * of Superposition" and of seed 001 ("Our Problem Set-Up"), as many independent
+ * of Superposition" and of “Optimization Failure” ("Our Problem Set-Up"), as many independent
  * instances: the readable reference.
  *
  * One instance encodes x ∈ ℝⁿ to the latent point h = Wx ∈ ℝᵐ and decodes it

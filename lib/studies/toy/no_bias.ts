@@ -1,5 +1,5 @@
 /**
- * Analysis of the toy autoencoder without a bias, y = ReLU(WᵀWx) (seed 000):
+ * Analysis of the toy autoencoder without a bias, y = ReLU(WᵀWx) (the no-bias aside):
  * which features are learnt, shared directions and collapsed columns, the
  * positive entries of WᵀW, the loss of the regular polygon in closed form,
  * the projected hypercube and the loss between two features against their
@@ -208,7 +208,7 @@ export function noBiasState(W: number[][], loss = 0): NoBiasState {
 }
 
 /**
- * Positive off-diagonal entries of each column of WᵀW (the seed's criterion wants 0 for exact reconstruction).
+ * Positive off-diagonal entries of each column of WᵀW (the write-up's criterion wants 0 for exact reconstruction).
  *
  * @example
  * ```ts
@@ -433,7 +433,7 @@ export interface LossOverThetaRow {
   theta: number;
   /** max(0, cos θ)²: the squared output of one unit feature on the other's example. */
   loss: number;
-  /** The seed's closed form (cos 2θ + 1)/2 = cos² θ. */
+  /** The write-up's closed form (cos 2θ + 1)/2 = cos² θ. */
   cos2theta_form: number;
   /** Whether the two agree (|θ| ≤ 90°). */
   identity_holds: boolean;

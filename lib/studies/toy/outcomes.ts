@@ -90,7 +90,7 @@ export type Outcome = typeof OUTCOMES[number];
  * - `symmetric failure`: one unlearnt feature with its bias at 1/n, settled,
  *   the others a near-regular polygon;
  * - `skewed failure`: one unlearnt feature, settled, but the learnt polygon is
- *   irregular or the bias is away from 1/n (the seed's skew stage);
+ *   irregular or the bias is away from 1/n (the write-up's skew stage);
  * - `merged features`: no unlearnt feature, but p ≥ 1 pairs of columns share a
  *   direction, settled at a loss of p/n²;
  * - `1 unlearnt`: one unlearnt feature, not settled (others still learning);

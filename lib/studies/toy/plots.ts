@@ -1,5 +1,5 @@
 /**
- * Figures of the toy ReLU autoencoder study (seed 001): feature vectors with
+ * Figures of the toy ReLU autoencoder study (“Optimization Failure”): feature vectors with
  * the latent polygon, latent zones, WᵀW, biases, training progress and
  * outcome fractions over training. Each function maps plain rows to a
  * Vega-Lite spec; none trains or reads tensors.
@@ -11,6 +11,8 @@ import type { ProgressRow } from "./analysis.ts";
 import { featureScale, OUTCOME_COLORS } from "../../core/plots/colors.ts";
 import type { Spec } from "../../core/plots/render.ts";
 import { maxOf } from "../../core/stats.ts";
+import { UNLEARNT_NORM } from "./outcomes.ts";
+import { ON_TICKS } from "../../core/plots/axes.ts";
 
 const LATENT_SIZE = 300;
 
@@ -42,32 +44,95 @@ function polygonLayer(polygon: { feature: number; point: Point }[]) {
   };
 }
 
-function vectorLayers(rows: FeatureRow[]) {
-  const n = rows.length;
-  const color = {
+/**
+ * The features of `rows` whose column is shorter than {@link UNLEARNT_NORM}:
+ * unlearnt, the subject of a failure figure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { symmetricFailure } from "./closed_forms.ts";
+ * import { featureRows } from "./geometry.ts";
+ * import { unlearntFeatures } from "./plots.ts";
+ * const { W, b } = symmetricFailure(7, { unlearnt: 2 });
+ * assert.deepEqual(unlearntFeatures(featureRows(W, b)), [3]);
+ * ```
+ */
+export function unlearntFeatures(rows: { feature: number; norm: number }[]): number[] {
+  return rows.filter((r) => r.norm < UNLEARNT_NORM).map((r) => r.feature);
+}
+
+/**
+ * The colour channel of features 1 … n: each in its colour, the unlearnt in
+ * red and named so in the legend.
+ */
+function featureColorChannel(n: number, unlearnt: number[]) {
+  const labels = unlearnt.length
+    ? {
+      labelExpr:
+        `indexof([${unlearnt}], +datum.value) >= 0 ? datum.label + " unlearnt" : datum.label`,
+    }
+    : {};
+  return {
     field: "feature",
     type: "nominal" as const,
-    scale: featureScale(n),
-    legend: { title: "feature" },
+    scale: featureScale(n, { unlearnt }),
+    legend: { title: "feature", ...labels },
   };
-  const data = { values: rows.map((r) => ({ ...r, x0: 0, y0: 0, label: `W${r.feature}` })) };
+}
+
+/** A mark property that is `unlearnt` for the unlearnt features' marks and `other` for the rest. */
+function ifUnlearnt(unlearnt: number, other: number) {
+  return { condition: { test: "datum.unlearnt", value: unlearnt }, value: other };
+}
+
+/** `rows` with an `unlearnt` flag, the unlearnt last so that their marks are drawn on top. */
+function unlearntLast<T extends { feature: number }>(
+  rows: T[],
+  unlearnt: number[],
+): (T & { unlearnt: boolean })[] {
+  const flagged = rows.map((r) => ({ ...r, unlearnt: unlearnt.includes(r.feature) }));
+  return [...flagged.filter((r) => !r.unlearnt), ...flagged.filter((r) => r.unlearnt)];
+}
+
+function vectorLayers(rows: FeatureRow[]) {
+  const n = rows.length;
+  const unlearnt = unlearntFeatures(rows);
+  const color = featureColorChannel(n, unlearnt);
+  const data = { values: unlearntLast(rows, unlearnt).map((r) => ({ ...r, x0: 0, y0: 0 })) };
+  // The unlearnt columns all sit near the origin: one bold label names them together.
+  const lost = data.values.filter((r) => r.unlearnt);
+  const labels = [
+    ...data.values.filter((r) => !r.unlearnt).map((r) => ({ ...r, label: `W${r.feature}` })),
+    ...(lost.length
+      ? [{
+        ...lost[0],
+        x: lost.reduce((s, r) => s + r.x, 0) / lost.length,
+        y: lost.reduce((s, r) => s + r.y, 0) / lost.length,
+        label: `${lost.map((r) => `W${r.feature}`).join(", ")} unlearnt`,
+      }]
+      : []),
+  ];
   return [
     {
       data,
-      mark: { type: "rule" as const, strokeWidth: 2.5 },
+      mark: { type: "rule" as const },
       encoding: {
         x: { field: "x0", type: "quantitative" as const },
         y: { field: "y0", type: "quantitative" as const },
         x2: { field: "x" },
         y2: { field: "y" },
         color,
+        strokeWidth: ifUnlearnt(4, 2.5),
       },
     },
     {
       data,
-      mark: { type: "point" as const, filled: true, size: 50, stroke: "#333", strokeWidth: 0.5 },
+      mark: { type: "point" as const, filled: true, stroke: "#222", opacity: 1 },
       encoding: {
         color,
+        size: ifUnlearnt(170, 50),
+        strokeWidth: ifUnlearnt(1.5, 0.5),
         tooltip: [
           { field: "feature", type: "nominal" as const },
           { field: "norm", type: "quantitative" as const, format: ".3f" },
@@ -76,11 +141,21 @@ function vectorLayers(rows: FeatureRow[]) {
         ],
       },
     },
-    {
-      data,
-      mark: { type: "text" as const, dx: 9, dy: -7, fontSize: 11 },
+    ...[false, true].map((bold) => ({
+      data: { values: labels },
+      transform: [{ filter: bold ? "datum.unlearnt" : "!datum.unlearnt" }],
+      mark: bold
+        ? {
+          type: "text" as const,
+          dx: 10,
+          dy: -10,
+          align: "left" as const,
+          fontSize: 12,
+          fontWeight: "bold" as const,
+        }
+        : { type: "text" as const, dx: 9, dy: -7, fontSize: 11 },
       encoding: { text: { field: "label" }, color },
-    },
+    })),
   ];
 }
 
@@ -116,7 +191,9 @@ export function featureVectorsSpec(
 /**
  * Latent zones: each feature's zone shaded in its colour over the latent
  * polygon, with the feature vectors on top. A feature whose zone is the
- * whole polygon is active everywhere (e.g. an unlearnt feature with bᵢ > 0).
+ * whole polygon is active everywhere (e.g. an unlearnt feature with bᵢ > 0):
+ * an unlearnt feature's zone is outlined thickly in red and only faintly
+ * filled, so that it marks the polygon without hiding the other zones.
  *
  * @example
  * ```ts
@@ -138,10 +215,13 @@ export function latentZonesSpec(
   options: { title: string },
 ): Spec {
   const n = rows.length;
+  const unlearnt = unlearntFeatures(rows);
+  const color = featureColorChannel(n, unlearnt);
   const extent = latentExtent(rows.map((r) => [r.x, r.y]));
-  const zoneRows = zones.flatMap((z) =>
+  const zoneRows = unlearntLast(zones, unlearnt).flatMap((z) =>
     z.polygon.map((p, k) => ({
       feature: z.feature,
+      unlearnt: z.unlearnt,
       order: k,
       x: p[0],
       y: p[1],
@@ -156,28 +236,14 @@ export function latentZonesSpec(
     layer: [
       {
         data: { values: zoneRows },
-        mark: {
-          type: "line",
-          interpolate: "linear-closed",
-          fillOpacity: 0.3,
-          strokeWidth: 0.8,
-          strokeOpacity: 0.9,
-        },
+        mark: { type: "line", interpolate: "linear-closed", strokeOpacity: 0.9 },
         encoding: {
           order: { field: "order", type: "quantitative" },
           detail: { field: "feature", type: "nominal" },
-          color: {
-            field: "feature",
-            type: "nominal",
-            scale: featureScale(n),
-            legend: { title: "feature" },
-          },
-          fill: {
-            field: "feature",
-            type: "nominal",
-            scale: featureScale(n),
-            legend: { title: "feature" },
-          },
+          color,
+          fill: color,
+          fillOpacity: ifUnlearnt(0.1, 0.3),
+          strokeWidth: ifUnlearnt(3, 0.8),
         },
       },
       polygonLayer(polygon),
@@ -242,9 +308,10 @@ export function gramHeatmapSpec(gram: number[][], options: { title: string }): S
   } as Spec;
 }
 
-/** Bar chart of the biases bᵢ, with reference lines at 0 and 1/n. */
+/** Bar chart of the biases bᵢ, with reference lines at 0 and 1/n (unlearnt features in red). */
 export function biasesSpec(rows: FeatureRow[], options: { title: string }): Spec {
   const n = rows.length;
+  const unlearnt = unlearntFeatures(rows);
   return {
     title: options.title,
     width: Math.max(160, 28 * n),
@@ -255,8 +322,8 @@ export function biasesSpec(rows: FeatureRow[], options: { title: string }): Spec
         mark: { type: "bar" },
         encoding: {
           x: { field: "feature", type: "ordinal" },
-          y: { field: "bias", type: "quantitative", title: "bias bᵢ" },
-          color: { field: "feature", type: "nominal", scale: featureScale(n), legend: null },
+          y: { field: "bias", type: "quantitative", title: "bias bᵢ", ...ON_TICKS },
+          color: { ...featureColorChannel(n, unlearnt), legend: null },
           tooltip: [
             { field: "feature", type: "nominal" },
             { field: "bias", type: "quantitative", format: ".4f" },
@@ -279,37 +346,46 @@ export function biasesSpec(rows: FeatureRow[], options: { title: string }): Spec
 
 /**
  * Training progress of one instance: feature norms and biases over steps,
- * and the loss on a log axis.
+ * and the loss on a log axis; the features in `unlearnt` (those unlearnt in
+ * the state the figure's title names) drawn thick and red.
  */
 export function trainingProgressSpec(
   rows: ProgressRow[],
   lossRows: { step: number; loss: number }[],
-  options: { title: string; n: number; width?: number },
+  options: { title: string; n: number; width?: number; unlearnt?: number[] },
 ): Spec {
   const width = options.width ?? 420;
-  const color = {
-    field: "feature",
-    type: "nominal",
-    scale: featureScale(options.n),
-    legend: { title: "feature" },
-  };
+  const unlearnt = options.unlearnt ?? [];
+  const color = featureColorChannel(options.n, unlearnt);
+  const strokeWidth = ifUnlearnt(3, 1.5);
+  const flagged = unlearntLast(rows, unlearnt);
   const step = { field: "step", type: "quantitative", title: "step" };
   return {
     title: options.title,
     vconcat: [
       {
-        data: { values: rows },
+        data: { values: flagged },
         width,
         height: 130,
-        mark: { type: "line", strokeWidth: 1.5 },
-        encoding: { x: step, y: { field: "norm", type: "quantitative", title: "‖Wᵢ‖" }, color },
+        mark: { type: "line" },
+        encoding: {
+          x: step,
+          y: { field: "norm", type: "quantitative", title: "‖Wᵢ‖" },
+          color,
+          strokeWidth,
+        },
       },
       {
-        data: { values: rows },
+        data: { values: flagged },
         width,
         height: 130,
-        mark: { type: "line", strokeWidth: 1.5 },
-        encoding: { x: step, y: { field: "bias", type: "quantitative", title: "bᵢ" }, color },
+        mark: { type: "line" },
+        encoding: {
+          x: step,
+          y: { field: "bias", type: "quantitative", title: "bᵢ" },
+          color,
+          strokeWidth,
+        },
       },
       {
         data: { values: lossRows.filter((r) => r.loss > 0 && Number.isFinite(r.loss)) },
@@ -434,7 +510,7 @@ export function finalLossHistogramSpec(
           bin: { maxbins: 40 },
           title: "log10(final loss)",
         },
-        y: { aggregate: "count", type: "quantitative", title: "seeds" },
+        y: { aggregate: "count", type: "quantitative", title: "seeds", ...ON_TICKS },
         color: {
           field: "outcome",
           type: "nominal",

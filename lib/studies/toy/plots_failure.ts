@@ -1,5 +1,5 @@
 /**
- * Figures of the optimization-failure experiments (seed 001, issue 3): tilt,
+ * Figures of the optimization-failure experiments (“Optimization Failure”, issue 3): tilt,
  * the frozen optimum, the update field, the chaos map, the bias optimum and
  * the failure survey. Pure functions from rows to Vega-Lite specs.
  *
@@ -11,6 +11,127 @@ import type { Spec } from "../../core/plots/render.ts";
 import { maxOf, minOf } from "../../core/stats.ts";
 
 const CASE_COLORS = { domain: ["b_n = 1/n", "b_n = 0"], range: ["#c4472b", "#4c78a8"] };
+
+/** How far |cos(∂L/∂Wₙ, Wₙ)| may fall short of 1 (rounding) for the gradient to count as straight. */
+const STRAIGHT_COS = 1e-12;
+
+/**
+ * The gradient on Wₙ of the tilted states (`toy-tilt`) as its component
+ * along Wₙ: positive where a descent step shrinks the tilt. The gradient's
+ * cosine with Wₙ is exactly ±1 for the scanned directions (each lies on a
+ * mirror line of the learnt polygon, so the gradient has no sideways part):
+ * drawn as its own panel it would be four identical flat lines, so the
+ * subtitle states it, measured from the rows, and the signed component
+ * carries both the direction and the size. Directions whose curves coincide
+ * within a bias case are drawn as one line, named so in the legend.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tiltGradientSpec } from "./plots_failure.ts";
+ * const row = (direction: string, a: number, norm: number) =>
+ *   ({ case: "b_n = 0", direction, a, grad_cos: 1, grad_norm: norm });
+ * const rows = [row("vertex", 0.1, 0.2), row("vertex", 0.2, 0.4), row("edge", 0.1, 0.2), row("edge", 0.2, 0.4)];
+ * const spec = tiltGradientSpec(rows, { n: 7 }) as { layer: { data: { values: { direction: string }[] } }[] };
+ * assert.deepEqual(spec.layer[1].data.values.map((r) => r.direction), ["vertex = edge", "vertex = edge"]);
+ * ```
+ */
+export function tiltGradientSpec(
+  rows: { case: string; direction: string; a: number; grad_cos: number; grad_norm: number }[],
+  options: { n: number },
+): Spec {
+  const tilted = rows.filter((r) => r.a !== 0 && Number.isFinite(r.grad_cos));
+  const sideways = maxOf(tilted.map((r) => 1 - Math.abs(r.grad_cos)));
+  const shrinking = tilted.filter((r) => r.grad_cos > 0).length;
+  const drawn = mergeIdenticalDirections(
+    tilted.map((r) => ({
+      case: r.case,
+      direction: r.direction,
+      a: r.a,
+      along: r.grad_cos * r.grad_norm,
+    })),
+  );
+  const x = { field: "a", type: "quantitative", title: "tilt a (Wₙ = a·d)" };
+  const straight = sideways < STRAIGHT_COS
+    ? [
+      "The gradient has no sideways part: |cos(∂L/∂Wₙ, Wₙ)| = 1 at every tilt, as d lies",
+      "on a mirror line of the learnt polygon; so this component is all of it.",
+    ]
+    : [
+      `The gradient turns up to ${(Math.acos(1 - sideways) * 180 / Math.PI).toPrecision(3)}° ` +
+      "away from ±Wₙ; only its component along Wₙ is drawn.",
+    ];
+  return {
+    title: {
+      text: `Gradient on Wₙ of the tilted states (n=${options.n}): its component along Wₙ`,
+      subtitle: [
+        ...straight,
+        `Above 0 a descent step shrinks the tilt: at ${shrinking} of ${tilted.length} tilted states.`,
+      ],
+    },
+    width: 620,
+    height: 240,
+    layer: [
+      {
+        data: { values: [{ zero: 0 }] },
+        mark: { type: "rule", color: "#333", strokeWidth: 1 },
+        encoding: { y: { field: "zero", type: "quantitative" } },
+      },
+      {
+        data: { values: drawn },
+        mark: { type: "line", strokeWidth: 1.8 },
+        encoding: {
+          x,
+          y: { field: "along", type: "quantitative", title: "∂L/∂Wₙ · Wₙ/‖Wₙ‖" },
+          color: {
+            field: "case",
+            type: "nominal",
+            title: "bias of feature n",
+            scale: CASE_COLORS,
+            legend: { labelLimit: 0 },
+          },
+          strokeDash: {
+            field: "direction",
+            type: "nominal",
+            title: "direction d",
+            legend: { labelLimit: 0 },
+          },
+        },
+      },
+    ],
+  } as unknown as Spec;
+}
+
+/**
+ * Within each case, directions whose curves are the same (to 1e-12 of the
+ * largest value) become one series named "first = second".
+ */
+function mergeIdenticalDirections<
+  T extends { case: string; direction: string; a: number; along: number },
+>(rows: T[]): T[] {
+  const scale = Math.max(1e-300, maxOf(rows.map((r) => Math.abs(r.along))));
+  const out: T[] = [];
+  for (const caseName of [...new Set(rows.map((r) => r.case))]) {
+    const ofCase = rows.filter((r) => r.case === caseName);
+    const groups: { names: string[]; rows: T[] }[] = [];
+    for (const direction of [...new Set(ofCase.map((r) => r.direction))]) {
+      const curve = ofCase.filter((r) => r.direction === direction);
+      const same = groups.find((g) =>
+        g.rows.length === curve.length &&
+        g.rows.every((r, k) =>
+          r.a === curve[k].a && Math.abs(r.along - curve[k].along) <= 1e-12 * scale
+        )
+      );
+      if (same) same.names.push(direction);
+      else groups.push({ names: [direction], rows: curve });
+    }
+    for (const g of groups) {
+      const direction = g.names.join(" = ");
+      for (const r of g.rows) out.push({ ...r, direction });
+    }
+  }
+  return out;
+}
 
 /** Loss increase and gradient of the tilted states (`toy-tilt`). */
 export function tiltSpec(
@@ -31,7 +152,10 @@ export function tiltSpec(
   const predicted = rows.map((r) => ({ ...r, kind: "c₂·a² (closed form)" }));
   return {
     tilt_loss: {
-      title: `Loss added by tilting Symmetric Failure (n=${options.n})`,
+      title: {
+        text: `Loss added by tilting Symmetric Failure (n=${options.n})`,
+        subtitle: "dashed: c₂·a², the closed form's quadratic term",
+      },
       data: { values: rows },
       facet: { column: facet },
       spec: {
@@ -59,39 +183,7 @@ export function tiltSpec(
       },
       resolve: { scale: { y: "shared" } },
     } as unknown as Spec,
-    tilt_gradient: {
-      title: `Gradient on Wₙ of the tilted states (n=${options.n}): cosine with Wₙ and norm`,
-      data: { values: rows.filter((r) => r.a !== 0) },
-      vconcat: [
-        {
-          width: 620,
-          height: 160,
-          mark: { type: "line", strokeWidth: 1.5 },
-          encoding: {
-            x,
-            y: {
-              field: "grad_cos",
-              type: "quantitative",
-              scale: { domain: [-1.05, 1.05] },
-              title: "cos(∂L/∂Wₙ, Wₙ)",
-            },
-            color,
-            strokeDash: { field: "direction", type: "nominal", title: "direction d" },
-          },
-        },
-        {
-          width: 620,
-          height: 160,
-          mark: { type: "line", strokeWidth: 1.5 },
-          encoding: {
-            x,
-            y: { field: "grad_norm", type: "quantitative", title: "‖∂L/∂Wₙ‖" },
-            color,
-            strokeDash: { field: "direction", type: "nominal", title: "direction d" },
-          },
-        },
-      ],
-    } as unknown as Spec,
+    tilt_gradient: tiltGradientSpec(rows, options),
   };
 }
 
@@ -170,9 +262,36 @@ export interface UpdateArrow {
   label: string;
 }
 
-function arrowLayers(n: number, extent: number) {
+/**
+ * The colour channel of an update field's features, the column that starts
+ * unlearnt (when given) in red and named so in the legend, and a mark
+ * property that is `wide` for that column's marks and `other` for the rest.
+ */
+function updateColumns(n: number, unlearnt: number | undefined) {
+  const legend = unlearnt === undefined ? {} : {
+    legend: {
+      labelExpr: `+datum.value == ${unlearnt} ? datum.label + " (starts unlearnt)" : datum.label`,
+      labelLimit: 0,
+    },
+  };
+  return {
+    color: {
+      field: "feature",
+      type: "nominal",
+      scale: featureScale(n, { unlearnt: unlearnt === undefined ? [] : [unlearnt] }),
+      title: "feature",
+      ...legend,
+    },
+    wider: (wide: number, other: number) =>
+      unlearnt === undefined
+        ? { value: other }
+        : { condition: { test: `datum.feature == ${unlearnt}`, value: wide }, value: other },
+  };
+}
+
+function arrowLayers(n: number, extent: number, unlearnt: number | undefined) {
   const scale = { domain: [-extent, extent], nice: false, zero: false };
-  const color = { field: "feature", type: "nominal", scale: featureScale(n), title: "feature" };
+  const { color, wider } = updateColumns(n, unlearnt);
   return [
     {
       transform: [{ calculate: "0", as: "ox" }, { calculate: "0", as: "oy" }],
@@ -186,13 +305,14 @@ function arrowLayers(n: number, extent: number) {
       },
     },
     {
-      mark: { type: "rule", strokeWidth: 2.5 },
+      mark: { type: "rule" },
       encoding: {
         x: { field: "x", type: "quantitative", scale, title: "latent x" },
         y: { field: "y", type: "quantitative", scale, title: "latent y" },
         x2: { field: "x2" },
         y2: { field: "y2" },
         color,
+        strokeWidth: wider(4, 2.5),
         tooltip: [
           { field: "feature", type: "nominal" },
           { field: "step", type: "quantitative" },
@@ -201,11 +321,12 @@ function arrowLayers(n: number, extent: number) {
       },
     },
     {
-      mark: { type: "point", filled: true, size: 25 },
+      mark: { type: "point", filled: true, opacity: 1 },
       encoding: {
         x: { field: "x2", type: "quantitative", scale },
         y: { field: "y2", type: "quantitative", scale },
         color,
+        size: wider(70, 25),
       },
     },
     {
@@ -216,24 +337,31 @@ function arrowLayers(n: number, extent: number) {
   ];
 }
 
-/** Small multiples of the update field at a few steps. */
+/**
+ * Small multiples of the update field at a few steps; the column that starts
+ * unlearnt (`unlearnt`, when given) drawn red and thicker.
+ */
 export function updateFieldSmallMultiples(
   arrows: UpdateArrow[],
-  options: { n: number; extent: number; title: string; columns?: number },
+  options: { n: number; extent: number; title: string; columns?: number; unlearnt?: number },
 ): Spec {
   return {
     title: options.title,
     data: { values: arrows },
     facet: { field: "step", type: "ordinal", title: "step" },
     columns: options.columns ?? 4,
-    spec: { width: 170, height: 170, layer: arrowLayers(options.n, options.extent) },
+    spec: {
+      width: 170,
+      height: 170,
+      layer: arrowLayers(options.n, options.extent, options.unlearnt),
+    },
   } as unknown as Spec;
 }
 
 /** The update field with a step slider (interactive in JupyterLab and the Vega-Lite JSON). */
 export function updateFieldSlider(
   arrows: UpdateArrow[],
-  options: { n: number; extent: number; title: string; steps: number[] },
+  options: { n: number; extent: number; title: string; steps: number[]; unlearnt?: number },
 ): Spec {
   const steps = options.steps;
   const stride = steps.length > 1 ? steps[1] - steps[0] : 1;
@@ -254,21 +382,22 @@ export function updateFieldSlider(
       },
     }],
     transform: [{ filter: "datum.step == shown" }],
-    layer: arrowLayers(options.n, options.extent),
+    layer: arrowLayers(options.n, options.extent, options.unlearnt),
   } as unknown as Spec;
 }
 
-/** ‖update‖ of every column over steps (log axis). */
+/** ‖update‖ of every column over steps (log axis); the column that starts unlearnt red and thicker. */
 export function updateNormsSpec(
   rows: { step: number; feature: number; update_norm: number }[],
-  options: { n: number; title: string },
+  options: { n: number; title: string; unlearnt?: number },
 ): Spec {
+  const { color, wider } = updateColumns(options.n, options.unlearnt);
   return {
     title: options.title,
     data: { values: rows.filter((r) => r.update_norm > 0) },
     width: 520,
     height: 220,
-    mark: { type: "line", strokeWidth: 1.5 },
+    mark: { type: "line" },
     encoding: {
       x: { field: "step", type: "quantitative" },
       y: {
@@ -277,7 +406,8 @@ export function updateNormsSpec(
         scale: { type: "log" },
         title: "‖update of Wⱼ‖ per step",
       },
-      color: { field: "feature", type: "nominal", scale: featureScale(options.n) },
+      color,
+      strokeWidth: wider(3, 1.5),
     },
   } as unknown as Spec;
 }
@@ -451,39 +581,108 @@ export function surveyFractionsSpec(
   } as unknown as Spec;
 }
 
-/** A grid of one number per (setting, n), as a heatmap with the numbers written in. */
+/** One cell of a survey heatmap (`toy-failure-survey`). */
+export interface SurveyGridRow {
+  /** The setting, "optimizer lr=…". */
+  setting: string;
+  /** Features. */
+  n: number;
+  /** The cell's number, or null when it has none (see `blank`). */
+  value: number | null;
+  /** The seeds behind the value, "k/N" (which k and N: the figure's subtitle). */
+  count: string;
+  /** Why the cell has no value ("none failed", "all diverged"), written in its grey box. */
+  blank: string | null;
+}
+
+/**
+ * A grid of one number per (setting, n) as a heatmap: each cell with its
+ * number and, below it, the seeds it counts ("3/32"); a cell without a number
+ * grey, with the reason written in. `domain` fixes the colour scale (shares:
+ * [0, 1], so that 0 is the palest colour even when every cell is 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { surveyGridSpec } from "./plots_failure.ts";
+ * const rows = [
+ *   { setting: "sgd lr=0.1", n: 7, value: 0.25, count: "2/8", blank: null },
+ *   { setting: "sgd lr=0.1", n: 8, value: null, count: "0/8", blank: "none failed" },
+ * ];
+ * const spec = surveyGridSpec(rows, { title: "t", subtitle: ["s"], value: "share", domain: [0, 1] });
+ * // deno-lint-ignore no-explicit-any
+ * const texts = (spec as any).layer.filter((l: any) => l.mark.type === "text");
+ * assert.deepEqual(texts.map((l: any) => l.encoding.text.field), ["value", "count", "blank"]);
+ * ```
+ */
 export function surveyGridSpec(
-  rows: { setting: string; n: number; value: number | null }[],
-  options: { title: string; value: string; format?: string; scheme?: string },
+  rows: SurveyGridRow[],
+  options: {
+    title: string;
+    subtitle: string[];
+    value: string;
+    domain: [number, number];
+    format?: string;
+    scheme?: string;
+  },
 ): Spec {
-  return {
-    title: options.title,
-    data: { values: rows },
-    width: { step: 44 },
-    height: { step: 26 },
+  const valid = "isValid(datum.value)";
+  const [lo, hi] = options.domain;
+  // Dark cells take white text.
+  const ink = {
+    condition: { test: `${valid} && datum.value > ${lo + 0.6 * (hi - lo)}`, value: "white" },
+    value: "#111",
+  };
+  const text = (field: string, dy: number, fontSize: number, filter: string) => ({
+    transform: [{ filter }],
+    mark: { type: "text", dy, fontSize, lineBreak: "\n" },
     encoding: {
-      x: { field: "n", type: "ordinal", title: "n" },
+      text: field === "value"
+        ? { field, type: "quantitative", format: options.format ?? ".2f" }
+        : { field, type: "nominal" },
+      color: field === "blank" ? { value: "#555" } : ink,
+    },
+  });
+  const tooltip = [
+    { field: "setting", type: "nominal" },
+    { field: "n", type: "ordinal" },
+    { field: "value", type: "quantitative", format: options.format ?? ".2f", title: options.value },
+    { field: "count", type: "nominal", title: "seeds" },
+    { field: "blank", type: "nominal", title: "no value" },
+  ];
+  const anyValue = rows.some((r) => r.value !== null && Number.isFinite(r.value));
+  return {
+    title: { text: options.title, subtitle: options.subtitle },
+    data: { values: rows },
+    width: { step: 58 },
+    height: { step: 36 },
+    encoding: {
+      x: { field: "n", type: "ordinal", title: "n (features; m = 2)", axis: { labelAngle: 0 } },
       y: { field: "setting", type: "nominal", title: null },
     },
     layer: [
       {
+        transform: [{ filter: valid }],
         mark: { type: "rect" },
         encoding: {
           color: {
             field: "value",
             type: "quantitative",
             title: options.value,
-            scale: { scheme: options.scheme ?? "blues" },
+            scale: { scheme: options.scheme ?? "blues", domain: options.domain },
+            legend: anyValue ? {} : null,
           },
+          tooltip,
         },
       },
       {
-        transform: [{ filter: "isValid(datum.value)" }],
-        mark: { type: "text", fontSize: 9 },
-        encoding: {
-          text: { field: "value", type: "quantitative", format: options.format ?? ".2f" },
-        },
+        transform: [{ filter: `!${valid}` }],
+        mark: { type: "rect", color: "#e6e6e6", stroke: "#bbb", strokeWidth: 0.5 },
+        encoding: { tooltip },
       },
+      text("value", -7, 10, valid),
+      text("count", 8, 8, valid),
+      text("blank", 0, 8, `!${valid}`),
     ],
   } as unknown as Spec;
 }

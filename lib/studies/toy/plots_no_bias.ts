@@ -1,5 +1,5 @@
 /**
- * Figures of the toy autoencoder without a bias, y = ReLU(WᵀWx) (seed 000,
+ * Figures of the toy autoencoder without a bias, y = ReLU(WᵀWx) (the no-bias aside,
  * "Trying to compress even more vectors without b"): the n-cube projected
  * by W, the spread of adjacent angles and norms over seeds, the loss of two
  * unit features against their angle, the norm trade-off of the regular
@@ -13,6 +13,7 @@ import { outcomeFractionsSpec } from "./plots.ts";
 import { featureScale } from "../../core/plots/colors.ts";
 import type { Spec } from "../../core/plots/render.ts";
 import { maxOf, minOf } from "../../core/stats.ts";
+import { ON_TICKS } from "../../core/plots/axes.ts";
 
 /** State colours of the no-bias study (shared with the toy study's palette). */
 export const NO_BIAS_STATE_COLORS: Record<string, string> = {
@@ -91,7 +92,7 @@ export function hypercubeSpec(
 
 /**
  * The spread of the learnt arrangement over seeds, in three panels: every
- * adjacent angle of every seed (coloured by the seed's final state), the
+ * adjacent angle of every seed (coloured by the write-up's final state), the
  * deviation of each adjacent angle from 360°/n over the seeds that learnt
  * every feature, and their column norms against the regular polygon's norm.
  */
@@ -127,7 +128,7 @@ export function spreadSpec(
             title: "adjacent angle (deg)",
             axis: { values: [0, 30, 60, 90, 120, 150, 180], format: "d" },
           },
-          y: { aggregate: "count", type: "quantitative", title: "angles" },
+          y: { aggregate: "count", type: "quantitative", title: "angles", ...ON_TICKS },
           color: {
             field: "state",
             type: "nominal",
@@ -150,7 +151,7 @@ export function spreadSpec(
             title: "angle − 360°/n (deg)",
             axis: { values: ticks, format: "~g" },
           },
-          y: { aggregate: "count", type: "quantitative", title: "angles" },
+          y: { aggregate: "count", type: "quantitative", title: "angles", ...ON_TICKS },
         },
       },
       {
@@ -168,7 +169,7 @@ export function spreadSpec(
                 title: "‖Wᵢ‖",
                 axis: { format: ".5~f", labelAngle: -40, tickCount: 5 },
               },
-              y: { aggregate: "count", type: "quantitative", title: "columns" },
+              y: { aggregate: "count", type: "quantitative", title: "columns", ...ON_TICKS },
             },
           },
           {
@@ -184,7 +185,7 @@ export function spreadSpec(
 
 /**
  * The loss of two unit features as a function of the angle θ between them:
- * max(0, cos θ)² (what the ReLU lets through) against the seed's closed form
+ * max(0, cos θ)² (what the ReLU lets through) against the write-up's closed form
  * (cos 2θ + 1)/2, which equals it only for |θ| ≤ 90°. The range where the
  * two differ is shaded; rules mark the regular pentagon's neighbour (72°)
  * and second-neighbour (144°) angles.

@@ -210,7 +210,7 @@ const AUTO_WORKER_WORK = 4e6; // instance-steps above which a second thread pays
  * import { RECORD_DEFAULTS } from "./config.ts";
  * import { TOY_MODEL_DEFAULTS } from "./model.ts";
  * import { trainToy } from "./train.ts";
- * // Three seeds of the seed's setting, 200 Adam steps on the one-hot examples.
+ * // Three seeds of the write-up's setting, 200 Adam steps on the one-hot examples.
  * const run = await trainToy({
  *   model: TOY_MODEL_DEFAULTS,
  *   data: { kind: "identity" },

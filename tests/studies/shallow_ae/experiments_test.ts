@@ -86,3 +86,20 @@ Deno.test("shallow-ae marks a diverged seed and leaves it out of every statistic
   assert.equal(subtitles(art.figures.overlaps).length, 1);
   assert.equal(drawnRows(art.figures.pca_gap, 2).length, 7); // the points layer
 });
+
+Deno.test("shallow-ae: a narrowed grid needs no show=, the README's long ReLU command resolves", () => {
+  const c = resolveConfig(shallowAe, "quick", [
+    ["data", "spiked"],
+    ["lr", "0.01"],
+    ["steps", "15000000"],
+    ["activations", "relu,sigmoid,erf"],
+    ["biases", "none,both"],
+  ]);
+  assert.equal(c.activations, "relu,sigmoid,erf");
+  // Only a show= the user gives is held to the grid.
+  assert.throws(
+    () =>
+      resolveConfig(shallowAe, "quick", [["activations", "relu"], ["show", "linear-tied-none"]]),
+    /linear-tied-none is not in the grid/,
+  );
+});

@@ -1,5 +1,5 @@
 /**
- * Measurements of the step autoencoder (`analysis.ts`): seed 003's appendix
+ * Measurements of the step autoencoder (`analysis.ts`): the step-function write-up's appendix
  * (equations 10–18), which differentiates the model without activations with
  * loss ½ΣΣ(y − x)², checked against tfjs autodiff of the reference model;
  * and the rows the experiments build from a trained run.

@@ -1,6 +1,6 @@
 /**
  * The step-autoencoder experiments (`experiments/*.ts`): their fields,
- * declared once, resolve to the seed's defaults and profiles, bad values fail
+ * declared once, resolve to the write-up's defaults and profiles, bad values fail
  * in one line, and a tiny run yields the tables the report writes.
  */
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ import { drawnRows, subtitles } from "../../helpers.ts";
 import { stepAe } from "../../../lib/studies/step_ae/experiments/step_ae.ts";
 import { REMEDIES, stepAeRemedies } from "../../../lib/studies/step_ae/experiments/remedies.ts";
 
-Deno.test("stepAe's fields give the seed's defaults, and its profiles override them", () => {
+Deno.test("stepAe's fields give the write-up's defaults, and its profiles override them", () => {
   assert.deepEqual(stepAe.defaults, {
     n: 129,
     amplitude: 5,

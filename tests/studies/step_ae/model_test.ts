@@ -1,5 +1,5 @@
 /**
- * The reference model (`model.ts`) against seed 003's Lemma 1 (equations 1–3):
+ * The reference model (`model.ts`) against the step-function write-up's Lemma 1 (equations 1–3):
  * a ReLU unit with a negative pre-activation passes no gradient to its
  * incoming weights, and earlier layers still learn from the others.
  */

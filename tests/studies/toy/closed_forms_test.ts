@@ -1,5 +1,5 @@
 /**
- * The closed-form states of seed 001 (`closed_forms.ts`) as oracles: the
+ * The closed-form states of “Optimization Failure” (`closed_forms.ts`) as oracles: the
  * regular n-gon reconstructs one-hot data exactly and is stationary, Symmetric
  * Failure costs (n−1)/n³ and is stationary, and a merged pair costs 1/n².
  */

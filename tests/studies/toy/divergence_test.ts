@@ -99,8 +99,11 @@ Deno.test("toy-failure-survey: shares over the seeds that did not diverge, count
     /^13 of 16 instances diverged .* Diverged seeds by setting: n=5 sgd lr=30 \(8 of 8\), n=6 sgd lr=30 \(5 of 8\)\.$/,
   );
   for (const spec of Object.values(art.figures)) {
-    assert.deepEqual(subtitles(spec), ["13 of 16 instances diverged, not shown"]);
+    assert.equal(subtitles(spec).at(-1), "13 of 16 instances diverged, not shown");
   }
+  // The heatmaps say why n = 5 has no value rather than leave it white.
+  const cells = drawnRows(art.figures.survey_all_learnt).map((r) => [r.n, r.blank, r.count]);
+  assert.deepEqual(cells, [[5, "all\ndiverged", "0/8"], [6, null, `${Math.round(share * 3)}/3`]]);
 });
 
 Deno.test("toy-geometry: a diverged candidate is never picked; with every one diverged nothing is shown", async () => {

@@ -2,7 +2,7 @@
  * The fused kernels (`kernel.ts`) against the reference model (`model.ts`):
  * the loss and gradient of tfjs autodiff, the identity-data specialisation
  * against the general kernel, and the hand-derived gradients of the tilted
- * Symmetric Failure state (seed 001).
+ * Symmetric Failure state (“Optimization Failure”).
  */
 import assert from "node:assert/strict";
 import { identityBatch, sparseFeatureBatch, toDense } from "../../../lib/studies/toy/data.ts";
@@ -65,16 +65,16 @@ Deno.test("toyLossGradIdentity() equals toyLossGrad() on the identity dataset", 
 });
 
 /**
- * Seed 001, "When can the gradient favor more tilt": with per-example loss
+ * “Optimization Failure”, "When can the gradient favor more tilt": with per-example loss
  * ℓ(x) = ½‖y − x‖², in the tilted Symmetric Failure state (W₇ = a·Wₖ small,
  * the whole polygon positive in dimension 7):
  *   ∂ℓ(x₇)/∂W₇ = 2(‖W₇‖² + b₇ − 1)·W₇,
  *   Σⱼ ∂ℓ(xⱼ)/∂W₇ = Σⱼ (W₇ᵀWⱼ + b₇)·Wⱼ = W₇ · Σⱼ (Ŵ₇ᵀWⱼ)²  (regular polygon),
  * and ("Small asymmetry favoring tilt") ∂ℓ(xⱼ)/∂Wⱼ = (W₇ᵀWⱼ + b₇)·W₇ for j ≠ 7.
  * The lab's loss is the mean over n examples and n features of (y − x)², i.e.
- * (2/n²)·Σₓ ℓ(x), so its gradient is 2/n² times the seed's sums.
+ * (2/n²)·Σₓ ℓ(x), so its gradient is 2/n² times the write-up's sums.
  */
-Deno.test("the seed's hand-derived gradients of the tilted Symmetric Failure state hold", () => {
+Deno.test("the write-up's hand-derived gradients of the tilted Symmetric Failure state hold", () => {
   const n = 7;
   for (const [a, k] of [[0.06, 5], [-0.04, 2], [0.02, 0]] as const) {
     const { W, b } = symmetricFailure(n);

@@ -1,7 +1,7 @@
 /**
- * The toy autoencoder without a bias (seed 000's aside; `toy-no-bias`):
+ * The toy autoencoder without a bias (the no-bias aside; `toy-no-bias`):
  * closed forms against the fused kernel, the n-cube projection, the loss
- * over θ and where the seed's identity fails, the learnt-feature threshold
+ * over θ and where the write-up's identity fails, the learnt-feature threshold
  * on constructed states, and a small trained run against the regular pentagon.
  */
 import assert from "node:assert/strict";
@@ -95,7 +95,7 @@ Deno.test("lossOverTheta() matches (cos 2θ + 1)/2 for |θ| ≤ 90° and not bey
     }
   }
   const at = (deg: number) => rows.find((r) => r.theta_deg === deg)!;
-  close(at(180).cos2theta_form, 1, 1e-12, "the seed's form is 1 at 180°");
+  close(at(180).cos2theta_form, 1, 1e-12, "the write-up's form is 1 at 180°");
   close(at(135).cos2theta_form, 0.5, 1e-12, "and 1/2 at 135°");
 });
 

@@ -1,5 +1,5 @@
 /**
- * `nmf`: parts against wholes (Lee & Seung 1999; seed 002's last section).
+ * `nmf`: parts against wholes (Lee & Seung 1999; the research notes' last section).
  * Factorises MNIST digits, or the AT&T faces when `facesDir` is given, with
  * multiplicative updates for both objectives (Frobenius and generalised KL)
  * from each initialisation, and sets the result against PCA at the same
@@ -50,6 +50,7 @@ import { objectiveSpec, sparsitySpec } from "../plots.ts";
 import { fitNmfJobs } from "../train.ts";
 import { nmfMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
+import { nmfClaims } from "../claims.ts";
 
 /**
  * The fields of `nmf`.
@@ -469,7 +470,8 @@ export const nmf: Experiment<typeof nmfFields, NmfExperimentResult> = defineExpe
     "Factorises images as V ≈ WH with nonnegative W and H by Lee & Seung's multiplicative updates " +
     "(Frobenius and generalised KL objectives, random and NNDSVDa starts) and sets the basis images " +
     "against PCA's components at the same rank, with reconstructions, the sparsity of bases and " +
-    "encodings, and the objective over iterations (Lee & Seung 1999; seed 002). MNIST by default, " +
+    "encodings, and the objective over iterations (Lee & Seung 1999, as “Machine Learning Research " +
+    "Notes 1” takes it up). MNIST by default, " +
     "the AT&T faces with --set facesDir=PATH.",
   fields: nmfFields,
   profiles: {
@@ -545,6 +547,7 @@ export const nmf: Experiment<typeof nmfFields, NmfExperimentResult> = defineExpe
       meta: fusedMeta({ workers, elapsedMs: performance.now() - started }),
     };
   },
+  claims: nmfClaims,
   artefacts(r, c) {
     const { normSq } = r.dataset;
     const shownRuns = shownRunsOf(r, c);

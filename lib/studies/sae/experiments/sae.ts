@@ -1,5 +1,5 @@
 /**
- * `sae`: sparse autoencoders (seed 002; Gao et al. 2024) on data whose
+ * `sae`: sparse autoencoders (the research notes; Gao et al. 2024) on data whose
  * answer is known, and on MNIST digits.
  *
  * Part 1: examples are sparse non-negative combinations of more unit
@@ -95,6 +95,7 @@ import {
   emptySpec,
   markSpec,
 } from "../../../core/train/divergence.ts";
+import { saeClaims } from "../claims.ts";
 
 /**
  * The models part 1 can compare: top-k, top-k + AuxK, ReLU + L1, and the
@@ -571,7 +572,7 @@ export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExpe
     "directions in superposition, each also with Anthropic's resampling of dead latents and its " +
     "published variants, and measures how many directions each recovers, its dead latents over " +
     "training, L0, normalised MSE and what each resampling event costs in loss; then a top-k SAE on MNIST digits, with its " +
-    "decoder columns drawn as images (seed 002; Gao et al. 2024).",
+    "decoder columns drawn as images (“Machine Learning Research Notes 1”; Gao et al. 2024).",
   fields: saeFields,
   profiles: {
     smoke: {
@@ -650,6 +651,7 @@ export const sae: Experiment<typeof saeFields, SaeExperimentResult> = defineExpe
       },
     };
   },
+  claims: saeClaims,
   artefacts(r, c) {
     const parts = [
       r.truth ? truthArtefacts(r.truth, c) : null,

@@ -1,6 +1,6 @@
 /**
  * `shallow-ae`: can shallow autoencoders x̂ = Σₖ vₖ g(wₖ·x/√D) reach the PCA
- * error? After Refinetti & Goldt (ICML 2022) as seed 002 summarises it.
+ * error? After Refinetti & Goldt (ICML 2022) as the research notes summarises it.
  *
  * A grid of activations × tied/untied × bias modes × seeds is trained with
  * online SGD on Gaussian inputs with a spiked covariance (whose PCA is known
@@ -16,6 +16,7 @@ import * as aq from "arquero";
 import { imageSource } from "../image_source.ts";
 import { pcaLevels } from "../../../core/pca.ts";
 import {
+  captureOrder,
   captureRows,
   gapRows,
   levelRows,
@@ -71,6 +72,7 @@ import {
   type DivergenceReport,
   markFigures,
 } from "../../../core/train/divergence.ts";
+import { shallowAeClaims } from "../claims.ts";
 
 /** Every setting label, for `show` and `mnistSettings`. */
 export const SETTING_LABELS: string[] = ACTIVATIONS.flatMap((a) =>
@@ -263,7 +265,8 @@ function validate(c: ShallowAeConfig): void {
   }
   if (c.units > c.dim) throw new ConfigError(`units=${c.units} must be at most dim=${c.dim}`);
   const grid = new Set(settingsOf(c).map(settingLabel));
-  for (const label of listItems(c.show)) {
+  // The default names settings of the default grid; it follows a narrowed grid (shownSettings).
+  for (const label of c.show === FIGURE_SETTINGS ? [] : listItems(c.show)) {
     if (!grid.has(label)) {
       throw new ConfigError(
         `show=${c.show} is not allowed: ${label} is not in the grid of activations × weights × biases`,
@@ -442,6 +445,8 @@ function partProgress(
       loss: p.error,
       step: p.step,
       steps: p.steps,
+      // A live plot draws the spiked and the MNIST part as separate series.
+      group: part.label,
     });
   };
 }
@@ -474,21 +479,35 @@ function markedFigures(
   return markFigures(figures, (name) => options.seedCurves.includes(name) ? curveMark : div.mark);
 }
 
+/**
+ * The settings the overlap figures draw: those `show` names; by default the
+ * default's settings that the grid has, or its first three when it has none.
+ */
+function shownSettings(c: ShallowAeConfig): string[] {
+  if (c.show !== FIGURE_SETTINGS) return listItems(c.show);
+  const grid = settingsOf(c).map(settingLabel);
+  const kept = listItems(c.show).filter((label) => grid.includes(label));
+  return kept.length ? kept : grid.slice(0, 3);
+}
+
 function spikedFigures(part: ShallowAePart, c: ShallowAeConfig): Record<string, Spec> {
-  const show = listItems(c.show);
+  const show = shownSettings(c);
   const K = c.units;
   return markedFigures(
     {
       error_over_time: errorTimelineSpec(
+        // A panel per activation and weight tying; the bias modes, often alike, share one.
         meanCurves(part.train, {
-          curve: (s) => `${s.weights} / ${s.bias}`,
-          panel: (s) => s.activation,
+          curve: (s) => s.bias,
+          panel: (s) => `${s.activation}, ${s.weights} weights`,
         }),
         levelRows(part.timelineLevels),
         {
           title: `Error over training against PCA (${part.data}, K = ${K})`,
-          subtitle: `mean over ${c.seeds} seed(s); dashed: PCA's error with 0 … ${K} components`,
+          subtitle: `mean over ${c.seeds} seed(s); dashed: PCA(k), PCA's error with k = 0 … ${K} ` +
+            "components",
           yMax: part.timelineLevels[0] * 1.02,
+          curveTitle: "trainable biases",
         },
       ),
       pc_capture: captureSpec(captureRows(part.train, show), {
@@ -549,6 +568,12 @@ function spikedArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
       sometimes: verdicts("sometimes"),
       never: verdicts("does not reach"),
       diverged: verdicts("diverged"),
+      // When each principal direction was 90% inside a linear encoder's span: the order they come in.
+      linear_capture_at_0_9: captureOrder(
+        part.train,
+        part.settings.map((x) => x.setting).filter((x) => x.startsWith("linear-")),
+        0.9,
+      ),
       divergence: partDivergence(part, c).summary,
       us_per_step_per_instance: part.usPerStep,
     },
@@ -593,7 +618,8 @@ function mnistArtefacts(part: ShallowAePart, c: ShallowAeConfig): Artefacts {
           levelRows(part.timelineLevels),
           {
             title: `MNIST digits: training error against PCA (K = ${K})`,
-            subtitle: `dashed: PCA's error with 0 … ${K} components on the training digits`,
+            subtitle: `dashed: PCA(k), PCA's error with k = 0 … ${K} components on the training ` +
+              "digits",
             yMax: part.timelineLevels[0] * 1.05,
           },
         ),
@@ -652,7 +678,7 @@ export const shallowAe: Experiment<typeof shallowAeFields, ShallowAeResult> = de
     "η/D) for every combination of activation (linear, erf, sigmoid, ReLU), tied or untied weights and " +
     "trainable biases, on Gaussian inputs with a spiked covariance and on MNIST digits, and measures " +
     "which reach the PCA error and how each unit aligns with the principal components over time " +
-    "(seed 002, after Refinetti & Goldt, ICML 2022).",
+    "(“Machine Learning Research Notes 1”, after Refinetti & Goldt, ICML 2022).",
   fields: shallowAeFields,
   profiles: {
     smoke: {
@@ -714,6 +740,7 @@ export const shallowAe: Experiment<typeof shallowAeFields, ShallowAeResult> = de
       meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started }),
     };
   },
+  claims: shallowAeClaims,
   artefacts(r, c) {
     const parts = [
       r.spiked ? spikedArtefacts(r.spiked, c) : null,

@@ -1,6 +1,6 @@
 /**
- * `step-ae-remedies`: going after seed 003's goal, a latent code linear in
- * the step position with fast training. Every remedy (and the seed's own
+ * `step-ae-remedies`: going after the step-function write-up's goal, a latent code linear in
+ * the step position with fast training. Every remedy (and the write-up's own
  * setting) is trained from the same seeds as instances of one batched run
  * and compared in one table: epochs and time to reach a loss threshold,
  * final loss, the latent code's R² against the position, the error on the
@@ -10,13 +10,13 @@
  * - a larger learning rate dropped on a plateau, and Adam: an exact solution
  *   needs weights of order n·A, far from an initialisation of ±0.01 at steps
  *   of 1e-4;
- * - centred or rescaled inputs: the seed's equation 4 blames the input
+ * - centred or rescaled inputs: the write-up's equation 4 blames the input
  *   amplitude for the encoder's uneven gradients;
  * - a larger initial scale;
- * - no ReLU on the output: by the seed's own Lemma 1 an output unit whose
+ * - no ReLU on the output: by the write-up's own Lemma 1 an output unit whose
  *   pre-activation is negative for every example never receives a gradient;
  *   with small random weights about half of them start that way and stay;
- * - the fixed linear encoder (the seed's first approach), alone and with
+ * - the fixed linear encoder (the write-up's first approach), alone and with
  *   hidden units started as ramps whose knots tile the code range (every unit
  *   alive from the start), no output ReLU and Adam;
  * - a trainable encoder started at the linear code, with the same decoder
@@ -60,6 +60,7 @@ import { epochProgress } from "./_progress.ts";
 import { stepAeTrainMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { stepDataFields } from "./step_ae.ts";
+import { remediesClaims } from "../claims.ts";
 
 /**
  * One remedy: an id, what it changes, and its variant settings.
@@ -81,7 +82,7 @@ export interface Remedy {
   id: string;
   /** What it changes, in words (the table's `change` column). */
   label: string;
-  /** The seed's variant with this remedy applied (`data.amplitude` is the step height A). */
+  /** The write-up's variant with this remedy applied (`data.amplitude` is the step height A). */
   change: (base: StepAeVariant, data: { amplitude: number }) => StepAeVariant;
 }
 
@@ -100,11 +101,11 @@ const plateau = (lr: number) => ({
  * import assert from "node:assert/strict";
  * import { REMEDIES } from "./remedies.ts";
  * assert.equal(REMEDIES[0].id, "baseline");
- * assert.equal(REMEDIES.length, 11); // the seed's setting and ten remedies
+ * assert.equal(REMEDIES.length, 11); // the write-up's setting and ten remedies
  * ```
  */
 export const REMEDIES: Remedy[] = [
-  { id: "baseline", label: "seed's setting (RMSProp 1e-4)", change: (b) => b },
+  { id: "baseline", label: "write-up's setting (RMSProp 1e-4)", change: (b) => b },
   {
     id: "lr-schedule",
     label: "RMSProp 1e-3, drop to 1e-4 on a plateau",
@@ -236,7 +237,7 @@ export interface RemediesResult {
   msPerInstanceEpoch: number;
 }
 
-/** The seed's own variant (RMSProp 1e-4, init ±0.01, the raw inputs) that each remedy changes. */
+/** The write-up's own variant (RMSProp 1e-4, init ±0.01, the raw inputs) that each remedy changes. */
 function seedVariant(seed: number): StepAeVariant {
   return {
     label: "",
@@ -324,7 +325,7 @@ function divergedNote(div: DivergenceReport, rows: RemedyRow[]): string {
 }
 
 /**
- * `step-ae-remedies`: the seed's setting and ten remedies, trained as one batched run.
+ * `step-ae-remedies`: the write-up's setting and ten remedies, trained as one batched run.
  *
  * @example
  * ```ts
@@ -340,7 +341,7 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
   id: "step-ae-remedies",
   title: "Step-function autoencoder: remedies for slow training and a non-linear code",
   description:
-    "Trains the seed's setting and ten remedies (learning rate and optimizer, input centring and " +
+    "Trains the write-up's setting and ten remedies (learning rate and optimizer, input centring and " +
     "scaling, initial scale, no output ReLU, a fixed linear encoder, ramp-initialised hidden units, " +
     "a linear-started encoder) from the same seeds as one batched run, and compares epochs and time " +
     "to a loss threshold, final loss and the latent code's linearity.",
@@ -375,6 +376,7 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
       meta: fusedMeta({ workers, elapsedMs }),
     };
   },
+  claims: remediesClaims,
   artefacts(r, c) {
     const measured = measureInstances(r.train, r.results);
     const rows = remedyRows(measured, { changeOf: (id) => remedy(id).label });

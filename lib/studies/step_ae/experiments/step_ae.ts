@@ -1,8 +1,8 @@
 /**
- * `step-ae`: the autoencoder of seed 003 trained on the n + 1 step functions
- * as the seed describes it (RMSProp, lr 1e-4 with an optional drop, full
+ * `step-ae`: the autoencoder of the step-function write-up trained on the n + 1 step functions
+ * as the write-up describes it (RMSProp, lr 1e-4 with an optional drop, full
  * batch, uniform initialisation in [−0.01, 0.01], up to 500,000 epochs), with
- * what the seed discusses measured: how linear the latent code is, how the
+ * what the write-up discusses measured: how linear the latent code is, how the
  * error spreads over step positions, and the encoder gradient per input index
  * accumulated over training (equations 4–7).
  *
@@ -14,6 +14,7 @@
  */
 import * as aq from "arquero";
 import {
+  appendixCheck,
   encoderRows,
   type InstanceMeasures,
   latentLineRows,
@@ -21,7 +22,7 @@ import {
   measureInstances,
   positionErrorRows,
 } from "../analysis.ts";
-import { STEP_AE_DEFAULTS, type StepAeConfig } from "../model.ts";
+import { STEP_AE_DEFAULTS, type StepAeConfig, stepAeLayout } from "../model.ts";
 import { OPTIMIZER_NAMES, optimizerDefaults } from "../../../core/optim/config.ts";
 import {
   encoderWeightsSpec,
@@ -46,6 +47,7 @@ import { blankRow, describeDivergence, markFigures } from "../../../core/train/d
 import { epochProgress } from "./_progress.ts";
 import { reconstructionCells, stepAeTrainMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
+import { stepAeClaims } from "../claims.ts";
 
 /**
  * The data fields both step-autoencoder experiments share: the signal length
@@ -65,7 +67,7 @@ export const stepDataFields = {
 };
 
 /**
- * The fields of `step-ae`: the seed's data, optimizer and schedule, the
+ * The fields of `step-ae`: the write-up's data, optimizer and schedule, the
  * architecture options, the checkpoint interval and the divergence threshold.
  *
  * @example
@@ -236,7 +238,7 @@ function stepAeTables(m: InstanceMeasures, losses: ReturnType<typeof lossRows>) 
 }
 
 /**
- * `step-ae`: the seed's training run, and what the model learns.
+ * `step-ae`: the write-up's training run, and what the model learns.
  *
  * @example
  * ```ts
@@ -251,9 +253,10 @@ function stepAeTables(m: InstanceMeasures, losses: ReturnType<typeof lossRows>) 
  */
 export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = defineExperiment({
   id: "step-ae",
-  title: "Step-function autoencoder: training as in the seed, and what it learns",
+  title: "Step-function autoencoder: training as in the write-up, and what it learns",
   description:
-    "Trains the three-layer autoencoder of seed 003 (linear encoder n → 1, decoder a = ReLU(w₂z + b₂), " +
+    "Trains the three-layer autoencoder of “Autoencoder study for piecewise constant functions” " +
+    "(linear encoder n → 1, decoder a = ReLU(w₂z + b₂), " +
     "y = ReLU(W₃a)) on all n + 1 step functions of length n with RMSProp, full batch, and measures " +
     "the latent code's linearity in the step position, the reconstruction error per position, and " +
     "the encoder gradient per input index summed over training.",
@@ -288,6 +291,7 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
       meta: fusedMeta({ workers, elapsedMs }),
     };
   },
+  claims: stepAeClaims,
   artefacts(r, c) {
     const [m] = measureInstances(r.train, [r.result]);
     const { result, outputs: out, linearity: lin, edges, dead } = m;
@@ -314,7 +318,7 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
       }),
       loss: stepLossSpec(losses, { title: `Loss over epochs (${setting})` }),
       gradient_by_s: gradientBySSpec(shown(result.gradW1), {
-        title: "Encoder gradient per input index, summed over training (seed 003, eq. 4–7)",
+        title: "Encoder gradient per input index, summed over training (the write-up's eq. 4–7)",
       }),
       position_error: positionErrorSpec(positionErrors, {
         title: `Error of each step function by its step position (${setting})`,
@@ -340,6 +344,11 @@ export const stepAe: Experiment<typeof stepAeFields, StepAeExperimentResult> = d
         diverged_at: result.divergedAt,
         ms_per_epoch: r.msPerEpoch,
         resumed_from_epoch: r.startEpoch,
+        // The appendix's equations at the trained weights (their model has no activations).
+        appendix_gradients: m.diverged ? null : appendixCheck(
+          c,
+          result.params.subarray(0, stepAeLayout({ n, outputBias: false }).size),
+        ),
       },
       tables: stepAeTables(m, losses),
       figures: m.diverged

@@ -1,6 +1,6 @@
 /**
  * `toy-bias-optimum`: the bias of the unlearnt feature in Symmetric Failure
- * (seed 001, "What is b₇? Why can't it decrease?").
+ * (“Optimization Failure”, "What is b₇? Why can't it decrease?").
  *
  * With Wᵢ = 0 the unlearnt feature outputs the constant ReLU(bᵢ) on every
  * example; under squared error the best constant is the mean of its targets,
@@ -51,6 +51,7 @@ import {
   trainStage,
   validateToyTrainFields,
 } from "./common.ts";
+import { biasOptimumClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { BiasRow, UnlearntFeatureRow } from "../analysis.ts";
@@ -296,6 +297,7 @@ export const toyBiasOptimum: Experiment<typeof biasOptimumFields, BiasOptimumRes
         },
       };
     },
+    claims: biasOptimumClaims,
     artefacts(r, c) {
       const measured = r.rows.filter((x) => x.in_symmetric_failure > 0);
       const worstBias = Math.max(0, maxOf(measured.map((x) => x.bias_max_rel_error ?? 0)));

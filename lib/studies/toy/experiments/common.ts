@@ -1,5 +1,5 @@
 /**
- * Pieces shared by the toy-autoencoder experiments (seed 001, "Our Problem
+ * Pieces shared by the toy-autoencoder experiments (“Optimization Failure”, "Our Problem
  * Set-Up"): the training fields every toy experiment accepts, declared once,
  * the step that resolves them into a {@link ToyTrainConfig}, training one
  * stage of an experiment, and the figures and table of one instance.
@@ -22,6 +22,7 @@ import {
   gramHeatmapSpec,
   latentZonesSpec,
   trainingProgressSpec,
+  unlearntFeatures,
 } from "../plots.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { MAX_SEED } from "../../../core/random.ts";
@@ -305,16 +306,18 @@ export function seedRange(seed: number, count: number): number[] {
 
 /**
  * Forwards a training run's progress as experiment progress, mapping its
- * steps onto `[from, to]` of the experiment's whole fraction.
+ * steps onto `[from, to]` of the experiment's whole fraction; `label` names
+ * the run in the message and as the event's `group` (live plots keep one
+ * series per run).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { stageProgress } from "./common.ts";
- * const seen: number[] = [];
- * const forward = stageProgress({ onProgress: (p) => void seen.push(p.fraction) }, "n=7", 0.5, 1);
+ * const seen: [number, string | undefined][] = [];
+ * const forward = stageProgress({ onProgress: (p) => void seen.push([p.fraction, p.group]) }, "n=7", 0.5, 1);
  * await forward({ step: 50, steps: 100, loss: new Float64Array(1), diverged: 0, elapsedMs: 1, etaMs: 1 });
- * assert.deepEqual(seen, [0.75]);
+ * assert.deepEqual(seen, [[0.75, "n=7"]]);
  * ```
  */
 export function stageProgress(
@@ -332,6 +335,7 @@ export function stageProgress(
       loss: p.loss,
       step: p.step,
       steps: p.steps,
+      group: label,
     };
     await options.onProgress(event);
   };
@@ -398,6 +402,7 @@ export function instanceFigures(
     figures.progress = trainingProgressSpec(progress.rows, progress.loss, {
       title: `Training: ${label}`,
       n: state.W[0].length,
+      unlearnt: unlearntFeatures(rows),
     });
   }
   return figures;

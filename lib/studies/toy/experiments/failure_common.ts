@@ -1,7 +1,7 @@
 /**
  * Training stages shared by the experiments that start from hand-built
  * failure states (toy-frozen-optimum, toy-update-field, toy-chaos,
- * toy-bias-optimum; seed 001, "Small asymmetry favoring tilt" and
+ * toy-bias-optimum; “Optimization Failure”, "Small asymmetry favoring tilt" and
  * "Asymmetric Recovery is Chaotic"): a run whose instances start at given
  * states, optionally with some parameters frozen or examples left out.
  *

@@ -1,7 +1,7 @@
 /**
  * `toy-failure-survey`: how often the toy autoencoder fails, whether it
  * recovers, and how long that takes, across optimizers, learning rates and
- * n (seed 001: "Symmetric Failure" as a local optimum, "Asymmetric
+ * n (“Optimization Failure”: "Symmetric Failure" as a local optimum, "Asymmetric
  * Recovery" as a rare escape: about 1 in 100 seeds there).
  *
  * For every n and optimizer one batched run trains `seeds` seeds at each
@@ -23,7 +23,7 @@ import {
   surveyTableRows,
 } from "../analysis.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.ts";
-import { surveyFractionsSpec, surveyGridSpec } from "../plots_failure.ts";
+import { surveyFractionsSpec, type SurveyGridRow, surveyGridSpec } from "../plots_failure.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
 import { ConfigError, type ConfigOf, int, list, listItems } from "../../../core/config.ts";
@@ -48,6 +48,7 @@ import { MAX_SEED } from "../../../core/random.ts";
 import type { ToyTrainConfig } from "../config.ts";
 import { largestRunMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
+import { failureSurveyClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { SurveyCell, SurveyFractionRow, SurveyRunRow } from "../analysis.ts";
@@ -153,46 +154,103 @@ function surveyNotes(
   const seedLike = seedSetting(r, c);
   if (seedLike) {
     notes.push(
-      `The seed's setting (AdamW, lr ${c.adamLr}, n = 7): ${seedLike.symmetric} of ${seedLike.instances} ` +
+      `The write-up's setting (AdamW, lr ${c.adamLr}, n = 7): ${seedLike.symmetric} of ${seedLike.instances} ` +
         `seeds were in Symmetric Failure at some point and ${seedLike.recoveredFromSymmetric} of ` +
-        `them recovered within ${c.steps} steps (seed 001 reports about 1 recovery in 100 seeds).`,
+        `them recovered within ${c.steps} steps (“Optimization Failure” says such recovery “doesn't happen very much”).`,
     );
   }
   return notes;
 }
 
-/** The cell of seed 001's own setting (AdamW at the base lr, n = 7), when surveyed. */
+/** The cell of the write-up's own setting (AdamW at the base lr, n = 7), when surveyed. */
 function seedSetting(r: SurveyResult, c: SurveyConfig): SurveyCell | undefined {
   return r.cells.find((x) => x.optimizer === "adamw" && x.n === 7 && x.lr === c.adamLr);
 }
 
+/**
+ * The cells of one survey heatmap: each cell's value and seed count from
+ * `cell`, or why it has none. A setting whose every seed diverged has
+ * nothing to show.
+ */
+function surveyGrid(
+  r: SurveyResult,
+  cell: (x: SurveyCell) => { value: number | null; count: [number, number]; blank: string },
+): SurveyGridRow[] {
+  return r.cells.map((x) => {
+    const base = { setting: x.setting, n: x.n };
+    if (!x.instances) {
+      return { ...base, value: null, count: `0/${x.seeds}`, blank: "all\ndiverged" };
+    }
+    const { value, count, blank } = cell(x);
+    const shown = value !== null && Number.isFinite(value);
+    return {
+      ...base,
+      value: shown ? value : null,
+      count: `${count[0]}/${count[1]}`,
+      blank: shown ? null : blank,
+    };
+  });
+}
+
 function surveyFigures(r: SurveyResult, c: SurveyConfig): Record<string, Spec> {
-  // A setting whose every seed diverged has no value to show.
-  const grid = (value: (x: SurveyCell) => number | null) =>
-    r.cells.map((x) => ({ setting: x.setting, n: x.n, value: x.instances ? value(x) : null }));
   const midN = Math.min(c.nMax, Math.max(c.nMin, 7));
   const settings = [...new Set(r.cells.map((x) => x.setting))];
+  // Why n starts where it does (nMin's minimum is 5) and how many seeds each cell holds.
+  const range = [
+    `n = ${c.nMin}…${c.nMax} features in m = 2; ${c.seeds} seeds a cell, ${c.steps} steps.`,
+    "n starts at 5 at the lowest: from there the learnt (n−1)-gon's biases are ≤ 0,",
+    "so Symmetric Failure is an exact state.",
+  ];
+  const durations = r.cells.filter((x) => x.instances && x.recovered).map((x) => x.duration.median);
   const figures: Record<string, Spec> = {
-    survey_all_learnt: surveyGridSpec(grid((x) => x.final["all learnt"] ?? 0), {
-      title: `Share of seeds with every feature learnt after ${c.steps} steps`,
-      value: "all learnt",
-      scheme: "greens",
-    }),
+    survey_all_learnt: surveyGridSpec(
+      surveyGrid(r, (x) => {
+        const share = x.final["all learnt"] ?? 0;
+        return { value: share, count: [Math.round(share * x.instances), x.instances], blank: "" };
+      }),
+      {
+        title: `Share of seeds with every feature learnt after ${c.steps} steps`,
+        subtitle: [...range, "Below each share: seeds all learnt / seeds that did not diverge."],
+        value: "all learnt",
+        scheme: "greens",
+        domain: [0, 1],
+      },
+    ),
     survey_symmetric_recovery: surveyGridSpec(
-      grid((x) => (x.symmetric ? x.recoveredFromSymmetric / x.symmetric : null)),
+      surveyGrid(r, (x) => ({
+        value: x.symmetric ? x.recoveredFromSymmetric / x.symmetric : null,
+        count: [x.recoveredFromSymmetric, x.symmetric],
+        blank: "never in\nSym. Failure",
+      })),
       {
         title: "Of the seeds that were in Symmetric Failure, the share that recovered",
+        subtitle: [
+          ...range,
+          "Below each share: recovered / seeds ever in Symmetric Failure;",
+          "grey: no seed of the cell was ever in it.",
+        ],
         value: "recovered",
         scheme: "oranges",
+        domain: [0, 1],
       },
     ),
     survey_failure_duration: surveyGridSpec(
-      grid((x) => (x.recovered ? x.duration.median : null)),
+      surveyGrid(r, (x) => ({
+        value: x.recovered ? x.duration.median : null,
+        count: [x.recovered, x.failed],
+        blank: x.failed ? "none\nrecovered" : "none\nfailed",
+      })),
       {
         title: "Median steps from settling into a failure to every feature learnt",
+        subtitle: [
+          ...range,
+          "Median over the recovered seeds; below it: recovered / seeds that settled into",
+          "a failure; grey: none failed, or none of those recovered.",
+        ],
         value: "steps",
         format: ".0f",
         scheme: "purples",
+        domain: [0, durations.length ? Math.max(...durations) : 1],
       },
     ),
     survey_fractions: surveyFractionsSpec(
@@ -315,6 +373,7 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
     }
     return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
   },
+  claims: failureSurveyClaims,
   artefacts(r, c) {
     const byOptimizer = surveyByOptimizer(r.cells);
     const seedLike = seedSetting(r, c);

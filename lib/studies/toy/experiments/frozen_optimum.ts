@@ -1,6 +1,6 @@
 /**
  * `toy-frozen-optimum`: where the unlearnt column rests when the learnt
- * features are slightly asymmetric and frozen (seed 001, "Small asymmetry
+ * features are slightly asymmetric and frozen (“Optimization Failure”, "Small asymmetry
  * favoring tilt").
  *
  * 1. Build Symmetric Failure (n features, the last unlearnt) and weaken two
@@ -36,6 +36,7 @@ import { fromStatesMemory, frozenOptimumStates, type StageDivergence } from "./f
 import { blankRow, describeDivergence, markSpec } from "../../../core/train/divergence.ts";
 import { largestStage, memoryEstimate } from "../../../core/memory.ts";
 import { maxOf, minOf } from "../../../core/stats.ts";
+import { frozenOptimumClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { FrozenRow } from "../failure_states.ts";
@@ -190,7 +191,7 @@ export const toyFrozenOptimum: Experiment<typeof frozenFields, FrozenResult> = d
   description:
     "Weakens two adjacent learnt features of Symmetric Failure by δ (shorter columns or higher " +
     "biases), lets the learnt features re-settle to zero loss on their own examples, freezes them, " +
-    "and frees the unlearnt column alone. Seed 001 found that it settles slightly away from zero, " +
+    "and frees the unlearnt column alone. “Optimization Failure” found that it settles slightly away from zero, " +
     "in the direction of the two weakened columns; this measures its direction and length against δ " +
     "and against a linearised closed form.",
   fields: frozenFields,
@@ -236,6 +237,7 @@ export const toyFrozenOptimum: Experiment<typeof frozenFields, FrozenResult> = d
       meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started }),
     };
   },
+  claims: frozenOptimumClaims,
   artefacts(r, c) {
     const n = c.n;
     const pair = pairOf(n).map((i) => `W${i + 1}`).join(" + ");

@@ -1,5 +1,5 @@
 /**
- * `toy-geometry`: the latent geometry of two toy autoencoders (seed 001,
+ * `toy-geometry`: the latent geometry of two toy autoencoders (“Optimization Failure”,
  * "Why do Features Organize Themselves into a Circle?" and "Symmetric
  * Failure"): one that learns all n = 6 features and one that falls into
  * Symmetric Failure at n = 7, next to the closed-form states they approach.
@@ -49,6 +49,7 @@ import {
   validateShape,
   validateToyTrainFields,
 } from "./common.ts";
+import { geometryClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { GeometryExample } from "../analysis.ts";
@@ -279,6 +280,7 @@ export const toyGeometry: Experiment<typeof geometryFields, GeometryResult> = de
       },
     };
   },
+  claims: geometryClaims,
   artefacts(r, c) {
     const setting = `${c.optimizer}(lr=${c.lr}), ${c.steps} steps`;
     const { figures, tables } = geometryFigures(r, c);

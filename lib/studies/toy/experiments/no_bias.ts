@@ -1,6 +1,6 @@
 /**
  * `toy-no-bias`: the tied toy autoencoder without a bias, y = ReLU(WᵀWx), on
- * n one-hot features in m = 2 latent dimensions with n > 2m (seed 000, "(Aside)
+ * n one-hot features in m = 2 latent dimensions with n > 2m (the no-bias aside, "(Aside)
  * Trying to compress even more vectors without b"; issue 3, part 7).
  *
  * The seed claims that the learnt columns of W still form a regular
@@ -103,6 +103,7 @@ import {
   validateShape,
   validateToyTrainFields,
 } from "./common.ts";
+import { noBiasClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { NoBiasFractionRow } from "../no_bias.ts";
@@ -357,11 +358,11 @@ function cubeAndThetaNotes(x: NoBiasReading): string[] {
     );
   }
   notes.push(
-    `Loss over θ: max(0, cos θ)² equals the seed's (cos 2θ + 1)/2 only for |θ| ≤ 90°. Beyond, ` +
-      `the ReLU output is 0 while the seed's form climbs back to 1 at 180°. Within ±90° the loss ` +
+    `Loss over θ: max(0, cos θ)² equals the write-up's (cos 2θ + 1)/2 only for |θ| ≤ 90°. Beyond, ` +
+      `the ReLU output is 0 while the write-up's form climbs back to 1 at 180°. Within ±90° the loss ` +
       `is concave for |θ| < 45° and convex for 45° ≤ |θ| ≤ 90° (flat beyond), so a pentagon's ` +
       `neighbours at 72° sit in the convex part and spreading them evenly is what Jensen rewards; ` +
-      `its second neighbours at 144° cost nothing, not the 0.65 the seed's form would say.`,
+      `its second neighbours at 144° cost nothing, not the 0.65 the write-up's form would say.`,
   );
   const shared = x.stats.sharedLosses;
   if (shared.length) {
@@ -446,7 +447,7 @@ function representativeSummary(x: NoBiasReading): Record<string, unknown> | null
 }
 
 /**
- * `toy-no-bias`: seeds of the no-bias toy model, measured against seed 000's aside.
+ * `toy-no-bias`: seeds of the no-bias toy model, measured against the no-bias aside.
  *
  * @example
  * ```ts
@@ -465,11 +466,12 @@ export const toyNoBias: Experiment<typeof noBiasFields, NoBiasResult> = defineEx
   title: "Toy autoencoder without a bias: regular geometry when n > 2m",
   description:
     "Trains many seeds of y = ReLU(WᵀWx) (no bias; n = 5 one-hot features in m = 2 dimensions by " +
-    "default) as one batched run and measures seed 000's aside: the learnt columns form a regular " +
+    "default) as one batched run and measures the claims of the aside “(Aside) Trying to compress " +
+    "even more vectors without b”: the learnt columns form a regular " +
     "polygon (adjacent angles and norm spread over seeds), each column of WᵀW has more than one " +
     "positive entry so the reconstruction is not exact (the loss it pays, against the closed-form " +
     "best regular polygon), the 5-cube projected by W, and the loss of two unit features against " +
-    "their angle, max(0, cos θ)², next to the seed's (cos 2θ + 1)/2.",
+    "their angle, max(0, cos θ)², next to the write-up's (cos 2θ + 1)/2.",
   fields: noBiasFields,
   profiles: {
     smoke: { seeds: 32, steps: 3000 },
@@ -525,6 +527,7 @@ export const toyNoBias: Experiment<typeof noBiasFields, NoBiasResult> = defineEx
       },
     };
   },
+  claims: noBiasClaims,
   artefacts(r, c) {
     const reading = read(r, c);
     const angles = noBiasAngleRows(r.analysis);

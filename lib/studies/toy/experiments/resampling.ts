@@ -1,6 +1,6 @@
 /**
  * `toy-resampling`: does resampling dead features fix the toy autoencoder's
- * optimization failures, and what does better (seed 001, last section;
+ * optimization failures, and what does better (“Optimization Failure”, last section;
  * issue 10, part 1)?
  *
  * For every n and optimizer one batched run trains the same `seeds` seeds
@@ -62,6 +62,7 @@ import { largestRunMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import type { Spec } from "../../../core/plots/render.ts";
 import { maxOf } from "../../../core/stats.ts";
+import { resamplingClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { EventLossRow, RemedyRow, ResampleRunRow } from "../analysis_resampling.ts";
@@ -417,6 +418,7 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
       }
       return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
     },
+    claims: resamplingClaims,
     artefacts(r, c) {
       const rows = remedyRows(r.runs);
       const div = resamplingDivergence(r, c);
@@ -427,7 +429,10 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
             remedy: x.remedy,
             optimizer: x.optimizer,
             n: x.n,
+            seeds: x.seeds,
             all_learnt_fraction: x.all_learnt_fraction,
+            ci_low: x.ci_low,
+            ci_high: x.ci_high,
             median_steps_to_learnt: x.median_steps_to_learnt,
           })),
           goal_sgd_n7: rows.filter((x) =>

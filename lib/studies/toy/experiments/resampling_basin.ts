@@ -46,6 +46,7 @@ import { fromStatesMemory, trainFrom } from "./failure_common.ts";
 import { perSeedRows, toyTrainFields, validateSeedRange } from "./common.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { UNLEARNT_NORM } from "../outcomes.ts";
+import { basinClaims } from "../claims.ts";
 
 /**
  * The fields of `toy-resampling-basin`.
@@ -356,6 +357,7 @@ export const toyResamplingBasin: Experiment<typeof basinFields, BasinResult> = d
       meta: fusedMeta({ workers: run.workers, elapsedMs: performance.now() - started }),
     };
   },
+  claims: basinClaims,
   artefacts(r, c) {
     const measured = measuredCells(r);
     const div = basinDivergence(r, c);

@@ -2,7 +2,7 @@
  * `toy-seed-sweep`: many seeds of one toy-autoencoder configuration, trained
  * as the instances of one run, and what becomes of each over training: all
  * features learnt, k features unlearnt (Symmetric Failure when k = 1 and the
- * rest are perfect), or something else (seed 001, "Optimization Failure
+ * rest are perfect), or something else (“Optimization Failure”, "Optimization Failure
  * Mode: Symmetric Failure" and "Asymmetric Recovery").
  *
  * @module
@@ -48,6 +48,7 @@ import {
   validateShape,
   validateToyTrainFields,
 } from "./common.ts";
+import { seedSweepClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { ClassifiedSweep } from "../analysis.ts";
@@ -248,9 +249,9 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
   description:
     "Trains many seeds of y = ReLU(WᵀWx + b) (n features, m latent dimensions, one-hot data by " +
     "default) as one batched run, classifies every seed at every snapshot (all learnt, k unlearnt, " +
-    "other, diverged) and plots the fractions over training. Seed 001 reports Symmetric Failure as a " +
-    "stable local optimum under AdamW; the outcome fractions show whether failures persist or recover " +
-    "under the chosen optimizer and learning rate.",
+    "other, diverged) and plots the fractions over training. “Optimization Failure” reads Symmetric Failure as a " +
+    "local optimum (its AdamW run stayed in it from step 3,000 to 25,000); the outcome fractions test " +
+    "that: whether failures persist or recover under the chosen optimizer and learning rate.",
   fields: seedSweepFields,
   profiles: {
     smoke: { seeds: 32, steps: 400 },
@@ -295,6 +296,7 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
       },
     };
   },
+  claims: seedSweepClaims,
   artefacts(r, c) {
     const { seeds, timeline } = r;
     const stats = sweepStats(r);

@@ -1,5 +1,5 @@
 /**
- * `toy-tilt`: why the unlearnt column stays at zero (seed 001, "How tilt is
+ * `toy-tilt`: why the unlearnt column stays at zero (“Optimization Failure”, "How tilt is
  * generated" and "What if Symmetric Failure and b₇ = 0?").
  *
  * Starting from the exact Symmetric Failure state, the latent plane is tilted
@@ -27,6 +27,7 @@ import { defineExperiment, type Experiment, fusedMeta } from "../../../core/expe
 import { memoryEstimate } from "../../../core/memory.ts";
 import { sig } from "../../../core/format.ts";
 import { maxOf, minOf } from "../../../core/stats.ts";
+import { tiltClaims } from "../claims.ts";
 
 /**
  * The fields of `toy-tilt`: n, the largest tilt and the points of the scan.
@@ -144,7 +145,7 @@ export const toyTilt: Experiment<typeof tiltFields, TiltResult> = defineExperime
     "From the exact Symmetric Failure state, sets the unlearnt column to Wₙ = a·d (d a learnt " +
     "vertex or an edge direction) for a range of a, with bₙ = 1/n and bₙ = 0, and records the loss " +
     "and the gradient with respect to Wₙ: its cosine with Wₙ (the untilting force) and its norm. " +
-    "Seed 001 argues from Jensen's inequality that any tilt costs loss, so the unlearnt column " +
+    "“Optimization Failure” argues from Jensen's inequality that any tilt costs loss, so the unlearnt column " +
     "is pushed back to zero.",
   fields: tiltFields,
   profiles: { smoke: { points: 41 }, quick: {}, full: { points: 2001 } },
@@ -221,6 +222,7 @@ export const toyTilt: Experiment<typeof tiltFields, TiltResult> = defineExperime
       meta: fusedMeta({ workers: 1, elapsedMs: performance.now() - started, engine: "analysis" }),
     });
   },
+  claims: tiltClaims,
   artefacts(r, c) {
     const untilting = (caseName: string) => {
       const rows = r.rows.filter((x) => x.case === caseName && x.a !== 0);

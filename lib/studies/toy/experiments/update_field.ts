@@ -1,6 +1,6 @@
 /**
  * `toy-update-field`: the updates every column receives on the way out of a
- * slightly asymmetric Symmetric Failure (seed 001, "Small asymmetry favoring
+ * slightly asymmetric Symmetric Failure (“Optimization Failure”, "Small asymmetry favoring
  * tilt", the three forces and the run-away sweep).
  *
  * The start is the end state of toy-frozen-optimum for one δ: a weakened
@@ -41,6 +41,8 @@ import {
 import { describeDivergence, emptySpec, markFigures } from "../../../core/train/divergence.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { maxOf, minOf } from "../../../core/stats.ts";
+import { symmetricFailureLoss } from "../closed_forms.ts";
+import { updateFieldClaims } from "../claims.ts";
 
 // The row types of the result, defined next to the analysis that builds them.
 export type { UpdateFrame } from "../analysis.ts";
@@ -176,6 +178,7 @@ function updateFigures(
     update_field: updateFieldSmallMultiples(arrows(() => globalFactor).filter(inPanels), {
       n,
       extent,
+      unlearnt: n,
       title: `Updates per step, one scale for all panels (arrow = update × ${
         sig(globalFactor, 3)
       })`,
@@ -183,16 +186,19 @@ function updateFigures(
     update_directions: updateFieldSmallMultiples(arrows(localFactor).filter(inPanels), {
       n,
       extent,
+      unlearnt: n,
       title: "Update directions, each panel scaled to its largest update (sizes: update_norms)",
     }),
     update_slider: updateFieldSlider(arrows(localFactor), {
       n,
       extent,
+      unlearnt: n,
       steps: r.frames.map((f) => f.step),
       title: "Updates per step (slider; each step scaled to its largest update)",
     }),
     update_norms: updateNormsSpec(rows, {
       n,
+      unlearnt: n,
       title: `Size of each column's update per step (${c.optimizer}, lr ${c.lr})`,
     }),
   };
@@ -291,7 +297,7 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
     description:
       "From the state of toy-frozen-optimum (a weakened adjacent pair, re-settled, the unlearnt column " +
       "at its resting point) every parameter is freed. The figures show the update each column " +
-      "receives, window by window: seed 001's three forces (learnt columns lengthen, splay away from " +
+      "receives, window by window: the three forces “Optimization Failure” names (learnt columns lengthen, splay away from " +
       "each other, and sweep away from Wₙ) and the run-away in which Wₙ grows until the unlearnt " +
       "feature is learnt.",
     fields: updateFieldFields,
@@ -356,6 +362,7 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
         },
       };
     },
+    claims: updateFieldClaims,
     artefacts(r, c) {
       const n = c.n;
       const rows = updateRows(r.frames);
@@ -365,6 +372,10 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
       const wnEnd = d ? null : r.frames[r.frames.length - 1].columns[n - 1];
       const growth = rows.filter((row) => row.feature === n && row.update_norm > 0);
       const window = r.frames.length > 1 ? r.frames[1].step - r.frames[0].step : c.steps;
+      // Recovered: the loss fell below 1% of Symmetric Failure's, which needs the feature learnt.
+      const recovered = d
+        ? undefined
+        : r.lossRows.find((x) => x.loss < 0.01 * symmetricFailureLoss(n));
       return {
         summary: {
           n,
@@ -377,6 +388,7 @@ export const toyUpdateField: Experiment<typeof updateFieldFields, UpdateFieldRes
           start_wn_norm: Math.hypot(r.start.W[0][n - 1], r.start.W[1][n - 1]),
           end_wn_norm: wnEnd ? Math.hypot(wnEnd.x, wnEnd.y) : null,
           final_loss: d ? null : r.finalLoss,
+          recovered_at: recovered?.step ?? null,
           largest_update: rows.length ? maxUpdate : null,
           smallest_wn_update: growth.length ? minOf(growth.map((row) => row.update_norm)) : null,
           arrow_factor_global: rows.length ? globalFactor : null,
