@@ -139,7 +139,9 @@ Deno.test({
       const { page, problems } = await open(browser, out);
 
       await t.step("figures are drawn as they come near, not all at once", async () => {
-        await page.waitForSelector("figure.lab-figure.drawn", { timeout: 180_000 });
+        // The claims ledger comes first; the first figure is drawn once it comes near.
+        await page.evaluate(() => document.querySelector("figure.lab-figure")!.scrollIntoView());
+        await page.waitForSelector("figure.lab-figure.drawn", { timeout: 60_000 });
         const state = await page.evaluate(() => {
           const all = [...document.querySelectorAll("figure.lab-figure")];
           return {
