@@ -104,7 +104,7 @@ for (const dir of values.from ?? (values.check ? [] : ["out"])) {
     else rows[k] = row;
   }
   console.log(
-    `${dir}: ${fresh.length} claims from ${ids.length} experiments` +
+    `${dir}: ${fresh.length} claim(s) from ${ids.length} experiment(s)` +
       (kept ? ` (${kept} open ones left the earlier measured rows in place)` : ""),
   );
 }

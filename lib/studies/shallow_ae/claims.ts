@@ -143,27 +143,37 @@ function spikedClaims(s: Summary): Claim[] {
   ];
 }
 
+/** What the spiked-data claims predict for a setting on real data (null: no prediction). */
+function predicted(setting: string): boolean | null {
+  if (setting.startsWith("linear-")) return true;
+  if (/^(erf|sigmoid)-tied-/.test(setting) || /^relu-.*-none$/.test(setting)) return false;
+  return null;
+}
+
 function mnistClaim(s: Summary): Claim {
   const mnist = Object.entries(s.mnist) as [string, { error: number; verdict: string }][];
-  const mnistLinear = mnist.filter(([x]) => x.startsWith("linear-"));
-  const mnistReach = mnistLinear.filter(([, v]) => v.verdict === "reaches PCA");
+  const reaches = (v: { verdict: string }) => v.verdict === "reaches PCA";
+  const linear = mnist.filter(([x]) => x.startsWith("linear-"));
+  const judged = mnist.filter(([x]) => predicted(x) !== null);
+  const agree = judged.filter(([x, v]) => predicted(x) === reaches(v));
+  // Linear ones that do not reach mean the run was too short to tell anything.
+  const short = linear.length > 0 && linear.every(([, v]) => !reaches(v));
   return {
     id: "holds-on-real-data",
     writeup: "research-notes",
     section: SECTION,
     claim: "The findings carry over from synthetic Gaussian data to real images (CIFAR-10 in " +
       "the paper; MNIST digits here).",
-    measured: mnistLinear.length
-      ? `MNIST, linear settings: ${
-        mnistLinear.map(([x, v]) => `${x} ${v.verdict} (error ${fixed(v.error, 4)})`).join(", ")
-      }` + (mnistReach.length < mnistLinear.length
-        ? " (a smaller step and longer run get there: --set mnistLr=0.05 --set mnistSteps=8000000)"
-        : "")
-      : "no linear setting was trained on MNIST",
-    verdict: mnistLinear.length === 0
-      ? "open"
-      : mnistReach.length === mnistLinear.length
-      ? "holds"
-      : "open",
+    measured:
+      `MNIST: ${
+        mnist.map(([x, v]) =>
+          `${x} ${reaches(v) ? "reaches PCA" : "does not"} (${fixed(v.error, 4)})`
+        )
+          .join(", ")
+      }; ${agree.length} of ${judged.length} settings as the findings above predict` +
+      (short
+        ? " (the linear ones do not reach yet: --set mnistLr=0.05 --set mnistSteps=8000000)"
+        : ""),
+    verdict: short ? "open" : shareVerdict(agree.length, judged.length),
   };
 }
