@@ -16,14 +16,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import {
-  type LedgerRow,
-  ledgerRows,
-  type LedgerSource,
-  rerunCommand,
-  WRITEUPS,
-} from "../lib/core/claims.ts";
-import { experimentFiles, readmeWithLedger } from "../lib/core/report/ledger.ts";
+import { type LedgerRow, ledgerRows, rerunCommand, WRITEUPS } from "../lib/core/claims.ts";
+import { experimentFiles, readLedgerSources, readmeWithLedger } from "../lib/core/report/ledger.ts";
 import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
 import { formatMarkdown } from "./markdown.ts";
 
@@ -55,34 +49,22 @@ async function present(dir: string): Promise<string[]> {
  * changed since the run applies without rerunning it).
  */
 async function recomputed(dir: string, ids: string[]): Promise<LedgerRow[]> {
-  const sources: LedgerSource[] = [];
-  for (const id of ids) {
-    const read = async (name: string) =>
-      JSON.parse(await Deno.readTextFile(join(dir, id, name))) as Record<string, unknown>;
-    const { claims: _stored, ...summary } = await read("summary.json");
-    const config = await read("config.json");
-    const experiment = findExperiment(id)!;
-    let claims;
+  const sources = await readLedgerSources(dir, ids);
+  for (const source of sources) {
+    const { claims: _stored, ...summary } = source.summary;
+    const experiment = findExperiment(source.id)!;
     try {
       // config.json's `config` is the resolved config this experiment ran with.
-      claims = experiment.claims?.(summary, config.config as typeof experiment.defaults) ?? [];
+      const config = source.config as typeof experiment.defaults;
+      source.summary = { claims: experiment.claims?.(summary, config) ?? [] };
     } catch (err) {
+      const rerun = rerunCommand(source.id, source.profile, source.overrides);
       console.error(
-        `error: ${dir}/${id}/summary.json lacks what its claims read (${
-          (err as Error).message
-        }); ` +
-          `rerun: ${
-            rerunCommand(id, String(config.profile), config.overrides as Record<string, unknown>)
-          }`,
+        `error: ${dir}/${source.id}/summary.json lacks what its claims read ` +
+          `(${(err as Error).message}); rerun: ${rerun}`,
       );
       Deno.exit(1);
     }
-    sources.push({
-      id,
-      profile: String(config.profile),
-      overrides: (config.overrides ?? {}) as Record<string, unknown>,
-      summary: { claims },
-    });
   }
   return ledgerRows(sources);
 }

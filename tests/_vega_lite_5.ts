@@ -14,34 +14,11 @@
 const VEGA_LITE_5 = "npm:vega-lite@5.23.0";
 const vl5 = await import(VEGA_LITE_5);
 
-/** Vega's logger interface, keeping warnings and errors. */
-class Collect {
-  messages: string[] = [];
-  #level = 2;
-  level(value?: number): number | this {
-    if (value === undefined) return this.#level;
-    this.#level = value;
-    return this;
-  }
-  error(...args: unknown[]): this {
-    this.messages.push(`error: ${args.join(" ")}`);
-    return this;
-  }
-  warn(...args: unknown[]): this {
-    this.messages.push(`warn: ${args.join(" ")}`);
-    return this;
-  }
-  info(): this {
-    return this;
-  }
-  debug(): this {
-    return this;
-  }
-}
+import { CollectingLogger } from "../lib/core/plots/logger.ts";
 
 const specs = JSON.parse(await new Response(Deno.stdin.readable).text()) as unknown[];
 const out = specs.map((spec) => {
-  const logger = new Collect();
+  const logger = new CollectingLogger();
   try {
     vl5.compile(spec, { logger });
   } catch (err) {

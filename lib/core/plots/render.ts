@@ -10,6 +10,9 @@ import * as vl from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import { encodePngRgb, opaqueRgb } from "./_png.ts";
+import { CollectingLogger } from "./logger.ts";
+
+export { CollectingLogger };
 
 /** A Vega-Lite specification. */
 export type Spec = TopLevelSpec;
@@ -37,40 +40,6 @@ function loadResvg(): Promise<Uint8Array[]> {
     );
   })();
   return resvgReady;
-}
-
-/** Warnings Vega-Lite raised while compiling a spec (kept, never printed). */
-export class CollectingLogger {
-  /** What vega logged, one line a message. */
-  readonly messages: string[] = [];
-  #level = 2;
-  /** The log level (vega's logger interface). */
-  level(): number;
-  /** Sets the log level. */
-  level(value: number): this;
-  level(value?: number): number | this {
-    if (value === undefined) return this.#level;
-    this.#level = value;
-    return this;
-  }
-  /** Keeps an error message. */
-  error(...args: readonly unknown[]): this {
-    this.messages.push(`error: ${args.join(" ")}`);
-    return this;
-  }
-  /** Keeps a warning. */
-  warn(...args: readonly unknown[]): this {
-    this.messages.push(`warn: ${args.join(" ")}`);
-    return this;
-  }
-  /** Ignores info messages. */
-  info(): this {
-    return this;
-  }
-  /** Ignores debug messages. */
-  debug(): this {
-    return this;
-  }
 }
 
 /** Vega expression: the tick is a power of ten (a major tick of a log axis). */

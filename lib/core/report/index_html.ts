@@ -15,13 +15,7 @@ import type { Spec } from "../plots/render.ts";
 import { liveSpec, reportScripts, scriptJson, writeReportAssets } from "./embed.ts";
 import type { Manifest } from "./write.ts";
 import { LEDGER_CSS, sectionClaimsHtml } from "./ledger.ts";
-
-function esc(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
-  );
-}
+import { escapeHtml as esc } from "./html.ts";
 
 /** Reads the manifests of every experiment directory under `outDir`, in `order`. */
 export async function readManifests(outDir: string, order: string[]): Promise<Manifest[]> {

@@ -17,6 +17,7 @@ import {
   VERDICTS,
   WRITEUPS,
 } from "../claims.ts";
+import { escapeHtml as esc } from "./html.ts";
 
 /**
  * The ledger rows of the experiment folders `ids` under `outDir`, from each
@@ -41,7 +42,19 @@ import {
  * ```
  */
 export async function readLedger(outDir: string, ids: string[]): Promise<LedgerRow[]> {
-  const sources: LedgerSource[] = [];
+  return ledgerRows(await readLedgerSources(outDir, ids));
+}
+
+/**
+ * What the ledger reads of the experiment folders `ids` under `outDir`:
+ * summary.json whole, and from config.json the profile, the overrides and
+ * the resolved config (for a caller that works the claims out again).
+ */
+export async function readLedgerSources(
+  outDir: string,
+  ids: string[],
+): Promise<(LedgerSource & { config: Record<string, unknown> })[]> {
+  const sources = [];
   for (const id of ids) {
     const read = async (name: string) =>
       JSON.parse(await Deno.readTextFile(join(outDir, id, name))) as Record<string, unknown>;
@@ -52,16 +65,10 @@ export async function readLedger(outDir: string, ids: string[]): Promise<LedgerR
       profile: String(config.profile),
       overrides: (config.overrides ?? {}) as Record<string, unknown>,
       summary,
+      config: (config.config ?? {}) as Record<string, unknown>,
     });
   }
-  return ledgerRows(sources);
-}
-
-function esc(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
-  );
+  return sources;
 }
 
 /** CSS class of a verdict's badge. */

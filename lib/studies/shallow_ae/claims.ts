@@ -32,9 +32,8 @@ function reachVerdict(
   const good = want === "reach" ? reach : never;
   const bad = want === "reach" ? never : reach;
   // "Some seeds only" counts against neither side: all good holds, all bad refutes.
-  const verdict: Verdict = settings.length > 0 && bad.length === settings.length
-    ? "refuted"
-    : shareVerdict(good.length, settings.length) === "refuted"
+  // Settings that go either way ("in some seeds") make it conditional, never a refutation.
+  const verdict: Verdict = good.length === 0 && bad.length < settings.length
     ? "holds under conditions"
     : shareVerdict(good.length, settings.length);
   return { measured, verdict };

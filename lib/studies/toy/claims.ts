@@ -440,10 +440,6 @@ interface RemedySummary {
 /** Seeds per remedy below which the resampling claims stay open. */
 const MIN_SEEDS = 100;
 
-function interval(r: RemedySummary): { low: number; high: number } {
-  return { low: r.ci_low, high: r.ci_high };
-}
-
 /**
  * `toy-resampling`: the write-up's open question, whether Anthropic's
  * resampling corrects the failure, and whether something does better.
@@ -485,7 +481,7 @@ export function resamplingClaims(s: Summary): Claim[] {
     // Fewer seeds cannot separate rules: every interval overlaps every other.
     if (!none || !anthropic || none.all_learnt_fraction === 1 || none.seeds < MIN_SEEDS) continue;
     judged.push(key);
-    if (interval(anthropic).low > interval(none).high) helps.push(key);
+    if (anthropic.ci_low > none.ci_high) helps.push(key);
     anthropicFacts.push(
       `${key}: ${pct(anthropic.all_learnt_fraction)} all learnt against ${
         pct(none.all_learnt_fraction)
@@ -493,7 +489,7 @@ export function resamplingClaims(s: Summary): Claim[] {
     );
     const best = g.filter((r) => r.remedy !== "anthropic")
       .sort((a, b) => b.all_learnt_fraction - a.all_learnt_fraction)[0];
-    if (interval(best).low > interval(anthropic).high) betters.push(key);
+    if (best.ci_low > anthropic.ci_high) betters.push(key);
     betterFacts.push(`${key}: ${best.remedy} ${pct(best.all_learnt_fraction)}`);
   }
   const verdictOf = (yes: string[]): Verdict => shareVerdict(yes.length, judged.length);
