@@ -103,11 +103,11 @@ export interface RunMeta {
 
 /** Run facts of an experiment computed by the fused float64 kernels (no tfjs). */
 export function fusedMeta(
-  run: { workers: number; elapsedMs: number; engine?: string },
+  run: { workers: number; elapsedMs: number; engine?: string; backend?: string },
 ): RunMeta {
   return {
     engine: run.engine ?? "fused",
-    backend: FUSED_BACKEND,
+    backend: run.backend ?? FUSED_BACKEND,
     workers: run.workers,
     elapsedMs: run.elapsedMs,
   };

@@ -6,17 +6,14 @@
    batch of all n + 1 step functions, nn.MSELoss, 300 epochs of
    torch.optim.RMSprop(lr=1e-3) and of torch.optim.Adam(lr=1e-3), in float64.
    tests/studies/step_ae/train_test.ts replays them with the lab's fused kernel.
-2. The time per epoch of the write-up's default setting (n = 129, RMSprop
-   lr 1e-4, float32, 2 threads), merged into data/reference/torch_bench.json
-   under "step_ae" for `deno task bench`.
+(`deno task bench` times PyTorch's step autoencoder with bench_peers.py, which reuses this
+model.)
 
 Run with Debian's PyTorch: /usr/bin/python3 scripts/reference/step_ae_torch.py
 The project never imports PyTorch.
 """
 import json
 import pathlib
-import statistics
-import time
 
 import numpy as np
 import torch
@@ -79,37 +76,6 @@ def trajectory(n, amplitude, init, make_opt, epochs):
     return {"loss": losses, "final": dump(model)}
 
 
-def time_epochs(n=129, amplitude=5.0, lr=1e-4, min_epochs=2000, min_seconds=5.0, repeats=3):
-    torch.manual_seed(0)
-    model = StepAE(n)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.uniform_(-0.01, 0.01)
-    opt = torch.optim.RMSprop(model.parameters(), lr=lr)
-    x = steps(n, amplitude, torch.float32)
-
-    def epoch():
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(x), x)
-        loss.backward()
-        opt.step()
-
-    for _ in range(200):
-        epoch()
-    times = []
-    for _ in range(repeats):
-        done, start = 0, time.perf_counter()
-        while True:
-            for _ in range(250):
-                epoch()
-            done += 250
-            elapsed = time.perf_counter() - start
-            if done >= min_epochs and elapsed >= min_seconds:
-                break
-        times.append(1000.0 * elapsed / done)
-    return statistics.median(times), times
-
-
 def main():
     torch.set_num_threads(2)
     n, amplitude, epochs = 12, 5.0, 300
@@ -124,15 +90,6 @@ def main():
         "adam": trajectory(n, amplitude, init, lambda p: torch.optim.Adam(p, lr=1e-3), epochs),
     }
     (ROOT / "data/reference/step_ae_torch.json").write_text(json.dumps(fixture) + "\n")
-    ms, times = time_epochs()
-    bench_path = ROOT / "data/reference/torch_bench.json"
-    bench = json.loads(bench_path.read_text())
-    bench["step_ae"] = {
-        "n": 129, "amplitude": 5.0, "optimizer": "rmsprop", "lr": 1e-4, "dtype": "float32",
-        "threads": 2, "ms_per_epoch": round(ms, 5), "repeats_ms_per_epoch": [round(t, 5) for t in times],
-    }
-    bench_path.write_text(json.dumps(bench, indent=2) + "\n")
-    print(f"step AE: {ms:.4f} ms/epoch (repeats {', '.join(f'{t:.4f}' for t in times)})")
 
 
 if __name__ == "__main__":

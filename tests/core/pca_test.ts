@@ -140,3 +140,25 @@ Deno.test("parsePgm() reads P5 and P2; loadFaces() names what is missing or malf
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("symmetricEigen() (WebAssembly SIMD reduction) is bit-identical to the scalar loops", async () => {
+  const { scalarSymmetricEigen } = await import("./_scalar_eigen.ts");
+  // Odd and even sizes (the SIMD loops' remainders), a repeated eigenvalue, a rank-deficient matrix.
+  const cases: [string, Float64Array, number][] = [
+    ["spd 1", randomSpd(1, 1), 1],
+    ["spd 2", randomSpd(2, 2), 2],
+    ["spd 7", randomSpd(7, 3), 7],
+    ["spd 40", randomSpd(40, 4), 40],
+    ["spd 101", randomSpd(101, 5), 101],
+  ];
+  const low = new Float64Array(30 * 30);
+  for (let i = 0; i < 30; i++) for (let j = 0; j < 30; j++) low[i * 30 + j] = (i % 3) * (j % 3) + 1;
+  cases.push(["rank 2, 30", low, 30]);
+  for (const [name, A, n] of cases) {
+    const ours = symmetricEigen(A, n);
+    const ref = scalarSymmetricEigen(A, n);
+    const same = (x: Float64Array, y: Float64Array) => x.every((v, k) => Object.is(v, y[k]));
+    assert.ok(same(ours.values, ref.values), `${name}: eigenvalues`);
+    assert.ok(same(ours.vectors, ref.vectors), `${name}: eigenvectors`);
+  }
+});

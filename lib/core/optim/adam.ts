@@ -13,18 +13,31 @@ import type * as tf from "@tensorflow/tfjs";
 import type { OptimizerConfig } from "./config.ts";
 import { type ArrayRule, FLUSH, type TensorRule } from "./_rule.ts";
 
-// Every instance of a run shares the step count, so the two powers are
-// computed once per step rather than once per instance.
-const corr = { b1: NaN, b2: NaN, t: NaN, bc1: NaN, bc2Sqrt: NaN };
-function biasCorrection(b1: number, b2: number, t: number) {
-  if (corr.t !== t || corr.b1 !== b1 || corr.b2 !== b2) {
+// The instances of a run take the same steps, so the two powers of a step are computed once
+// and kept in a small table indexed by the step: a loop that steps one instance through a span
+// of steps, then the next instance through the same span, finds them there.
+const SLOTS = 1024; // a power of two
+const corr = {
+  b1: NaN,
+  b2: NaN,
+  t: new Float64Array(SLOTS).fill(NaN), // [slot]: the step whose powers the slot holds
+  bc1: new Float64Array(SLOTS), // [slot]: 1 − β₁ᵗ
+  bc2Sqrt: new Float64Array(SLOTS), // [slot]: √(1 − β₂ᵗ)
+};
+/** The slot of `corr` that holds step t's bias corrections for β₁ = b1, β₂ = b2. */
+function biasCorrection(b1: number, b2: number, t: number): number {
+  if (corr.b1 !== b1 || corr.b2 !== b2) {
     corr.b1 = b1;
     corr.b2 = b2;
-    corr.t = t;
-    corr.bc1 = 1 - b1 ** t;
-    corr.bc2Sqrt = Math.sqrt(1 - b2 ** t);
+    corr.t.fill(NaN);
   }
-  return corr;
+  const k = t & (SLOTS - 1);
+  if (corr.t[k] !== t) {
+    corr.t[k] = t;
+    corr.bc1[k] = 1 - b1 ** t;
+    corr.bc2Sqrt[k] = Math.sqrt(1 - b2 ** t);
+  }
+  return k;
 }
 
 /** Plain-array Adam/AdamW over one instance's slice. State: [m, v]. */
@@ -33,8 +46,9 @@ export const adamArrays: ArrayRule = (cfg: OptimizerConfig, p, g, state, off, le
   const b1 = cfg.beta1;
   const b2 = cfg.beta2;
   const eps = cfg.eps;
-  const { bc1, bc2Sqrt } = biasCorrection(b1, b2, t);
-  const stepSize = lr / bc1;
+  const slot = biasCorrection(b1, b2, t);
+  const stepSize = lr / corr.bc1[slot];
+  const bc2Sqrt = corr.bc2Sqrt[slot];
   const decay = 1 - lr * wd;
   const m = state[0];
   const v = state[1];

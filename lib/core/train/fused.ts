@@ -10,6 +10,9 @@
 /** What `backend` says for a fused engine: plain JavaScript in float64, no tfjs. */
 export const FUSED_BACKEND = "js-float64";
 
+/** What `backend` says for a fused engine whose loops run as WebAssembly SIMD (float64). */
+export const WASM_SIMD_BACKEND = "wasm-simd-float64";
+
 /**
  * Worker threads for a run of `jobs` independent pieces: a number as asked
  * (at most one per job), or with "auto" a second thread when `work` reaches

@@ -94,6 +94,43 @@ export class StridedRecorder {
     for (let j = 0; j < this.width; j++) this.#buf[base + j] = row[j];
   }
 
+  /**
+   * The steps of `[from, to)` that would get a row if each step were offered
+   * in turn ({@link wants}, then {@link record}), compactions included; the
+   * recorder itself is left as it is. A loop that computes a span's rows out
+   * of step order (instance by instance) plans them with this, then records
+   * them in order.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { StridedRecorder } from "./history.ts";
+   * const rec = new StridedRecorder(1, { stride: 2, capacity: 4 });
+   * // Steps 0, 2, 4, 6 fill it; recording 8 compacts to stride 4, so 10 is skipped and 12 kept.
+   * assert.deepEqual(rec.plan(0, 13), [0, 2, 4, 6, 8, 12]);
+   * assert.equal(rec.stride, 2);
+   * ```
+   */
+  plan(from: number, to: number): number[] {
+    const due: number[] = [];
+    let stride = this.#stride;
+    let kept = this.#steps.slice();
+    for (
+      let t = Math.ceil(from / stride) * stride;
+      t < to;
+      t = (Math.floor(t / stride) + 1) * stride
+    ) {
+      due.push(t);
+      // As record() does: a full recorder keeps every other row and doubles its stride first.
+      if (kept.length === this.capacity) {
+        stride *= 2;
+        kept = kept.filter((s) => s % stride === 0);
+      }
+      kept.push(t);
+    }
+    return due;
+  }
+
   /** Records the row of the final step unless that step is already the last row. */
   finish(step: number, row: ArrayLike<number>): void {
     if (this.#steps[this.#steps.length - 1] !== step) this.record(step, row);

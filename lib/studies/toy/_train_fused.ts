@@ -365,45 +365,122 @@ function lossGradOf(run: RangeRun, s: ToyRangeState, rngs: Rng[]): LossGrad {
 }
 
 /**
- * The loop's steps `from + 1` … `to`, i.e. updates `from` … `to − 1`: each
- * records, computes every live instance's loss and gradient, marks the
- * diverged and steps the others. The last span also evaluates the final
- * parameters.
+ * Snapshot rows one pass of {@link advance} holds at most: its buffer is that
+ * many rows of every parameter of the range, beside the recorder's own.
  */
-function advance(run: RangeRun, s: ToyRangeState, span: Span): void {
-  attach(run, s);
-  const { p, count, optimizer, grad, frozen, held } = run;
-  const { params, loss, divergedAt, lossRows, snapshots } = s;
+const PASS_SNAPSHOTS = 4;
+/** Loss rows one pass holds at most. */
+const PASS_LOSSES = 64;
+
+/** Steps `[from, to)` of a span, and the steps within them that get a row of each recorder. */
+interface Pass {
+  from: number;
+  to: number;
+  /** Steps of the snapshot rows (parameters before that step's update). */
+  snapAt: number[];
+  /** Steps of the loss rows (the loss that step computed). */
+  lossAt: number[];
+}
+
+/** A span cut where a pass's buffers would fill, with the rows each piece records. */
+function passes(s: ToyRangeState, span: Span): Pass[] {
+  const snapAt = s.snapshots.plan(span.from, span.to);
+  const lossAt = s.lossRows.plan(span.from, span.to);
+  const out: Pass[] = [];
+  let a = 0;
+  let b = 0;
+  for (let from = span.from; from < span.to;) {
+    const to = Math.min(
+      span.to,
+      snapAt[a + PASS_SNAPSHOTS] ?? span.to,
+      lossAt[b + PASS_LOSSES] ?? span.to,
+    );
+    const a0 = a;
+    const b0 = b;
+    while (a < snapAt.length && snapAt[a] < to) a++;
+    while (b < lossAt.length && lossAt[b] < to) b++;
+    out.push({ from, to, snapAt: snapAt.slice(a0, a), lossAt: lossAt.slice(b0, b) });
+    from = to;
+  }
+  return out;
+}
+
+/**
+ * Update `t` of live instance i: its loss and gradient, the divergence
+ * mark, resampling's bookkeeping and the optimizer step.
+ */
+type InstanceStep = (i: number, t: number) => void;
+
+function instanceStep(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): InstanceStep {
+  const { p, optimizer, grad, frozen, held } = run;
+  const { params, loss, divergedAt } = s;
   const rr = run.resample;
   const tr = s.resample;
   // What resampling reads and changes, gathered once per span (no allocation per step).
   const rs = { params, optimizer, gram: run.scratch.gram };
   const limit = run.config.divergeAbove;
+  return (i, t) => {
+    const off = i * p;
+    const L = lossGrad(off, i, grad);
+    if (isDiverged(L, limit)) {
+      divergedAt[i] = t;
+      loss[i] = NaN;
+      return;
+    }
+    loss[i] = L;
+    if (tr !== undefined) {
+      noteLoss(rr!, tr, i, t, L);
+      if (tr.silent[i]) noteFiring(rr!, tr, i, t, rs);
+    }
+    for (let k = 0; k < frozen.length; k++) held[k] = params[off + frozen[k]];
+    optimizer.stepInstance(params, grad, i, tr ? lrFactor(rr!, tr, i, t + 1) : 1);
+    for (let k = 0; k < frozen.length; k++) params[off + frozen[k]] = held[k];
+    if (tr !== undefined && (t + 1) % tr.every[i] === 0) checkInstance(rr!, tr, i, t + 1, rs);
+  };
+}
+
+/**
+ * One pass: each instance in turn through the pass's steps (its parameters,
+ * moments and branch pattern stay hot, which is what makes this order about
+ * a third faster than step by step), its recorded rows written into the
+ * pass's buffers, which are then recorded in step order. Instances never
+ * read each other, so every number is what the step-by-step order gives.
+ */
+function trainPass(run: RangeRun, s: ToyRangeState, pass: Pass, step: InstanceStep): void {
+  const { p, count } = run;
+  const { params, loss, divergedAt } = s;
+  const { from, to, snapAt, lossAt } = pass;
+  // Float32 like the recorder's rows, so the rounding happens once, here.
+  const snaps = new Float32Array(snapAt.length * count * p); // [snapAt, count × p]
+  const losses = new Float64Array(lossAt.length * count); // [lossAt, count]
+  for (let i = 0; i < count; i++) {
+    const off = i * p;
+    let a = 0;
+    let b = 0;
+    for (let t = from; t < to; t++) {
+      if (t === snapAt[a]) snaps.set(params.subarray(off, off + p), (a++ * count + i) * p);
+      if (divergedAt[i] < 0) step(i, t);
+      if (t === lossAt[b]) losses[b++ * count + i] = loss[i];
+    }
+  }
+  const width = count * p;
+  snapAt.forEach((t, a) => s.snapshots.record(t, snaps.subarray(a * width, (a + 1) * width)));
+  lossAt.forEach((t, b) => s.lossRows.record(t, losses.subarray(b * count, (b + 1) * count)));
+}
+
+/**
+ * The loop's steps `from + 1` … `to`, i.e. updates `from` … `to − 1`: each
+ * records, computes every live instance's loss and gradient, marks the
+ * diverged and steps the others — instance by instance over a pass of
+ * steps ({@link trainPass}). The last span also evaluates the final
+ * parameters.
+ */
+function advance(run: RangeRun, s: ToyRangeState, span: Span): void {
+  attach(run, s);
   const rngs = s.data.map((r) => Rng.fromState(r));
   const lossGrad = lossGradOf(run, s, rngs);
-  for (let t = span.from; t < span.to; t++) {
-    if (snapshots.wants(t)) snapshots.record(t, params);
-    for (let i = 0; i < count; i++) {
-      if (divergedAt[i] >= 0) continue;
-      const off = i * p;
-      const L = lossGrad(off, i, grad);
-      if (isDiverged(L, limit)) {
-        divergedAt[i] = t;
-        loss[i] = NaN;
-        continue;
-      }
-      loss[i] = L;
-      if (tr !== undefined) {
-        noteLoss(rr!, tr, i, t, L);
-        if (tr.silent[i]) noteFiring(rr!, tr, i, t, rs);
-      }
-      for (let k = 0; k < frozen.length; k++) held[k] = params[off + frozen[k]];
-      optimizer.stepInstance(params, grad, i, tr ? lrFactor(rr!, tr, i, t + 1) : 1);
-      for (let k = 0; k < frozen.length; k++) params[off + frozen[k]] = held[k];
-      if (tr !== undefined && (t + 1) % tr.every[i] === 0) checkInstance(rr!, tr, i, t + 1, rs);
-    }
-    if (lossRows.wants(t)) lossRows.record(t, loss);
-  }
+  const step = instanceStep(run, s, lossGrad);
+  for (const pass of passes(s, span)) trainPass(run, s, pass, step);
   if (span.to === run.config.steps) finish(run, s, lossGrad);
   s.data = rngs.map((r) => r.state());
 }

@@ -51,6 +51,7 @@ import { fitNmfJobs } from "../train.ts";
 import { nmfMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { nmfClaims } from "../claims.ts";
+import { WASM_SIMD_BACKEND } from "../../../core/train/fused.ts";
 
 /**
  * The fields of `nmf`.
@@ -544,7 +545,11 @@ export const nmf: Experiment<typeof nmfFields, NmfExperimentResult> = defineExpe
       pca,
       svdSquaredError,
       prepMs,
-      meta: fusedMeta({ workers, elapsedMs: performance.now() - started }),
+      meta: fusedMeta({
+        workers,
+        elapsedMs: performance.now() - started,
+        backend: WASM_SIMD_BACKEND,
+      }),
     };
   },
   claims: nmfClaims,
