@@ -81,13 +81,15 @@ export function column(W: number[][], i: number): number[] {
 export function featureRows(W: number[][], b: number[]): FeatureRow[] {
   const m = W.length;
   const n = W[0].length;
-  return Array.from({ length: n }, (_, i) => {
-    const v = column(W, i);
-    const norm = Math.hypot(...v);
-    const planar = m === 2;
+  const planar = m === 2;
+  // A plain loop: the sweeps' classification calls this for every seed at every snapshot.
+  const out: FeatureRow[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = planar ? [W[0][i], W[1][i]] : column(W, i);
+    const norm = planar ? Math.hypot(v[0], v[1]) : Math.hypot(...v);
     let angle = planar ? (Math.atan2(v[1], v[0]) * 180) / Math.PI : NaN;
     if (angle < 0) angle += 360;
-    return {
+    out[i] = {
       feature: i + 1,
       norm,
       angle,
@@ -95,7 +97,8 @@ export function featureRows(W: number[][], b: number[]): FeatureRow[] {
       x: planar ? v[0] : NaN,
       y: planar ? v[1] : NaN,
     };
-  });
+  }
+  return out;
 }
 
 /**

@@ -184,7 +184,9 @@ export function polygonIrregularity(
   W: number[][],
   learnt: number[],
 ): { normCv: number; gapDeviation: number } {
-  const norms = learnt.map((f) => Math.hypot(...column(W, f - 1)));
+  const norms = W.length === 2
+    ? learnt.map((f) => Math.hypot(W[0][f - 1], W[1][f - 1])) // the same as the spread form
+    : learnt.map((f) => Math.hypot(...column(W, f - 1)));
   const gaps = W.length === 2 && learnt.length >= 2 ? adjacentGaps(W, learnt) : [];
   const meanGap = 360 / Math.max(1, gaps.length);
   const gapDeviation = gaps.length ? maxOf(gaps.map((g) => Math.abs(g - meanGap))) / meanGap : NaN;
@@ -276,10 +278,14 @@ export function classifyParams(
   // Regularity matters only next to an unlearnt feature; it needs the angles.
   let regular = false;
   if (m === 2 && k >= 1 && n - k >= 3) {
-    const W = [0, 1].map((a) => Array.from({ length: n }, (_, j) => w(a, j)));
-    const learnt = Array.from({ length: n }, (_, j) => j + 1).filter((f) =>
-      norms[f - 1] >= UNLEARNT_NORM
-    );
+    // Plain loops: this runs for every seed at every snapshot of a sweep.
+    const W: number[][] = [new Array<number>(n), new Array<number>(n)];
+    const learnt: number[] = [];
+    for (let j = 0; j < n; j++) {
+      W[0][j] = w(0, j);
+      W[1][j] = w(1, j);
+      if (norms[j] >= UNLEARNT_NORM) learnt.push(j + 1);
+    }
     const { normCv, gapDeviation } = polygonIrregularity(W, learnt);
     regular = normCv < REGULAR_NORM_CV && gapDeviation < REGULAR_GAP_DEVIATION;
   }
