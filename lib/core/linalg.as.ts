@@ -1,11 +1,12 @@
-// The Householder reduction's three O(n²) loops of linalg.ts's symmetricEigen, in AssemblyScript
+// The O(n²) loops of linalg.ts's symmetricEigen (the Householder reduction's three, and the QR
+// steps' rotation of Q's columns), in AssemblyScript
 // compiled to WebAssembly with 128-bit SIMD by `deno task build-wasm` into `_linalg_wasm.ts`.
 // linalg.ts is the file to read for what they compute.
 //
 // Each loop performs, for every output entry, the same float64 operations in the same order as
 // the scalar loops it replaced: SIMD lanes hold two independent outputs (two entries of one row,
 // or two rows' dot products), never two halves of one sum, and there is no fused multiply-add,
-// so the eigenvectors are bit-identical to the scalar code's (tests/core/linalg_test.ts).
+// so the eigenvectors are bit-identical to the scalar code's (tests/core/pca_test.ts).
 //
 // Matrices are row-major float64 n × n; pointers are byte offsets into the module's memory.
 

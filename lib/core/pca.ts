@@ -28,27 +28,42 @@ export interface Pca {
   components: Float64Array;
 }
 
-/** Sample covariance (dividing by N) of rows `[count, dim]`, after removing the mean unless `center` is false. */
+/** The mean of rows `[count, dim]` (each column's). */
+export function columnMeans(data: ArrayLike<number>, count: number, dim: number): Float64Array {
+  const mean = new Float64Array(dim);
+  for (let r = 0; r < count; r++) for (let j = 0; j < dim; j++) mean[j] += data[r * dim + j];
+  for (let j = 0; j < dim; j++) mean[j] /= count;
+  return mean;
+}
+
+/**
+ * Sample covariance (dividing by N) of rows `[count, dim]`, after removing the mean unless
+ * `center` is false. Each row's products run over its nonzero entries only: a zero adds nothing
+ * to a sum, so the result is the same, and uncentred images (MNIST: 81% zeros) cost about 1/25.
+ */
 export function covariance(
   data: ArrayLike<number>,
   count: number,
   dim: number,
   options: { center?: boolean } = {},
 ): { mean: Float64Array; cov: Float64Array } {
-  const mean = new Float64Array(dim);
-  if (options.center ?? true) {
-    for (let r = 0; r < count; r++) for (let j = 0; j < dim; j++) mean[j] += data[r * dim + j];
-    for (let j = 0; j < dim; j++) mean[j] /= count;
-  }
+  const mean = (options.center ?? true) ? columnMeans(data, count, dim) : new Float64Array(dim);
   const cov = new Float64Array(dim * dim);
-  const row = new Float64Array(dim);
+  const idx = new Int32Array(dim); // the row's nonzero entries, ascending
+  const val = new Float64Array(dim);
   for (let r = 0; r < count; r++) {
-    for (let j = 0; j < dim; j++) row[j] = data[r * dim + j] - mean[j];
-    for (let i = 0; i < dim; i++) {
-      const ri = row[i];
-      if (ri === 0) continue;
-      const base = i * dim;
-      for (let j = 0; j <= i; j++) cov[base + j] += ri * row[j];
+    let nz = 0;
+    for (let j = 0; j < dim; j++) {
+      const x = data[r * dim + j] - mean[j];
+      if (x !== 0) {
+        idx[nz] = j;
+        val[nz++] = x;
+      }
+    }
+    for (let a = 0; a < nz; a++) {
+      const base = idx[a] * dim;
+      const ri = val[a];
+      for (let b = 0; b <= a; b++) cov[base + idx[b]] += ri * val[b];
     }
   }
   for (let i = 0; i < dim; i++) {

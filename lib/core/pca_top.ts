@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { pcaFromCovariance, symmetricEigen } from "./pca.ts";
+import { columnMeans, covariance, pcaFromCovariance, symmetricEigen } from "./pca.ts";
 
 /** The k leading components of a PCA. */
 export interface PcaTop {
@@ -39,12 +39,15 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     throw new RangeError(`k must be an integer in [1, ${limit}], got ${k}`);
   }
   if (dim <= count) {
-    const p = pcaFromCovariance(
-      sparseCovariance(data, count, dim),
-      dim,
-      meanOf(data, count, dim),
-      count,
-    );
+    // E[xxᵀ] − μμᵀ: the uncentred sum skips the images' zeros (MNIST: 1/25 of the products of the
+    // centred one), and agrees with it to about 1e-15 of the largest entry, since pixel means are
+    // of the order of their spread (tests/core/pca_top_test.ts bounds the difference).
+    const mean = columnMeans(data, count, dim);
+    const { cov } = covariance(data, count, dim, { center: false });
+    for (let i = 0; i < dim; i++) {
+      for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];
+    }
+    const p = pcaFromCovariance(cov, dim, mean, count);
     return {
       dim,
       samples: count,
@@ -55,9 +58,7 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
       totalVariance: p.variances.reduce((s, v) => s + v, 0),
     };
   }
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] += data[i * dim + j];
-  for (let j = 0; j < dim; j++) mean[j] /= count;
+  const mean = columnMeans(data, count, dim);
   const X = new Float64Array(count * dim);
   for (let i = 0; i < count; i++) {
     for (let j = 0; j < dim; j++) X[i * dim + j] = data[i * dim + j] - mean[j];
@@ -88,51 +89,6 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     }
   }
   return { dim, samples: count, k, mean, variances, components, totalVariance };
-}
-
-/** The mean of rows `[count, dim]`. */
-function meanOf(data: ArrayLike<number>, count: number, dim: number): Float64Array {
-  const mean = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let j = 0; j < dim; j++) mean[j] += data[r * dim + j];
-  for (let j = 0; j < dim; j++) mean[j] /= count;
-  return mean;
-}
-
-/**
- * The covariance (dividing by N) of rows `[count, dim]` as E[xxᵀ] − μμᵀ, with
- * E[xxᵀ] summed over each row's nonzero entries only: on MNIST (81% zeros)
- * that is 1/25 of the products of the centred sum, and the two agree to about
- * 1e-15 of the largest entry (pixel means are of the order of their spread,
- * so little cancels; tests/core/pca_top_test.ts bounds the difference).
- */
-function sparseCovariance(data: ArrayLike<number>, count: number, dim: number): Float64Array {
-  const mean = meanOf(data, count, dim);
-  const S = new Float64Array(dim * dim); // lower triangle of Σ x xᵀ
-  const idx = new Int32Array(dim);
-  const val = new Float64Array(dim);
-  for (let r = 0; r < count; r++) {
-    let nz = 0;
-    for (let j = 0; j < dim; j++) {
-      const x = data[r * dim + j];
-      if (x !== 0) {
-        idx[nz] = j;
-        val[nz++] = x;
-      }
-    }
-    for (let a = 0; a < nz; a++) {
-      const base = idx[a] * dim;
-      const x = val[a];
-      for (let b = 0; b <= a; b++) S[base + idx[b]] += x * val[b];
-    }
-  }
-  for (let i = 0; i < dim; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = S[i * dim + j] / count - mean[i] * mean[j];
-      S[i * dim + j] = v;
-      S[j * dim + i] = v;
-    }
-  }
-  return S;
 }
 
 /** Codes (x − mean)·cₖ of the given rows, `[rows.length, k]`. */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { median as statsMedian } from "../../lib/core/stats.ts";
 
 /** What one child process reported (its one JSON line), plus what the parent measured. */
 export interface ChildRun {
@@ -101,9 +102,7 @@ export interface BenchRow {
  */
 export function median(values: number[]): number {
   if (values.length === 0) throw new RangeError("median needs at least one value");
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return statsMedian(values);
 }
 
 /**

@@ -15,14 +15,9 @@
  *
  * @module
  */
-import {
-  seedRange,
-  TOY_TRAIN_DEFAULTS,
-  toyTrainConfig,
-} from "../../lib/studies/toy/experiments/common.ts";
-import { trainToy } from "../../lib/studies/toy/train.ts";
-import type { Spec } from "../../lib/core/plots/render.ts";
-import { since } from "./lab_common.ts";
+import { toySweep } from "./lab_toy.ts";
+import { join } from "node:path";
+import { renderFigure, type Spec } from "../../lib/core/plots/render.ts";
 
 /** One point of the grid: models trained together, their n, and the steps timed. */
 export interface ScalePoint {
@@ -45,7 +40,8 @@ export interface ScaleRow extends ScalePoint {
 /**
  * The grid: instances 1 … 100,000 by decades, for n = 7 and n = 16, with
  * steps chosen so that every point does about the same arithmetic (the
- * model's cost grows as n²), at least 50 and at most 20,000 steps.
+ * model's cost grows as n²), at least 50 and at most 20,000 steps (`quick`:
+ * up to 10,000 models, a twentieth of the work, 20 to 1,000 steps).
  *
  * @example
  * ```ts
@@ -58,32 +54,30 @@ export interface ScaleRow extends ScalePoint {
  * ```
  */
 export function scaleGrid(quick: boolean): ScalePoint[] {
+  // --quick (a smoke check) stops at 10,000 models and does a twentieth of the work.
   const work = quick ? 2e5 : 4e6; // model-steps at n = 7
+  const sizes = quick ? [1, 10, 100, 1_000, 10_000] : [1, 10, 100, 1_000, 10_000, 100_000];
+  const [least, most] = quick ? [20, 1_000] : [50, 20_000];
   const out: ScalePoint[] = [];
   for (const n of [7, 16]) {
-    for (const instances of [1, 10, 100, 1_000, 10_000, 100_000]) {
+    for (const instances of sizes) {
       const ideal = (work * (7 / n) ** 2) / instances;
-      out.push({ instances, n, steps: Math.round(Math.min(20_000, Math.max(50, ideal))) });
+      out.push({ instances, n, steps: Math.round(Math.min(most, Math.max(least, ideal))) });
     }
   }
   return out;
 }
 
-/** The lab's time for one point (history recorded, two workers). */
+/** The lab's time for one point: the `toy-sweep-1k` row's run at this size (two workers). */
 export async function labScalePoint(p: ScalePoint): Promise<ScaleRow> {
-  const config = toyTrainConfig(
-    { ...TOY_TRAIN_DEFAULTS, optimizer: "adam", lr: 1e-3, steps: p.steps },
-    { n: p.n, m: 2, seeds: seedRange(0, p.instances) },
-  );
-  const t0 = performance.now();
-  const result = await trainToy(config, { engine: "fused", workers: 2 });
-  const seconds = since(t0);
+  const sizes = { instances: p.instances, n: p.n, m: 2, steps: p.steps, optimizer: "adam" };
+  const { seconds, detail } = await toySweep(sizes, { workers: 2 });
   return {
     ...p,
     side: "lab",
     seconds,
     us_per_instance_step: (seconds * 1e6) / (p.instances * p.steps),
-    threads: result.workers,
+    threads: detail.workers as number,
   };
 }
 
@@ -203,8 +197,6 @@ export function peerScaleRows(stdout: string, side: string): ScaleRow[] {
 export async function runScale(
   options: { quick: boolean; python: string | null; outDir: string; say: (line: string) => void },
 ): Promise<{ rows: ScaleRow[]; peer: string }> {
-  const { renderFigure } = await import("../../lib/core/plots/render.ts");
-  const { join } = await import("node:path");
   const grid = scaleGrid(options.quick);
   const show = (r: ScaleRow) =>
     options.say(

@@ -6,7 +6,8 @@
 // order as the plain TypeScript loops it replaced (commit 69f7645's kernel.ts): SIMD lanes only
 // ever hold independent outputs (two components k, k + 1 of one row, or two nonzeros' dot
 // products), never two halves of one sum, and there is no fused multiply-add. The results are
-// therefore bit-identical to the scalar loops; tests/studies/nmf/kernel_test.ts checks it.
+// therefore bit-identical to the scalar loops; tests/studies/nmf/kernel_identity_test.ts checks
+// it.
 //
 // Pointers are byte offsets into the module's memory; matrices are row-major float64 with rows of
 // r entries; sparse matrices are CSR (ptr: i32 [rows + 1], idx: i32 [nnz], val: f64 [nnz]).
@@ -274,6 +275,8 @@ export function klRatios(
       vlog += ratios4(s01, s23, val, coef, q, withLog);
       vlog += ratios4(s45, s67, val, coef, q + 4, withLog);
     }
+    // A last group of four: the loop above with two sums in flight instead of four (one loop
+    // for both would keep the eight-wide one from hiding the additions' latency).
     if (q + 4 <= end) {
       const b0 = B + <usize>idxAt(idx, q) * rb;
       const b1 = B + <usize>idxAt(idx, q + 1) * rb;

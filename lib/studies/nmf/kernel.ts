@@ -9,13 +9,13 @@
  * that every inner loop runs over the r components of one image or one pixel,
  * contiguously.
  *
- * The four products that cost (V·B for sparse V, the KL ratios, AᵀA and A·G)
- * run in WebAssembly with 128-bit SIMD (kernel.as.ts, compiled into
+ * The products that cost (VB and VᵀA for sparse V, the KL ratios, AᵀA and
+ * A·G) run in WebAssembly with 128-bit SIMD (kernel.as.ts, compiled into
  * `_kernel_wasm.ts`); this file lays out their memory and does the cheap
  * element-wise parts. The SIMD loops perform the same float64 operations in
  * the same order as the scalar loops they replaced, so the numbers are
- * bit-identical to them (kernel_test.ts checks it against a copy of those
- * loops). Measured on the 10,000 MNIST digits at r = 49, one thread, idle
+ * bit-identical to them (kernel_identity_test.ts checks it against a copy of
+ * those loops). Measured on the 10,000 MNIST digits at r = 49, one thread, idle
  * machine: 74 ms per Frobenius iteration and 123 ms per KL iteration, against
  * 125 ms and 238 ms for the scalar loops (scikit-learn 1.2's `solver="mu"`
  * on two threads, dense V: 49 ms and 136 ms). VᵀW is summed row by row
@@ -71,7 +71,7 @@ interface KernelExports {
   timesSquare(A: number, m: number, r: number, G: number, out: number): void;
 }
 
-/** One sparse layout of V in the heap (rows or columns). */
+/** V by rows (CSR) in the heap: every product walks V row by row (see {@link columnTimes}). */
 interface HeapSparse {
   ptr: Int32Array;
   idx: Int32Array;
@@ -124,9 +124,10 @@ function bind(data: NmfData, f: NmfFactors, ws: NmfWorkspace): Bound {
   if (!k || k.data !== data) {
     const { n, d, r } = f;
     const nnz = data.rowVal.length;
-    // Every array of Bound and of the workspace, with 16 bytes of alignment slack each.
-    const bytes = 4 * (n + 1 + d + 2 * nnz) + 8 * (2 * nnz + 4 * n * r + 5 * d * r) +
-      8 * (3 * r * r) + 16 * 20;
+    // Every array of Bound and of the workspace below, with 16 bytes of alignment slack each:
+    // int32 ptr, idx, pos, full; float64 val, coef, [n, r] × 3, [d, r] × 4, [r, r] × 3.
+    const bytes = 4 * (n + 1 + 2 * nnz + d) + 8 * (2 * nnz + 3 * n * r + 4 * d * r + 3 * r * r) +
+      16 * 16;
     const heap = new WasmHeap(WASM, { bytes, imports: { log: Math.log } });
     k = {
       data,
@@ -155,16 +156,9 @@ function bind(data: NmfData, f: NmfFactors, ws: NmfWorkspace): Bound {
   return k;
 }
 
-/** out[p, :] = Σ_{q ∈ nz(p)} v_pq · B[q, :] (B `[*, r]`, out `[rows, r]`), in the heap. */
-function sparseTimes(
-  k: Bound,
-  s: HeapSparse,
-  val: Float64Array,
-  B: Float64Array,
-  r: number,
-  out: Float64Array,
-): void {
-  const { ptr, idx, rows } = s;
+/** out[i, :] = Σ_{q ∈ nz(i)} val_q · B[col(q), :] over V's rows (B `[d, r]`, out `[n, r]`). */
+function rowTimes(k: Bound, val: Float64Array, B: Float64Array, r: number, out: Float64Array) {
+  const { ptr, idx, rows } = k.byRow;
   k.fn.sparseTimes(
     ptr.byteOffset,
     idx.byteOffset,
@@ -445,13 +439,13 @@ function trackedObjective(
   const { n, d, r } = shape;
   const { data, W, Ht } = k;
   if (objective === "frobenius") {
-    sparseTimes(k, k.byRow, k.byRow.val, Ht, r, ws.nw);
+    rowTimes(k, k.byRow.val, Ht, r, ws.nw);
     gram(k, Ht, d, r, ws.hht);
     if (!ws.wtwFresh) gram(k, W, n, r, ws.wtw);
     return data.sumSq - 2 * dot(W, ws.nw) + dot(ws.wtw, ws.hht);
   }
   const vlogWH = klRatios(k, W, Ht, r, true);
-  sparseTimes(k, k.byRow, k.coef, Ht, r, ws.nw);
+  rowTimes(k, k.coef, Ht, r, ws.nw);
   columnSums(Ht, d, r, ws.sh);
   columnSums(W, n, r, ws.sw);
   // D(V‖WH) = Σ V log V − Σ V log WH − Σ V + Σ WH, and Σ WH = (1ᵀW)(H1).

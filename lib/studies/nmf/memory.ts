@@ -43,11 +43,11 @@ export function nmfMemory(
     { what: `Gram matrix and eigenvectors of ${small} × ${small}`, bytes: 4 * 8 * small * small },
     { what: `factors of ${fits} fits at rank ${r}`, bytes: 3 * fits * factors },
     {
-      // kernel.ts: V by rows, each nonzero's column place and ratio, the factors, the four
-      // update buffers and the open column groups, per thread that fits.
+      // kernel.ts: V by rows with each nonzero's column place and KL ratio (24 bytes a nonzero),
+      // W and Ht, the update buffers and the open column groups, per thread that fits.
       what: `the WebAssembly kernel's memory, one per fitting thread (${options.workers})`,
       bytes: options.workers *
-        (4 * (n + d) + 24 * n * d * shape.density + 8 * r * (4 * n + 5 * d)),
+        (4 * (n + d) + 24 * n * d * shape.density + 8 * r * (3 * n + 4 * d)),
     },
     {
       what: "checkpoint of the fits as text",
