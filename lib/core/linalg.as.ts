@@ -1,12 +1,14 @@
-// The O(n²) loops of linalg.ts's symmetricEigen (the Householder reduction's three, and the QR
-// steps' rotation of Q's columns), in AssemblyScript
-// compiled to WebAssembly with 128-bit SIMD by `deno task build-wasm` into `_linalg_wasm.ts`.
-// linalg.ts is the file to read for what they compute.
+// The O(n²) loops of linalg.ts (symmetricEigen: the Householder reduction's three and the QR
+// steps' rotation of Q's columns; symmetricEigenTop: the fused reduction of the lower triangle and
+// the back-transformation) and of pca.ts's covariance (gramRuns), in AssemblyScript compiled to
+// WebAssembly with 128-bit SIMD by `deno task build-wasm` into `_linalg_wasm.ts`. linalg.ts and
+// pca.ts are the files to read for what they compute.
 //
-// Each loop performs, for every output entry, the same float64 operations in the same order as
-// the scalar loops it replaced: SIMD lanes hold two independent outputs (two entries of one row,
-// or two rows' dot products), never two halves of one sum, and there is no fused multiply-add,
-// so the eigenvectors are bit-identical to the scalar code's (tests/core/pca_test.ts).
+// symmetricEigen's loops and gramRuns perform, for every output entry, the same float64
+// operations in the same order as the scalar loops they replaced: SIMD lanes hold two independent
+// outputs (two entries of one row, or two rows' dot products), never two halves of one sum, and
+// there is no fused multiply-add, so their results are bit-identical to the scalar code's
+// (tests/core/pca_test.ts). symUpdateTimes sums in its own order (it is new, not a port).
 //
 // Matrices are row-major float64 n × n; pointers are byte offsets into the module's memory.
 
@@ -79,16 +81,17 @@ export function rank2(A: usize, n: i32, m0: i32, v: usize, w: usize): void {
   }
 }
 
-// Q[r, j] -= f·v[j] for j ≥ m0, where f = beta · Σ_{j ≥ m0} Q[r, j]·v[j] (Q ← Q·H), every row r;
-// a row with f = 0 is left alone.
-export function applyReflector(Q: usize, n: i32, m0: i32, v: usize, beta: f64): void {
+// Q[r, j] -= f·v[j] for j ≥ m0, where f = beta · Σ_{j ≥ m0} Q[r, j]·v[j] (Q ← Q·H), every row
+// r < rows of the row-major [rows, n] matrix Q; a row with f = 0 is left alone. (With Q's rows
+// read as vectors z this is z ← H·z, the back-transformation of symmetricEigenTop.)
+export function applyReflector(Q: usize, rows: i32, n: i32, m0: i32, v: usize, beta: f64): void {
   let r = 0;
-  for (; r + 2 <= n; r += 2) {
+  for (; r + 2 <= rows; r += 2) {
     const s = rowPairDots(Q, n, m0, r, v);
     reflectRow(Q, n, m0, r, v, beta * f64x2.extract_lane(s, 0));
     reflectRow(Q, n, m0, r + 1, v, beta * f64x2.extract_lane(s, 1));
   }
-  if (r < n) reflectRow(Q, n, m0, r, v, beta * rowDot(Q, n, m0, r, v));
+  if (r < rows) reflectRow(Q, n, m0, r, v, beta * rowDot(Q, n, m0, r, v));
 }
 
 @inline function reflectRow(Q: usize, n: i32, m0: i32, r: i32, v: usize, f: f64): void {
@@ -121,5 +124,105 @@ export function rotateRows(Qt: usize, n: i32, k: i32, c: f64, s: f64): void {
     const a1 = load<f64>(at(r1, r));
     store<f64>(at(r0, r), c * a0 - s * a1);
     store<f64>(at(r1, r), s * a0 + c * a1);
+  }
+}
+
+// The fused step of symmetricEigenTop's reduction, on the lower triangle of the row-major n × n
+// matrix A (entries j ≤ i; the upper triangle is never read): for m0 ≤ j ≤ i,
+//   A[i, j] ← A[i, j] − (v[i]·w[j] + w[i]·v[j])          (this reflection's rank-2 update)
+// and, from the updated entries, p[i] += Σ_j A[i, j]·u[j] over the whole symmetric block, i.e.
+// p = A₂₂·u for the next reflection's vector u (p must be zero from m0 on when called). One pass
+// over the block instead of three (a product with the full block, then the update): half the
+// memory traffic of symmetricEigen's reduction and two thirds of its arithmetic.
+export function symUpdateTimes(
+  A: usize,
+  n: i32,
+  m0: i32,
+  v: usize,
+  w: usize,
+  u: usize,
+  p: usize,
+): void {
+  for (let i = m0; i < n; i++) {
+    const row = A + <usize>i * (<usize>n << 3);
+    const vi = load<f64>(at(v, i));
+    const wi = load<f64>(at(w, i));
+    const ui = load<f64>(at(u, i));
+    const vv = f64x2.splat(vi);
+    const ww = f64x2.splat(wi);
+    const uu = f64x2.splat(ui);
+    let acc = f64x2.splat(0);
+    let j = m0;
+    for (; j + 2 <= i; j += 2) {
+      const t = f64x2.add(f64x2.mul(vv, v128.load(at(w, j))), f64x2.mul(ww, v128.load(at(v, j))));
+      const a = f64x2.sub(v128.load(at(row, j)), t);
+      v128.store(at(row, j), a);
+      acc = f64x2.add(acc, f64x2.mul(a, v128.load(at(u, j))));
+      v128.store(at(p, j), f64x2.add(v128.load(at(p, j)), f64x2.mul(a, uu)));
+    }
+    let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < i; j++) {
+      const a = load<f64>(at(row, j)) - (vi * load<f64>(at(w, j)) + wi * load<f64>(at(v, j)));
+      store<f64>(at(row, j), a);
+      s += a * load<f64>(at(u, j));
+      store<f64>(at(p, j), load<f64>(at(p, j)) + a * ui);
+    }
+    const diag = load<f64>(at(row, i)) - (vi * wi + wi * vi);
+    store<f64>(at(row, i), diag);
+    store<f64>(at(p, i), load<f64>(at(p, i)) + s + diag * ui);
+  }
+}
+
+// The uncentred Gram matrix Σ_rows x·xᵀ of `count` rows, lower triangle (entries j ≤ i) of the
+// row-major dim × dim matrix cov: cov[i, j] += x[i]·x[j] for every pair of a row's nonzero
+// entries. The nonzeros come as runs of consecutive indices: run q starts at index runs[3q], holds
+// runs[3q + 1] entries, and its values sit at vals[runs[3q + 2] …]; row r's runs are
+// rowRuns[r] … rowRuns[r + 1] − 1. Every entry receives its products one per row, in row order,
+// as in the scalar loop over nonzeros.
+export function gramRuns(
+  cov: usize,
+  dim: i32,
+  vals: usize,
+  runs: usize,
+  rowRuns: usize,
+  count: i32,
+): void {
+  for (let r = 0; r < count; r++) {
+    const first = load<i32>(rowRuns + (<usize>r << 2));
+    const end = load<i32>(rowRuns + (<usize>(r + 1) << 2));
+    for (let a = first; a < end; a++) {
+      const sa = load<i32>(runs + (<usize>(3 * a) << 2));
+      const la = load<i32>(runs + (<usize>(3 * a + 1) << 2));
+      const xa = vals + (<usize>load<i32>(runs + (<usize>(3 * a + 2) << 2)) << 3);
+      // Earlier runs b < a: the whole la × lb block.
+      for (let b = first; b < a; b++) {
+        const sb = load<i32>(runs + (<usize>(3 * b) << 2));
+        const lb = load<i32>(runs + (<usize>(3 * b + 1) << 2));
+        const xb = vals + (<usize>load<i32>(runs + (<usize>(3 * b + 2) << 2)) << 3);
+        for (let ii = 0; ii < la; ii++) {
+          const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sb) << 3);
+          addScaled(dst, xb, lb, load<f64>(at(xa, ii)));
+        }
+      }
+      // The run with itself: its lower triangle.
+      for (let ii = 0; ii < la; ii++) {
+        const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sa) << 3);
+        addScaled(dst, xa, ii + 1, load<f64>(at(xa, ii)));
+      }
+    }
+  }
+}
+
+// dst[t] += xi·src[t] for t < len.
+@inline function addScaled(dst: usize, src: usize, len: i32, xi: f64): void {
+  const xx = f64x2.splat(xi);
+  let t = 0;
+  for (; t + 2 <= len; t += 2) {
+    const q = at(dst, t);
+    v128.store(q, f64x2.add(v128.load(q), f64x2.mul(xx, v128.load(at(src, t)))));
+  }
+  if (t < len) {
+    const q = at(dst, t);
+    store<f64>(q, load<f64>(q) + xi * load<f64>(at(src, t)));
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * lib/core/linalg.ts's symmetricEigenTop (tridiagonal reduction of the lower triangle, QR
+ * eigenvalues, inverse iteration, back-transformation) against the full eigensolver, and
+ * lib/core/pca.ts's covariance (the WebAssembly sum over runs of nonzeros) against the plain loop.
+ */
+import assert from "node:assert/strict";
+import { symmetricEigen, symmetricEigenTop } from "../../lib/core/linalg.ts";
+import { covariance } from "../../lib/core/pca.ts";
+import { Rng } from "../../lib/core/random.ts";
+
+/** Q·diag(values)·Qᵀ for a seeded random orthogonal Q (Gram–Schmidt of a random matrix). */
+function withSpectrum(values: number[], seed: number): Float64Array {
+  const n = values.length;
+  const rng = new Rng(seed);
+  const Q = rng.fillUniform(new Float64Array(n * n), -1, 1);
+  for (let c = 0; c < n; c++) {
+    for (let q = 0; q < c; q++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += Q[c * n + i] * Q[q * n + i];
+      for (let i = 0; i < n; i++) Q[c * n + i] -= dot * Q[q * n + i];
+    }
+    let size = 0;
+    for (let i = 0; i < n; i++) size += Q[c * n + i] ** 2;
+    for (let i = 0; i < n; i++) Q[c * n + i] /= Math.sqrt(size);
+  }
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += Q[c * n + i] * values[c] * Q[c * n + j];
+      A[i * n + j] = s;
+    }
+  }
+  return A;
+}
+
+/** Largest |Az − λz| over the pairs, and largest |zᵢ·zⱼ − δᵢⱼ|. */
+function quality(
+  A: Float64Array,
+  n: number,
+  top: { k: number; values: Float64Array; vectors: Float64Array },
+) {
+  let residual = 0;
+  let orthogonality = 0;
+  for (let c = 0; c < top.k; c++) {
+    const z = top.vectors.subarray(c * n, (c + 1) * n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += A[i * n + j] * z[j];
+      residual = Math.max(residual, Math.abs(s - top.values[c] * z[i]));
+    }
+    for (let q = 0; q <= c; q++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += z[i] * top.vectors[q * n + i];
+      orthogonality = Math.max(orthogonality, Math.abs(dot - (q === c ? 1 : 0)));
+    }
+  }
+  return { residual, orthogonality };
+}
+
+Deno.test("symmetricEigenTop() agrees with symmetricEigen() on separated spectra, every size", () => {
+  for (const n of [1, 2, 3, 4, 9, 40, 101]) {
+    const spectrum = Array.from({ length: n }, (_, i) => 3 - 5 * i / n); // some negative
+    const A = withSpectrum(spectrum, n);
+    const full = symmetricEigen(A, n);
+    for (const k of new Set([1, Math.ceil(n / 3), n])) {
+      const top = symmetricEigenTop(A, n, k);
+      for (let c = 0; c < k; c++) {
+        assert.ok(Math.abs(top.values[c] - full.values[c]) < 1e-13 * 3, `n ${n} k ${k} value ${c}`);
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += top.vectors[c * n + i] * full.vectors[i * n + c];
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-12, `n ${n} k ${k} vector ${c}: |cos| ${dot}`);
+      }
+      const q = quality(A, n, top);
+      assert.ok(
+        q.residual < 1e-13 * n && q.orthogonality < 1e-13,
+        `n ${n} k ${k}: ${JSON.stringify(q)}`,
+      );
+    }
+  }
+});
+
+Deno.test("symmetricEigenTop() keeps vectors of repeated and clustered eigenvalues orthonormal", () => {
+  // A triple eigenvalue, a pair 1e-9 apart, and a cluster within 1e-3 of ‖A‖.
+  const spectrum = [5, 5, 5, 4, 4 - 1e-9, 3, 3 - 1e-4, 3 - 2e-4, 3 - 3e-4, 1, 0.5, 0.25, 0];
+  const n = spectrum.length;
+  const A = withSpectrum(spectrum, 11);
+  const top = symmetricEigenTop(A, n, 9);
+  for (let c = 0; c < 9; c++) {
+    assert.ok(Math.abs(top.values[c] - spectrum[c]) < 1e-13, `value ${c}`);
+  }
+  const q = quality(A, n, top);
+  assert.ok(q.residual < 1e-13 && q.orthogonality < 1e-12, JSON.stringify(q));
+});
+
+Deno.test("symmetricEigenTop() splits off zero rows exactly and signs vectors by their largest entry", () => {
+  // diag(2, 0, 3, 0) with a coupling between coordinates 0 and 2: rows 1 and 3 are zero.
+  const A = [2, 0, 1, 0, 0, 0, 0, 0, 1, 0, 3, 0, 0, 0, 0, 0];
+  const top = symmetricEigenTop(A, 4, 4);
+  const r = Math.sqrt(1.25);
+  assert.deepEqual([...top.values].map((v) => Math.round(v * 1e12) / 1e12), [
+    Math.round((2.5 + r) * 1e12) / 1e12,
+    Math.round((2.5 - r) * 1e12) / 1e12,
+    0,
+    0,
+  ]);
+  assert.deepEqual([...top.vectors.subarray(8)], [0, 1, 0, 0, 0, 0, 0, 1]);
+  for (let c = 0; c < 2; c++) {
+    const z = top.vectors.subarray(c * 4, c * 4 + 4);
+    assert.equal(z[1], 0);
+    assert.equal(z[3], 0);
+    const largest = Math.abs(z[0]) > Math.abs(z[2]) ? z[0] : z[2];
+    assert.ok(largest > 0, `vector ${c} signed by its largest entry`);
+  }
+  // Negative eigenvalues rank below the zero rows' zeros.
+  const neg = symmetricEigenTop([-1, 0, 0, 0], 2, 2);
+  assert.deepEqual([...neg.values], [0, -1]);
+  assert.deepEqual([...neg.vectors], [0, 1, 1, 0]);
+  assert.deepEqual([...symmetricEigenTop([0, 0, 0, 0], 2, 1).values], [0]);
+});
+
+Deno.test("symmetricEigenTop() rejects k outside [1, n] in one line", () => {
+  assert.throws(() => symmetricEigenTop([1], 1, 2), /k must be an integer in \[1, 1\], got 2/);
+  assert.throws(() => symmetricEigenTop([1], 1, 0), /k must be an integer/);
+});
+
+Deno.test("covariance() (runs of nonzeros, WebAssembly) is bit-identical to the loop over nonzeros", () => {
+  const rng = new Rng(3);
+  for (const [count, dim] of [[1, 1], [5, 7], [130, 33], [70, 64]]) {
+    // Strokes: runs of nonzeros of random length, odd and even, at random places.
+    const X = new Float64Array(count * dim);
+    for (let q = 0; q < X.length; q++) X[q] = rng.uniform() < 0.45 ? rng.uniform() : 0;
+    for (const center of [false, true]) {
+      const ours = covariance(X, count, dim, { center }).cov;
+      const mean = new Float64Array(dim);
+      if (center) {
+        for (let r = 0; r < count; r++) for (let j = 0; j < dim; j++) mean[j] += X[r * dim + j];
+        for (let j = 0; j < dim; j++) mean[j] /= count;
+      }
+      const sum = new Float64Array(dim * dim);
+      for (let r = 0; r < count; r++) {
+        for (let i = 0; i < dim; i++) {
+          const xi = X[r * dim + i] - mean[i];
+          if (xi === 0) continue;
+          for (let j = 0; j <= i; j++) {
+            const xj = X[r * dim + j] - mean[j];
+            if (xj !== 0) sum[i * dim + j] += xi * xj;
+          }
+        }
+      }
+      for (let i = 0; i < dim; i++) {
+        for (let j = 0; j <= i; j++) {
+          const v = sum[i * dim + j] / count;
+          assert.ok(
+            Object.is(ours[i * dim + j], v) && Object.is(ours[j * dim + i], v),
+            `${count}×${dim} ${center} (${i}, ${j})`,
+          );
+        }
+      }
+    }
+  }
+});
