@@ -5,7 +5,7 @@
  *   deno task reproduce [--profile smoke|quick|full] [--only ID[,ID…]]
  *                       [--set key=value]… [--out DIR] [--backend wasm|cpu]
  *                       [--workers N|auto] [--resume] [--max-memory SIZE]
- *                       [--list] [--help]
+ *                       [--shard i/N|auto|auto/N] [--list] [--help]
  *
  * Every flag and `--set` value, each experiment's estimated memory (against
  * what the machine has available, or `--max-memory`), and the output folder
@@ -30,17 +30,28 @@ import {
 } from "../lib/core/experiment.ts";
 import { ConfigError, type FieldSpec, type Value } from "../lib/core/config.ts";
 import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
-import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
-import { ledgerHtml, readLedger } from "../lib/core/report/ledger.ts";
 import { writeExperiment } from "../lib/core/report/write.ts";
+import { configJson, versions, writeReport } from "./_report.ts";
 import { removeLeftovers } from "../lib/core/report/files.ts";
 import { pathExists, prepareOutputDir, WriteError } from "../lib/core/io.ts";
-import { TFJS_VERSION } from "../lib/core/tf.ts";
 import { parseBytes } from "../lib/core/memory.ts";
 import { CheckpointError, TrainingInterrupted } from "../lib/core/train/checkpoint.ts";
+import {
+  codeDigest,
+  configDigest,
+  parseShard,
+  type Shard,
+  ShardError,
+  shardRange,
+  type ShardStamp,
+  writeShard,
+} from "../lib/core/shard.ts";
 
 /** The experiments that checkpoint long runs, from their specs. */
 const RESUMABLE = EXPERIMENTS.filter((e) => e.checkpoints).map((e) => e.id);
+
+/** The experiments that can be cut into shards by instance. */
+const SHARDABLE = EXPERIMENTS.filter((e) => e.shard).map((e) => e.id);
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -58,6 +69,11 @@ Options:
   --resume        continue long runs (${RESUMABLE.join(", ")}) from OUT/.checkpoints
   --max-memory S  refuse a run estimated to need more than S (e.g. 8GB; default: what
                   the machine has available)
+  --shard i/N     run instance range i of N (seeds, cells, jobs…) of every sweep
+                  experiment and write OUT/<id>/shard.json and part.json, which
+                  \`deno task merge\` joins into the folders of one whole run;
+                  auto: Slurm's SLURM_ARRAY_TASK_ID/_COUNT; auto/N: JOB_COMPLETION_INDEX.
+                  Sweeps: ${SHARDABLE.join(", ")}
   --list          list experiments and their keys, then exit
   --help          this text
 
@@ -89,8 +105,22 @@ interface Plan {
   workers: number | "auto";
   /** --max-memory in bytes. */
   maxMemory: number | undefined;
-  jobs: { experiment: AnyExperiment; config: Record<string, Value> }[];
+  jobs: Job[];
   sets: [string, string][];
+  /** --shard, when given. */
+  shard?: Shard;
+}
+
+interface Job {
+  experiment: AnyExperiment;
+  /** The run's config (with --shard, the whole sweep's: the range says which part). */
+  config: Record<string, Value>;
+  /** With --shard: what the shard's stamp says, but for the code digest. */
+  stamp?: Omit<ShardStamp, "code">;
+  /** With --shard: the shard's range of the sweep's instances. */
+  range?: { lo: number; hi: number };
+  /** With --shard: the shard holds no instance (more shards than instances). */
+  empty?: boolean;
 }
 
 function describeField(spec: FieldSpec): string {
@@ -159,6 +189,7 @@ function plan(args: string[]): Plan | "help" | "list" {
         list: { type: "boolean", default: false },
         resume: { type: "boolean", default: false },
         "max-memory": { type: "string" },
+        shard: { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
@@ -199,7 +230,16 @@ function plan(args: string[]): Plan | "help" | "list" {
       `--only "${v.only}" names no experiment: give comma-separated ids (see --list)`,
     );
   }
-  const experiments = ids
+  let shard: Shard | undefined;
+  if (v.shard !== undefined) {
+    try {
+      shard = parseShard(v.shard, Deno.env.toObject());
+    } catch (err) {
+      if (err instanceof ShardError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  const named = ids
     ? ids.map((id) => {
       const e = findExperiment(id);
       if (!e) {
@@ -207,9 +247,16 @@ function plan(args: string[]): Plan | "help" | "list" {
           `unknown experiment id "${id}"; known ids: ${EXPERIMENTS.map((x) => x.id).join(", ")}`,
         );
       }
+      if (shard && !e.shard) {
+        throw new UsageError(
+          `--shard: ${id} cannot be sharded (it is not a sweep of independent instances); ` +
+            `the experiments that can: ${SHARDABLE.join(", ")}`,
+        );
+      }
       return e;
     })
-    : EXPERIMENTS;
+    : null;
+  const experiments = named ?? (shard ? EXPERIMENTS.filter((e) => e.shard) : EXPERIMENTS);
   const sets = (v.set as string[]).map((pair): [string, string] => {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--set ${pair} is not allowed: use --set key=value`);
@@ -217,12 +264,16 @@ function plan(args: string[]): Plan | "help" | "list" {
     return [pair.slice(0, eq).trim(), pair.slice(eq + 1)];
   });
   const maxMemory = memoryFlag(v["max-memory"]);
-  const jobs = experiments.map((experiment) => {
-    const config = resolveConfig(experiment, profile, sets);
-    // Every job's memory is checked before the first runs (and again as it starts, by `run`).
+  const jobs = experiments.map((experiment): Job => {
+    const whole = resolveConfig(experiment, profile, sets);
+    const job = shard ? shardJob(experiment, whole, { shard, profile, sets }) : null;
+    // Every job's memory is checked before the first runs (and again as it starts, by `run`);
+    // a shard's is its range's.
     const checkpointDir = checkpointDirOf(resolve(v.out), experiment.id);
-    checkRunMemory(experiment, config, { workers, maxMemory, checkpointDir });
-    return { experiment, config };
+    if (!job?.empty) {
+      checkRunMemory(experiment, whole, { workers, maxMemory, checkpointDir, range: job?.range });
+    }
+    return job ?? { experiment, config: whole };
   });
   return {
     profile,
@@ -234,22 +285,41 @@ function plan(args: string[]): Plan | "help" | "list" {
     maxMemory,
     jobs,
     sets,
+    shard,
   };
 }
 
-async function versions(): Promise<Record<string, string>> {
-  const deno = JSON.parse(
-    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
-  ) as { imports: Record<string, string> };
-  const pinned = (name: string) => deno.imports[name]?.split("@").pop() ?? "?";
+/** The job of shard `shard` of `experiment`'s sweep `whole`: its range's config and stamp. */
+function shardJob(
+  experiment: AnyExperiment,
+  whole: Record<string, Value>,
+  o: { shard: Shard; profile: Profile; sets: [string, string][] },
+): Job {
+  const spec = experiment.shard!;
+  const total = spec.instances(whole);
+  const { lo, hi } = shardRange(total, o.shard);
+  const { index, count } = o.shard;
+  // More shards than instances leaves some empty: they run nothing and write only their stamp,
+  // so that an array job with every task the same still succeeds.
+  const empty = hi === lo;
   return {
-    deno: Deno.version.deno,
-    "@tensorflow/tfjs": TFJS_VERSION,
-    arquero: pinned("arquero"),
-    vega: pinned("vega"),
-    "vega-lite": pinned("vega-lite"),
-    // The report draws its live figures with it (OUT/_report/).
-    "vega-embed": pinned("vega-embed"),
+    experiment,
+    config: whole,
+    range: { lo, hi },
+    empty,
+    stamp: {
+      format: "lab-shard/1",
+      id: experiment.id,
+      profile: o.profile,
+      config: whole,
+      overrides: Object.fromEntries(o.sets),
+      configDigest: configDigest(experiment.id, whole),
+      index,
+      count,
+      lo,
+      hi,
+      total,
+    },
   };
 }
 
@@ -356,8 +426,16 @@ async function main(): Promise<number> {
   const ver = await versions();
   const command = ["deno task reproduce", ...Deno.args].join(" ");
   try {
-    for (const { experiment, config } of p.jobs) {
+    for (const { experiment, config, stamp, range, empty } of p.jobs) {
       const bar = progressPrinter(experiment.id);
+      if (stamp && empty) {
+        const dir = await writeShard(p.out, { ...stamp, code: await codeDigest() }, null);
+        bar.done(
+          `shard ${stamp.index}/${stamp.count} holds none of the ${stamp.total} ` +
+            `${experiment.shard!.unit} (more shards than that): stamp only → ${dir}`,
+        );
+        continue;
+      }
       const checkpointDir = checkpointDirOf(p.out, experiment.id);
       if (p.resume) await sayWhatResumes(experiment, checkpointDir);
       const started = new Date();
@@ -368,8 +446,20 @@ async function main(): Promise<number> {
         signal: controller.signal,
         checkpointDir,
         resume: p.resume,
+        range,
         onProgress: (e) => bar.update(e.fraction, e.message),
       });
+      if (stamp) {
+        const dir = await writeShard(p.out, { ...stamp, code: await codeDigest() }, result);
+        const { unit } = experiment.shard!;
+        bar.done(
+          `shard ${stamp.index}/${stamp.count} (${unit} ${stamp.lo}–${stamp.hi - 1} of ` +
+            `${stamp.total}) done in ${
+              ((Date.now() - started.getTime()) / 1000).toFixed(1)
+            } s → ${dir}`,
+        );
+        continue;
+      }
       const artefacts = experiment.artefacts(result, config);
       const { meta } = result;
       await writeExperiment(
@@ -380,19 +470,15 @@ async function main(): Promise<number> {
           description: experiment.description,
           profile: p.profile,
         },
-        {
-          id: experiment.id,
+        configJson(experiment.id, {
           profile: p.profile,
           config,
           overrides: Object.fromEntries(p.sets),
-          engine: meta.engine,
-          backend: meta.backend,
-          workers: meta.workers,
+          meta,
           versions: ver,
           command,
-          started_at: started.toISOString(),
-          train_seconds: Number((meta.elapsedMs / 1000).toFixed(3)),
-        },
+          started,
+        }),
         artefacts,
       );
       // The whole experiment's wall time (data, training, analysis, figures), and training's share.
@@ -433,18 +519,16 @@ async function main(): Promise<number> {
     Deno.removeSignalListener("SIGINT", onInt);
     Deno.removeSignalListener("SIGTERM", onTerm);
   }
-  const manifests = await readManifests(p.out, EXPERIMENTS.map((e) => e.id));
+  if (p.shard) {
+    // A shard has no report of its own: its tables exist only once the shards are merged.
+    console.error(
+      `shard ${p.shard.index}/${p.shard.count} written to ${p.out}; once every shard is done: ` +
+        `deno task merge --out DIR SHARD_DIR…`,
+    );
+    return 0;
+  }
   try {
-    const ledger = await readLedger(p.out, manifests.map((m) => m.id)).catch((err) => {
-      // A folder left by an older version of the lab may carry claims in another shape.
-      console.error(`warning: the report has no claims ledger: ${(err as Error).message}`);
-      return [];
-    });
-    const index = await writeIndex(p.out, manifests, {
-      generatedBy: command,
-      versions: ver,
-      preamble: ledgerHtml(ledger),
-    });
+    const index = await writeReport(p.out, { command, versions: ver });
     console.error(`report: ${index}`);
   } catch (err) {
     if (!(err instanceof WriteError)) throw err;

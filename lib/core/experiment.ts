@@ -67,6 +67,11 @@ export interface RunOptions {
   resume?: boolean;
   /** Bytes the run may use, when less than the machine has available (see `memory.ts`). */
   maxMemory?: number;
+  /**
+   * Compute only instances `[lo, hi)` of the sweep: one shard of it (see `shard.ts`). Read by
+   * experiments with a {@link ShardSpec}, which say what an instance is.
+   */
+  range?: { lo: number; hi: number };
 }
 
 /** What a memory estimate may depend on besides the config. */
@@ -75,6 +80,8 @@ export interface MemoryContext {
   workers: number;
   /** Whether the run writes checkpoints (it was given a checkpoint folder). */
   checkpoints: boolean;
+  /** A shard's range of instances ({@link RunOptions.range}), when the run is one. */
+  range?: { lo: number; hi: number };
 }
 
 /**
@@ -154,11 +161,46 @@ export interface ExperimentSpec<F extends Fields, R> {
   /** Turns the result into tables, figures, notes and a summary. */
   artefacts: (result: NoInfer<R>, config: ConfigOf<F>) => Artefacts;
   /**
+   * How a sweep is cut into shards by instance (`deno task reproduce --shard i/N`) and merged
+   * back (`deno task merge`); an experiment without it refuses `--shard`. See `shard.ts`.
+   */
+  shard?: ShardSpec<ConfigOf<F>, NoInfer<R>>;
+  /**
    * The write-ups' claims this experiment tests, read from its own summary,
    * each with the verdict its numbers give (see `claims.ts`). They are added
    * to the summary as `claims`, which the claims ledger is built from.
    */
   claims?: (summary: Record<string, unknown>, config: ConfigOf<F>) => Claim[];
+}
+
+/**
+ * How an experiment's sweep is cut by instance. A shard's `run` gets the whole config and
+ * {@link RunOptions.range}, and must compute each instance of the range exactly as the whole run
+ * does: its own seed and data stream, and everything planned from the whole sweep (such as how
+ * many snapshots to keep) planned the same. Merging the parts then gives the whole run's result,
+ * and with it the same tables, summary and figures (tests/core/shard_test.ts).
+ */
+export interface ShardSpec<C, R> {
+  /** What an instance is, plural, for messages ("seeds", "cells"). */
+  unit: string;
+  /** How many instances the config has. */
+  instances(config: C): number;
+
+  /** The whole run's result from its parts' results, in instance order. */
+  merge(parts: (R & { meta: RunMeta })[], config: C): R & { meta: RunMeta };
+}
+
+/**
+ * Run facts of a merged sweep from its parts': the first part's engine and backend, the most
+ * workers any part used, and the parts' wall times added up (the compute the sweep cost).
+ */
+export function mergedMeta(parts: { meta: RunMeta }[]): RunMeta {
+  return {
+    engine: parts[0].meta.engine,
+    backend: parts[0].meta.backend,
+    workers: Math.max(...parts.map((p) => p.meta.workers)),
+    elapsedMs: parts.reduce((s, p) => s + p.meta.elapsedMs, 0),
+  };
 }
 
 /** An experiment with fields `F` and result type `R`; `defaults` is derived from the fields. */
@@ -246,7 +288,7 @@ export function defineExperiment<F extends Fields, R>(
 export function checkRunMemory<F extends Fields, R>(
   experiment: Pick<ExperimentSpec<F, R>, "id" | "memory">,
   config: ConfigOf<F>,
-  options: Pick<RunOptions, "workers" | "maxMemory" | "checkpointDir"> = {},
+  options: Pick<RunOptions, "workers" | "maxMemory" | "checkpointDir" | "range"> = {},
 ): void {
   if (!experiment.memory) return;
   const budget = memoryBudget({ maxBytes: options.maxMemory });
@@ -257,7 +299,11 @@ export function checkRunMemory<F extends Fields, R>(
     work: Infinity,
     autoAbove: 0,
   });
-  const context = { workers, checkpoints: options.checkpointDir !== undefined };
+  const context = {
+    workers,
+    checkpoints: options.checkpointDir !== undefined,
+    ...(options.range ? { range: options.range } : {}),
+  };
   checkMemory(experiment.id, experiment.memory(config, context), budget);
 }
 

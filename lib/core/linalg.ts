@@ -348,14 +348,41 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
   d[n - 1] = A[(n - 1) * n + n - 1];
   const offDiagonal = e.slice();
 
-  // 3. Eigenvalues of T.
-  const eig = d.slice();
-  tridiagonalQr(eig, e.slice());
-  const values = eig.sort().reverse().slice(0, k);
+  // 3. Eigenvalues of T, block by block: T splits where an off-diagonal entry is negligible (the
+  // QR steps' deflation test), and there each eigenvector is exactly zero outside its block.
+  const eps = 2 ** -52;
+  const blocks: [number, number][] = [];
+  for (let lo = 0, i = 0; i < n; i++) {
+    if (i === n - 1 || Math.abs(offDiagonal[i]) <= eps * (Math.abs(d[i]) + Math.abs(d[i + 1]))) {
+      blocks.push([lo, i]);
+      lo = i + 1;
+    }
+  }
+  const found: { value: number; block: number }[] = [];
+  blocks.forEach(([lo, hi], block) => {
+    const values = d.slice(lo, hi + 1);
+    const off = offDiagonal.slice(lo, hi + 1);
+    off[hi - lo] = 0;
+    tridiagonalQr(values, off);
+    for (const value of values) found.push({ value, block });
+  });
+  found.sort((a, b) => b.value - a.value || a.block - b.block);
+  const wanted = found.slice(0, k);
+  const values = Float64Array.from(wanted, (w) => w.value);
 
-  // 4. Eigenvectors of T; 5. back through the reflectors (the rows of Z are the vectors).
+  // 4. Eigenvectors of T, each within its block; 5. back through the reflectors (the rows of Z are
+  // the vectors).
   const Z = heap.f64(k * n);
-  tridiagonalVectors(d, offDiagonal, values, Z);
+  blocks.forEach(([lo, hi], block) => {
+    const rows = wanted.flatMap((w, c) => (w.block === block ? [c] : []));
+    if (rows.length === 0) return;
+    const size = hi - lo + 1;
+    const off = offDiagonal.slice(lo, hi + 1);
+    off[size - 1] = 0;
+    const out = new Float64Array(rows.length * size);
+    tridiagonalVectors(d.subarray(lo, hi + 1), off, Float64Array.from(rows, (c) => values[c]), out);
+    rows.forEach((c, q) => Z.set(out.subarray(q * size, (q + 1) * size), c * n + lo));
+  });
   for (let r = n - 3; r >= 0; r--) {
     if (betas[r] === 0) continue;
     const m0 = r + 1;

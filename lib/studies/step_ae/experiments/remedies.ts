@@ -46,7 +46,12 @@ import {
   type StepAeVariant,
   trainStepAe,
 } from "../train.ts";
-import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import {
+  defineExperiment,
+  type Experiment,
+  fusedMeta,
+  mergedMeta,
+} from "../../../core/experiment.ts";
 import { ConfigError, type ConfigOf, int, list, listItems, num } from "../../../core/config.ts";
 import { fixed, sig } from "../../../core/format.ts";
 import { divergeAboveField } from "../../../core/train/loop.ts";
@@ -361,7 +366,11 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
     return memoryEstimate(train, ["seeds", "remedies", "n"]);
   },
   async run(c, options) {
-    const train = remediesTrainConfig(c);
+    // A shard trains its range of the variants (remedy × seed, remedy first): each its own seed.
+    const whole = remediesTrainConfig(c);
+    const train = options.range
+      ? { ...whole, variants: whole.variants.slice(options.range.lo, options.range.hi) }
+      : whole;
     const instances = train.variants.length;
     const { results, workers, elapsedMs } = await trainStepAe(train, {
       workers: options.workers,
@@ -375,6 +384,22 @@ export const stepAeRemedies: Experiment<typeof remediesFields, RemediesResult> =
       msPerInstanceEpoch: (elapsedMs * workers) / (instances * c.epochs),
       meta: fusedMeta({ workers, elapsedMs }),
     };
+  },
+  shard: {
+    unit: "variants (remedy × seed)",
+    instances: (c) => listItems(c.remedies).length * c.seeds,
+    merge: (parts) => {
+      const counts = parts.map((p) => p.results.length);
+      const total = counts.reduce((a, b) => a + b, 0);
+      return {
+        train: { ...parts[0].train, variants: parts.flatMap((p) => p.train.variants) },
+        results: parts.flatMap((p) => p.results),
+        // Timing, not a result: the parts' costs weighted by their instances.
+        msPerInstanceEpoch: parts.reduce((s, p, k) => s + p.msPerInstanceEpoch * counts[k], 0) /
+          total,
+        meta: mergedMeta(parts),
+      };
+    },
   },
   claims: remediesClaims,
   artefacts(r, c) {

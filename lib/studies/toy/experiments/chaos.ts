@@ -24,7 +24,8 @@ import { OUTCOME_COLORS } from "../../../core/plots/colors.ts";
 import { OPTIMIZER_NAMES } from "../../../core/optim/config.ts";
 import { chaosHeatmapSpec } from "../plots_failure.ts";
 import type { Spec } from "../../../core/plots/render.ts";
-import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import { defineExperiment, type Experiment, mergedMeta } from "../../../core/experiment.ts";
+import { concatRowParts } from "../../../core/shard.ts";
 import { ConfigError, type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
 import { fixed } from "../../../core/format.ts";
 import { fromStatesMemory, trainFrom } from "./failure_common.ts";
@@ -233,7 +234,9 @@ export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExper
     const n = c.n;
     const deltas = grid(c.deltaMin, c.deltaMax, c.deltas, false);
     const lrs = grid(c.lrMin, c.lrMax, c.lrs, true);
-    const cells = deltas.flatMap((delta) => lrs.map((lr) => ({ delta, lr })));
+    // A shard trains its range of the cells (δ first): each cell starts from its own state.
+    const all = deltas.flatMap((delta) => lrs.map((lr) => ({ delta, lr })));
+    const cells = options.range ? all.slice(options.range.lo, options.range.hi) : all;
     const states = cells.map(({ delta }) =>
       perturbedFailure(n, delta, { mode: "bias", pair: [0, n - 2] })
     );
@@ -259,6 +262,11 @@ export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExper
         elapsedMs: run.elapsedMs,
       },
     };
+  },
+  shard: {
+    unit: "cells",
+    instances: (c) => c.deltas * c.lrs,
+    merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
   },
   claims: chaosClaims,
   artefacts(r, c) {

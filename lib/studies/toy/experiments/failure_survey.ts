@@ -25,7 +25,13 @@ import {
 import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.ts";
 import { surveyFractionsSpec, type SurveyGridRow, surveyGridSpec } from "../plots_failure.ts";
 import type { Spec } from "../../../core/plots/render.ts";
-import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import {
+  defineExperiment,
+  type Experiment,
+  fusedMeta,
+  mergedMeta,
+} from "../../../core/experiment.ts";
+import { concatRowParts } from "../../../core/shard.ts";
 import { ConfigError, type ConfigOf, int, list, listItems } from "../../../core/config.ts";
 import {
   describeDivergence,
@@ -356,14 +362,17 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
     const result: SurveyResult = { cells: [], runs: [], fractions: [] };
     const jobs = ns.flatMap((n) => optimizers.map((optimizer) => ({ n, optimizer })));
     let workers = 1;
+    // A shard runs its range of the jobs (each job's seeds and rows are its own).
+    const { lo, hi } = options.range ?? { lo: 0, hi: jobs.length };
     for (const [j, { n, optimizer }] of jobs.entries()) {
+      if (j < lo || j >= hi) continue;
       const lrs = surveyLrs(c, optimizer);
       const config = surveyTrainConfig(c, { n, optimizer, seeds });
       const run = await trainStage(config, {
         run: options,
         label: `n=${n} ${optimizer}`,
-        from: j / jobs.length,
-        to: (j + 1) / jobs.length,
+        from: (j - lo) / (hi - lo),
+        to: (j - lo + 1) / (hi - lo),
       });
       workers = Math.max(workers, run.workers);
       const rows = surveySettings(run, { n, optimizer, lrs, seeds });
@@ -372,6 +381,13 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
       for (const row of rows.fractions) result.fractions.push(row);
     }
     return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
+  },
+  // Shards are ranges of the (n, optimizer) jobs, n first: each job is one batched run of its
+  // learning rates × seeds, and its rows depend on nothing else.
+  shard: {
+    unit: "jobs (n × optimizer)",
+    instances: (c) => (c.nMax - c.nMin + 1) * listItems(c.optimizers).length,
+    merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
   },
   claims: failureSurveyClaims,
   artefacts(r, c) {

@@ -27,7 +27,13 @@ import {
 import { remedyRule, type ResampleSchedule, TOY_REMEDIES } from "../resample.ts";
 import { eventLossSpec, learntTimeSpec, remedySuccessSpec } from "../plots_resampling.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.ts";
-import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import {
+  defineExperiment,
+  type Experiment,
+  fusedMeta,
+  mergedMeta,
+} from "../../../core/experiment.ts";
+import { concatRowParts } from "../../../core/shard.ts";
 import {
   ConfigError,
   type ConfigOf,
@@ -402,13 +408,16 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
       const jobs = ns.flatMap((n) => optimizers.map((optimizer) => ({ n, optimizer })));
       const result: ResamplingResult = { runs: [], events: [] };
       let workers = 1;
+      // A shard runs its range of the jobs (each job's seeds and rows are its own).
+      const { lo, hi } = options.range ?? { lo: 0, hi: jobs.length };
       for (const [j, { n, optimizer }] of jobs.entries()) {
+        if (j < lo || j >= hi) continue;
         const config = runConfig(c, { n, optimizer, remedies, seeds });
         const run = await trainStage(config, {
           run: options,
           label: `n=${n} ${optimizer}, ${remedies.length} remedies × ${seeds.length} seeds`,
-          from: j / jobs.length,
-          to: (j + 1) / jobs.length,
+          from: (j - lo) / (hi - lo),
+          to: (j - lo + 1) / (hi - lo),
         });
         workers = Math.max(workers, run.workers);
         const layout = { remedies, seeds, optimizer, lr: baseLr(c, optimizer), n };
@@ -417,6 +426,13 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
         for (const row of eventLossRows(run, { ...layout, trace })) result.events.push(row);
       }
       return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
+    },
+    // Shards are ranges of the (n, optimizer) jobs, n first: each job is one batched run of its
+    // remedies × seeds, and its rows depend on nothing else.
+    shard: {
+      unit: "jobs (n × optimizer)",
+      instances: (c) => listItems(c.ns).length * listItems(c.optimizers).length,
+      merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
     },
     claims: resamplingClaims,
     artefacts(r, c) {

@@ -29,7 +29,8 @@ import { toyTrainMemory } from "../memory.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { finalLossHistogramSpec, lossCurvesSpec, outcomeFractionsSpec } from "../plots.ts";
 import type { Spec } from "../../../core/plots/render.ts";
-import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import { defineExperiment, type Experiment, mergedMeta } from "../../../core/experiment.ts";
+import { concatClassifiedSweeps } from "../shards.ts";
 import {
   describeDivergence,
   type DivergenceReport,
@@ -70,7 +71,9 @@ export const seedSweepFields = {
   steps: withDefault(toyTrainFields.steps, 25_000),
   n: int({ default: 7, min: 2, max: 64, doc: "features (input dimension)" }),
   m: int({ default: 2, min: 1, max: 63, doc: "latent dimension" }),
-  seeds: int({ default: 512, min: 1, max: 100_000, doc: "number of seeds (instances)" }),
+  // A million seeds fit in shards (deno task reproduce --shard); the memory check says when a
+  // whole run, or its merge, would not fit the machine.
+  seeds: int({ default: 512, min: 1, max: 1_000_000, doc: "number of seeds (instances)" }),
   data: oneOf(["identity", "sparse"], {
     default: "identity",
     doc: "one-hot examples or sparse features",
@@ -132,15 +135,19 @@ function dataConfig(c: SeedSweepConfig): ToyDataConfig {
   return { kind: "sparse", sparsity: c.sparsity, examples: c.examples, batchSize: c.batchSize };
 }
 
-/** The one training run of a sweep. */
-function sweepTrainConfig(c: SeedSweepConfig): ToyTrainConfig {
-  return toyTrainConfig(c, {
+/**
+ * The one training run of a sweep, or of a shard's range of its seeds: the range trains with the
+ * whole sweep's plan (how many snapshots to keep depends on how many seeds there are in all).
+ */
+function sweepTrainConfig(c: SeedSweepConfig, range?: { lo: number; hi: number }): ToyTrainConfig {
+  const config = toyTrainConfig(c, {
     n: c.n,
     m: c.m,
     seeds: seedRange(c.seed, c.seeds),
     data: dataConfig(c),
     importanceDecay: c.importance,
   });
+  return range ? { ...config, seeds: config.seeds.slice(range.lo, range.hi) } : config;
 }
 
 function sweepNotes(
@@ -263,19 +270,20 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
     validateToyTrainFields(c);
     validateSeedRange(c.seed, c.seeds, "seeds");
   },
-  memory(c) {
+  memory(c, context) {
+    const config = sweepTrainConfig(c, context.range);
     return memoryEstimate([
-      ...toyTrainMemory(sweepTrainConfig(c), { engine: c.engine }),
-      perSeedRows(c.seeds),
+      ...toyTrainMemory(config, { engine: c.engine }),
+      perSeedRows(config.seeds.length),
     ], ["seeds", "n", "m"]);
   },
   async run(c, options) {
-    const config = sweepTrainConfig(c);
+    const config = sweepTrainConfig(c, options.range);
     const seeds = config.seeds;
     const train = await trainStage(config, {
       run: options,
       engine: c.engine,
-      label: `${c.seeds} seeds`,
+      label: `${seeds.length} seeds`,
       from: 0,
       to: 0.95,
     });
@@ -295,6 +303,12 @@ export const toySeedSweep: Experiment<typeof seedSweepFields, SeedSweepResult> =
         elapsedMs: train.elapsedMs,
       },
     };
+  },
+  // Shards are ranges of seeds: each seed's start and data stream come from its own seed.
+  shard: {
+    unit: "seeds",
+    instances: (c) => c.seeds,
+    merge: (parts) => ({ ...concatClassifiedSweeps(parts), meta: mergedMeta(parts) }),
   },
   claims: seedSweepClaims,
   artefacts(r, c) {
