@@ -18,6 +18,7 @@ export * from "./core/pca_top.ts";
 export * from "./core/data/images.ts";
 export * from "./core/optim/config.ts";
 export * from "./core/optim/optimizer.ts";
+export * from "./core/optim/schedule.ts";
 export * from "./core/config.ts";
 export * from "./core/experiment.ts";
 export * from "./core/claims.ts";

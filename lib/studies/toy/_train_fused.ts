@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { scheduleFactors } from "../../core/optim/schedule.ts";
 import { type CsrBatch, featureImportance, openToyData, sparseFeatureBatch } from "./data.ts";
 import { initToy, toyParamCount, type ToyParams } from "./model.ts";
 import { toyLossGrad, toyLossGradIdentity, type ToyScratch, toyScratch } from "./kernel.ts";
@@ -405,6 +406,19 @@ function passes(s: ToyRangeState, span: Span): Pass[] {
   return out;
 }
 
+const SCHEDULES = new WeakMap<ToyTrainConfig, Float64Array>();
+
+/** The schedule's factor of each update of a run, worked out once per run; null without one. */
+function scheduleOf(config: ToyTrainConfig): Float64Array | null {
+  if (!config.schedule) return null;
+  let factors = SCHEDULES.get(config);
+  if (!factors) {
+    factors = scheduleFactors(config.schedule, config.steps);
+    SCHEDULES.set(config, factors);
+  }
+  return factors;
+}
+
 /**
  * Update `t` of live instance i: its loss and gradient, the divergence
  * mark, resampling's bookkeeping and the optimizer step.
@@ -419,6 +433,8 @@ function instanceStep(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): Inst
   // What resampling reads and changes, gathered once per span (no allocation per step).
   const rs = { params, optimizer, gram: run.scratch.gram };
   const limit = run.config.divergeAbove;
+  // The schedule's factor of every update (exactly 1 without one, which leaves the rate as it is).
+  const schedule = scheduleOf(run.config);
   return (i, t) => {
     const off = i * p;
     const L = lossGrad(off, i, grad);
@@ -433,7 +449,8 @@ function instanceStep(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): Inst
       if (tr.silent[i]) noteFiring(rr!, tr, i, t, rs);
     }
     for (let k = 0; k < frozen.length; k++) held[k] = params[off + frozen[k]];
-    optimizer.stepInstance(params, grad, i, tr ? lrFactor(rr!, tr, i, t + 1) : 1);
+    const scale = (tr ? lrFactor(rr!, tr, i, t + 1) : 1) * (schedule ? schedule[t] : 1);
+    optimizer.stepInstance(params, grad, i, scale);
     for (let k = 0; k < frozen.length; k++) params[off + frozen[k]] = held[k];
     if (tr !== undefined && (t + 1) % tr.every[i] === 0) checkInstance(rr!, tr, i, t + 1, rs);
   };

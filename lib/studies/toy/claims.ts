@@ -614,3 +614,94 @@ export function noBiasClaims(s: Summary): Claim[] {
     },
   ];
 }
+
+/**
+ * `toy-sparse-regime`: the three claims about Anthropic's "two circles" that
+ * the write-up questions in its introduction, in Anthropic's own regime. The
+ * rules, fixed here: *two* holds when no run with several levels has three or
+ * more, is refuted when a quarter or more of them do; *circles* holds when the
+ * median (over runs with several levels) of the largest spread of norms
+ * within a level is at most 5% (CV), is refuted above 15%; the *gap* holds
+ * when at least 90% of the interfaces whose inner example a readout can
+ * select are at least arccos(inner/outer radius) wide, is refuted below 50%.
+ * In between: holds under conditions; without a run with several levels:
+ * open.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sparseRegimeClaims } from "./claims.ts";
+ * const s = { runs: 24, multi_level_runs: 8, two_level_runs: 8, three_plus_level_runs: 0,
+ *   median_max_level_cv_multi: 0.02, selectable_inner_interfaces: 10,
+ *   selectable_inner_wider_than_needed: 10, failures: 3, multi_level_failures: 2,
+ *   setting: { n: 1000, sparsity: 0.99, examples: "3,30", seeds: 12, steps: 50000 } };
+ * assert.deepEqual(sparseRegimeClaims(s).map((c) => c.verdict), ["holds", "holds", "holds"]);
+ * ```
+ */
+export function sparseRegimeClaims(s: Summary): Claim[] {
+  const c = s.setting;
+  const setting = `n = ${c.n}, S = ${c.sparsity}, T = ${c.examples}, ${c.seeds} seeds per T, ` +
+    `${steps(c.steps)} steps`;
+  const multi = s.multi_level_runs;
+  const none = `no run had more than one radius level (${s.runs} runs; ${setting})`;
+  const threeShare = multi ? s.three_plus_level_runs / multi : 0;
+  const cv = s.median_max_level_cv_multi;
+  const inner = s.selectable_inner_interfaces;
+  const wide = inner ? s.selectable_inner_wider_than_needed / inner : 0;
+  const section = "Introduction (the “two circles” of Anthropic's double-descent follow-up)";
+  return [
+    {
+      id: "two-circles-two-levels",
+      writeup: OF,
+      section,
+      claim: "In an optimization failure the trained examples' hidden vectors sit on two " +
+        "circles of different radii: two levels.",
+      measured: multi === 0 ? none : `of ${multi} runs with several radius levels, ` +
+        `${s.two_level_runs} have two and ${s.three_plus_level_runs} three or more ` +
+        `(${s.failures} of ${s.runs} runs failed to learn an example, ${s.multi_level_failures} ` +
+        `of them with several levels; ${setting})`,
+      verdict: multi === 0
+        ? "open"
+        : threeShare === 0
+        ? "holds"
+        : threeShare >= 0.25
+        ? "refuted"
+        : "holds under conditions",
+    },
+    {
+      id: "two-circles-circular",
+      writeup: OF,
+      section,
+      claim: "The levels are circles: the examples on one level have the same norm.",
+      measured: multi === 0 ? none : `median over the ${multi} runs with several levels of the ` +
+        `largest CV of the norms within a level: ${pct(cv)} (levels split where sorted norms ` +
+        `step up by more than 15%; ${setting})`,
+      verdict: multi === 0
+        ? "open"
+        : cv <= 0.05
+        ? "holds"
+        : cv > 0.15
+        ? "refuted"
+        : "holds under conditions",
+    },
+    {
+      id: "two-circles-angular-gap",
+      writeup: OF,
+      section,
+      claim: "For an example on the smaller circle to be linearly selected, the solution needs a " +
+        "large angular gap at the interface with the larger one.",
+      measured: inner === 0
+        ? `no interface with a selectable inner example (${s.runs} runs; ${setting})`
+        : `${s.selectable_inner_wider_than_needed} of ${inner} interfaces whose inner example a ` +
+          `readout selects are at least arccos(inner/outer radius) wide, the angle its convex-hull ` +
+          `condition needs with equal gaps on both sides (${fixed(100 * wide, 0)}%; ${setting})`,
+      verdict: inner === 0
+        ? "open"
+        : wide >= 0.9
+        ? "holds"
+        : wide < 0.5
+        ? "refuted"
+        : "holds under conditions",
+    },
+  ];
+}

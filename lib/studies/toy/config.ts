@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { WarmupCosine } from "../../core/optim/schedule.ts";
 import type { ToyDataConfig } from "./data.ts";
 import type { ToyModelConfig, ToyParams } from "./model.ts";
 import type { OptimizerConfig } from "../../core/optim/config.ts";
@@ -90,6 +91,8 @@ export interface ToyTrainConfig {
   divergeAbove: number;
   /** Resampling of dead features, per instance (fused engine, one-hot data); absent: none. */
   resample?: ToyResampleConfig;
+  /** A learning-rate schedule for every instance (fused engine); absent: a constant rate. */
+  schedule?: WarmupCosine;
 }
 
 /**

@@ -15,6 +15,7 @@ import { toyChaos } from "./experiments/chaos.ts";
 import { toyNoBias } from "./experiments/no_bias.ts";
 import { toyResampling } from "./experiments/resampling.ts";
 import { toyResamplingBasin } from "./experiments/resampling_basin.ts";
+import { toySparseRegime } from "./experiments/sparse_regime.ts";
 
 /**
  * The toy ReLU autoencoder and its optimization failures: the experiments of
@@ -43,5 +44,6 @@ export const toyStudy: Study = {
     toyNoBias,
     toyResampling,
     toyResamplingBasin,
+    toySparseRegime,
   ],
 };

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { validateSchedule } from "../../core/optim/schedule.ts";
 import { toyParamCount, validateToyModel } from "./model.ts";
 import { validateOptimizer } from "../../core/optim/config.ts";
 import { MAX_SEED } from "../../core/random.ts";
@@ -106,6 +107,7 @@ export function validateToyTrain(config: ToyTrainConfig): void {
       );
     }
   }
+  if (config.schedule) validateSchedule(config.schedule, steps);
   if (config.lrs?.some((v) => !(v > 0 && Number.isFinite(v)))) {
     throw new RangeError("every per-instance lr must be a finite number > 0");
   }
@@ -232,6 +234,9 @@ export async function trainToy(
 ): Promise<ToyTrainResult> {
   validateToyTrain(config);
   const engine = options.engine ?? "fused";
+  if (config.schedule && engine !== "fused") {
+    throw new RangeError("a learning-rate schedule needs the fused engine (engine=fused)");
+  }
   const every = options.progressEvery ?? Math.max(1, Math.floor(config.steps / 50));
   const instances = config.seeds.length;
   const started = performance.now();
