@@ -615,6 +615,9 @@ export function noBiasClaims(s: Summary): Claim[] {
   ];
 }
 
+/** Runs with several levels, or interfaces, a sparse-regime verdict needs at least. */
+const MIN_CASES = 5;
+
 /**
  * `toy-sparse-regime`: the three claims about Anthropic's "two circles" that
  * the write-up questions in its introduction, in Anthropic's own regime. The
@@ -624,8 +627,15 @@ export function noBiasClaims(s: Summary): Claim[] {
  * within a level is at most 5% (CV), is refuted above 15%; the *gap* holds
  * when at least 90% of the interfaces whose inner example a readout can
  * select are at least arccos(inner/outer radius) wide, is refuted below 50%.
- * In between: holds under conditions; without a run with several levels:
- * open.
+ * The write-up's *story* (a failure settles into Symmetric Failure, which
+ * Asymmetric Recovery may undo) holds when at least half of the runs with an
+ * example unlearnt half-way through training were in the regime's Symmetric
+ * Failure (one example collapsed and unlearnt, the rest on one level) at some
+ * point after the warm-up and at least one such run recovered, is refuted when
+ * fewer than a fifth were; it needs 5 such runs.
+ * In between: holds under conditions. With fewer than 5 runs with several
+ * levels (for *two* and *circles*) or fewer than 5 such interfaces (for the
+ * gap) a run cannot tell: open.
  *
  * @example
  * ```ts
@@ -633,9 +643,9 @@ export function noBiasClaims(s: Summary): Claim[] {
  * import { sparseRegimeClaims } from "./claims.ts";
  * const s = { runs: 24, multi_level_runs: 8, two_level_runs: 8, three_plus_level_runs: 0,
  *   median_max_level_cv_multi: 0.02, selectable_inner_interfaces: 10,
- *   selectable_inner_wider_than_needed: 10, failures: 3, multi_level_failures: 2,
+ *   selectable_inner_wider_than_needed: 10, failures: 3, multi_level_failures: 2, failed_at_half: 0,
  *   setting: { n: 1000, sparsity: 0.99, examples: "3,30", seeds: 12, steps: 50000 } };
- * assert.deepEqual(sparseRegimeClaims(s).map((c) => c.verdict), ["holds", "holds", "holds"]);
+ * assert.deepEqual(sparseRegimeClaims(s).map((c) => c.verdict), ["holds", "holds", "holds", "open"]);
  * ```
  */
 export function sparseRegimeClaims(s: Summary): Claim[] {
@@ -643,7 +653,9 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
   const setting = `n = ${c.n}, S = ${c.sparsity}, T = ${c.examples}, ${c.seeds} seeds per T, ` +
     `${steps(c.steps)} steps`;
   const multi = s.multi_level_runs;
-  const none = `no run had more than one radius level (${s.runs} runs; ${setting})`;
+  const few = multi < MIN_CASES;
+  const none = `${multi} of ${s.runs} runs had more than one radius level, too few to tell (at ` +
+    `least ${MIN_CASES} needed; ${setting})`;
   const threeShare = multi ? s.three_plus_level_runs / multi : 0;
   const cv = s.median_max_level_cv_multi;
   const inner = s.selectable_inner_interfaces;
@@ -656,11 +668,11 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
       section,
       claim: "In an optimization failure the trained examples' hidden vectors sit on two " +
         "circles of different radii: two levels.",
-      measured: multi === 0 ? none : `of ${multi} runs with several radius levels, ` +
+      measured: few ? none : `of ${multi} runs with several radius levels, ` +
         `${s.two_level_runs} have two and ${s.three_plus_level_runs} three or more ` +
         `(${s.failures} of ${s.runs} runs failed to learn an example, ${s.multi_level_failures} ` +
         `of them with several levels; ${setting})`,
-      verdict: multi === 0
+      verdict: few
         ? "open"
         : threeShare === 0
         ? "holds"
@@ -673,7 +685,7 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
       writeup: OF,
       section,
       claim: "The levels are circles: the examples on one level have the same norm.",
-      measured: multi === 0 ? none : `median over the ${multi} runs with several levels of the ` +
+      measured: few ? none : `median over the ${multi} runs with several levels of the ` +
         `largest CV of the norms within a level: ${pct(cv)} (levels split where sorted norms ` +
         `step up by more than 15%; ${setting})`,
       verdict: multi === 0
@@ -690,8 +702,9 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
       section,
       claim: "For an example on the smaller circle to be linearly selected, the solution needs a " +
         "large angular gap at the interface with the larger one.",
-      measured: inner === 0
-        ? `no interface with a selectable inner example (${s.runs} runs; ${setting})`
+      measured: inner < MIN_CASES
+        ? `${inner} interfaces with a selectable inner example, too few to tell (at least ` +
+          `${MIN_CASES} needed; ${setting})`
         : `${s.selectable_inner_wider_than_needed} of ${inner} interfaces whose inner example a ` +
           `readout selects are at least arccos(inner/outer radius) wide, the angle its convex-hull ` +
           `condition needs with equal gaps on both sides (${fixed(100 * wide, 0)}%; ${setting})`,
@@ -703,5 +716,34 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
         ? "refuted"
         : "holds under conditions",
     },
+    storyClaim(s, setting, section),
   ];
+}
+
+/** The story claim of `toy-sparse-regime` (see {@link sparseRegimeClaims}). */
+function storyClaim(s: Summary, setting: string, section: string): Claim {
+  const failed = s.failed_at_half;
+  const share = failed ? s.failed_at_half_ever_symmetric_like / failed : 0;
+  return {
+    id: "two-circles-story",
+    writeup: OF,
+    section,
+    claim: "The write-up's story describes this regime too: a failing run settles into Symmetric " +
+      "Failure (one example unrepresented, the rest regular) and may escape by Asymmetric Recovery.",
+    measured: failed < MIN_CASES
+      ? `${failed} runs had an example unlearnt half-way through training, too few to tell ` +
+        `(at least ${MIN_CASES} needed; ${setting})`
+      : `of ${failed} runs with an example unlearnt half-way through training, ` +
+        `${s.failed_at_half_ever_symmetric_like} were at some point in Symmetric Failure's ` +
+        `counterpart (one example collapsed and unlearnt, the rest on one level); ` +
+        `${s.recovered} of them learnt every example by the end, ${s.symmetric_like_recovered} ` +
+        `after such a state (${setting})`,
+    verdict: failed < MIN_CASES
+      ? "open"
+      : share >= 0.5 && s.symmetric_like_recovered > 0
+      ? "holds"
+      : share < 0.2
+      ? "refuted"
+      : "holds under conditions",
+  };
 }

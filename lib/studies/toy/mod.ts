@@ -86,6 +86,37 @@ export {
   type BasinResult,
   toyResamplingBasin,
 } from "./experiments/resampling_basin.ts";
+export {
+  type SparseRegimeConfig,
+  sparseRegimeFields,
+  type SparseRegimeResult,
+  type StoryPoint,
+  type TimelineRow,
+  toySparseRegime,
+} from "./experiments/sparse_regime.ts";
+export {
+  analyseSparseRun,
+  gapSpread,
+  type HiddenPoint,
+  type HiddenRow,
+  hullVertices,
+  type Interface,
+  type InterfaceRow,
+  interfaces,
+  LEARNT_ERROR,
+  LEVEL_RULE,
+  type LevelRule,
+  type RadiusLevels,
+  radiusLevels,
+  type SparseRunAnalysis,
+  type SparseRunRow,
+} from "./sparse_regime.ts";
+export {
+  gapRatioSpec,
+  hiddenVectorsSpec,
+  levelCountsSpec,
+  unlearntTimelineSpec,
+} from "./plots_sparse.ts";
 // The training fields the experiments share, and training from given states.
 export {
   seedRange,

@@ -213,3 +213,44 @@ export function gapRatioSpec(rows: InterfaceRow[], options: { title: string }): 
     ],
   };
 }
+
+/**
+ * Examples not learnt at each snapshot of every run, one line per run,
+ * coloured by T, with the end of the warm-up marked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unlearntTimelineSpec } from "./plots_sparse.ts";
+ * const spec = unlearntTimelineSpec([{ examples: 3, seed: 0, step: 0, unlearnt: 3 }], { title: "t", warmup: 10 });
+ * assert.equal((spec as { layer: unknown[] }).layer.length, 2);
+ * ```
+ */
+export function unlearntTimelineSpec(
+  rows: { examples: number; seed: number; step: number; unlearnt: number }[],
+  options: { title: string; warmup: number },
+): Spec {
+  return {
+    title: options.title,
+    width: 460,
+    height: 240,
+    layer: [
+      {
+        data: { values: rows.map((r) => ({ ...r, run: `T=${r.examples} seed ${r.seed}` })) },
+        mark: { type: "line", interpolate: "step-after", opacity: 0.8 },
+        encoding: {
+          x: { field: "step", type: "quantitative", title: "step" },
+          y: { field: "unlearnt", type: "quantitative", title: "examples not learnt" },
+          color: { field: "examples", type: "ordinal", title: "T", scale: { scheme: "viridis" } },
+          detail: { field: "run" },
+          tooltip: [{ field: "run" }, { field: "step" }, { field: "unlearnt" }],
+        },
+      },
+      {
+        data: { values: [{ step: options.warmup }] },
+        mark: { type: "rule", strokeDash: [4, 3], color: "#666" },
+        encoding: { x: { field: "step", type: "quantitative" } },
+      },
+    ],
+  };
+}

@@ -18,7 +18,7 @@
  */
 
 /** A hidden vector in the plane. */
-export interface Point {
+export interface HiddenPoint {
   /** First coordinate. */
   x: number;
   /** Second coordinate. */
@@ -92,7 +92,7 @@ export function radiusLevels(norms: number[], rule: LevelRule): RadiusLevels {
 }
 
 /** Angle of a point in degrees, in [0, 360). */
-export function angleDeg(p: Point): number {
+export function angleDeg(p: HiddenPoint): number {
   const a = (Math.atan2(p.y, p.x) * 180) / Math.PI;
   return a < 0 ? a + 360 : a;
 }
@@ -132,11 +132,11 @@ function cyclicGaps(sorted: number[]): number[] {
  * assert.deepEqual(hullVertices([...square, { x: 0.2, y: 0.1 }]), [true, true, true, true, false]);
  * ```
  */
-export function hullVertices(points: Point[]): boolean[] {
+export function hullVertices(points: HiddenPoint[]): boolean[] {
   const idx = points.map((_, i) => i).sort((a, b) =>
     points[a].x - points[b].x || points[a].y - points[b].y
   );
-  const cross = (o: Point, a: Point, b: Point) =>
+  const cross = (o: HiddenPoint, a: HiddenPoint, b: HiddenPoint) =>
     (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
   const chain = (order: number[]) => {
     const out: number[] = [];
@@ -175,7 +175,7 @@ export interface Interface {
  * The interfaces between levels: every pair of points adjacent in angle
  * (cyclically, collapsed points left out) on different levels.
  */
-export function interfaces(points: Point[], levels: RadiusLevels): Interface[] {
+export function interfaces(points: HiddenPoint[], levels: RadiusLevels): Interface[] {
   const live = points.map((_, i) => i).filter((i) => levels.level[i] >= 0);
   if (live.length < 2) return [];
   const angle = points.map(angleDeg);
@@ -229,6 +229,14 @@ export interface SparseRunRow {
   unlearnt: number | null;
   /** Whether any example is unlearnt: an optimization failure (the training set is memorisable). */
   failure: boolean | null;
+  /** Examples not learnt half-way through training. */
+  unlearnt_at_half?: number | null;
+  /** Whether, after the warm-up, it was ever in the regime's Symmetric Failure (one example collapsed and unlearnt, the rest on one level). */
+  ever_symmetric_like?: boolean | null;
+  /** Whether it ended in that state. */
+  symmetric_like_at_end?: boolean | null;
+  /** Whether it had an unlearnt example half-way and ended with every example learnt. */
+  recovered?: boolean | null;
 }
 
 /** One hidden vector of one run, for the figures. */
@@ -302,7 +310,7 @@ export function analyseSparseRun(run: {
 }): SparseRunAnalysis {
   const { W, b, n, examples, seed } = run;
   const T = examples.length;
-  const points: Point[] = examples.map((x) => {
+  const points: HiddenPoint[] = examples.map((x) => {
     let h1 = 0;
     let h2 = 0;
     for (const { i, v } of x) {

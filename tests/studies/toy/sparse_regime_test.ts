@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import {
   analyseSparseRun,
+  type HiddenPoint,
   hullVertices,
   interfaces,
-  type Point,
   radiusLevels,
 } from "../../../lib/studies/toy/sparse_regime.ts";
 import { scheduleFactors, warmupCosineFactor } from "../../../lib/core/optim/schedule.ts";
@@ -21,7 +21,7 @@ import { toySparseRegime } from "../../../lib/studies/toy/experiments/sparse_reg
 import { Rng } from "../../../lib/core/random.ts";
 
 const RULE = { zero: 0.05, gap: 0.15 };
-const polar = (r: number, deg: number): Point => ({
+const polar = (r: number, deg: number): HiddenPoint => ({
   x: r * Math.cos((deg * Math.PI) / 180),
   y: r * Math.sin((deg * Math.PI) / 180),
 });
@@ -150,7 +150,13 @@ Deno.test("toy-sparse-regime runs every T × seed and writes runs.csv with its l
   for (const col of ["examples", "seed", "radius_levels", "unselectable", "failure"]) {
     assert.ok(tables.runs.columnNames().includes(col), col);
   }
-  assert.deepEqual(Object.keys(figures), ["hidden_vectors", "level_counts", "gap_against_ratio"]);
+  assert.deepEqual(Object.keys(figures), [
+    "hidden_vectors",
+    "level_counts",
+    "unlearnt_over_training",
+    "gap_against_ratio",
+  ]);
+  assert.equal(tables.timeline.numRows() % 4, 0); // every run has the same snapshots
   assert.equal(summary.runs, 4);
   assert.throws(
     () => configure(toySparseRegime, { steps: 100, warmup: 100 }),

@@ -47,7 +47,12 @@ import {
   type SparseRunRow,
 } from "../sparse_regime.ts";
 import { sparseRegimeClaims } from "../claims.ts";
-import { gapRatioSpec, hiddenVectorsSpec, levelCountsSpec } from "../plots_sparse.ts";
+import {
+  gapRatioSpec,
+  hiddenVectorsSpec,
+  levelCountsSpec,
+  unlearntTimelineSpec,
+} from "../plots_sparse.ts";
 import {
   perSeedRows,
   seedRange,
@@ -112,7 +117,59 @@ export interface SparseRegimeResult {
   hidden: HiddenRow[];
   /** Every run's interfaces between levels. */
   interfaces: InterfaceRow[];
+  /** Every run's state at each snapshot of its weights. */
+  timeline: TimelineRow[];
 }
+
+/** One run's state at one snapshot (`timeline.csv`). */
+export interface TimelineRow extends StoryPoint {
+  /** Size T of the run's training set. */
+  examples: number;
+  /** The run's seed. */
+  seed: number;
+  /** Updates done. */
+  step: number;
+}
+
+/** What the story over training reads at each snapshot. */
+export interface StoryPoint {
+  /** Examples not learnt. */
+  unlearnt: number;
+  /** Radius levels. */
+  radius_levels: number;
+  /**
+   * The sparse regime's Symmetric Failure: exactly one example not learnt, its hidden vector
+   * collapsed at the origin, and every other on one level.
+   */
+  symmetric_like: boolean;
+}
+
+function storyPoint(row: SparseRunRow): StoryPoint {
+  return {
+    unlearnt: row.unlearnt!,
+    radius_levels: row.radius_levels!,
+    symmetric_like: row.unlearnt === 1 && row.collapsed === 1 && row.radius_levels === 1,
+  };
+}
+
+/**
+ * What a run's timeline says. Half-way through training (the rate is then half its peak) an
+ * example still not learnt counts as a failure of the run at that point; `recovered` says the run
+ * learnt it by the end. Symmetric-Failure-like states are looked for after the warm-up.
+ */
+function story(timeline: (StoryPoint & { step: number })[], o: { warmup: number; steps: number }) {
+  const half = timeline.find((x) => x.step >= o.steps / 2) ?? timeline[timeline.length - 1];
+  const end = timeline[timeline.length - 1];
+  return {
+    unlearnt_at_half: half.unlearnt,
+    ever_symmetric_like: timeline.some((x) => x.step >= o.warmup && x.symmetric_like),
+    symmetric_like_at_end: end.symmetric_like,
+    recovered: half.unlearnt > 0 && end.unlearnt === 0,
+  };
+}
+
+/** Snapshots of the weights over training, for each run's timeline. */
+const TIMELINE_POINTS = 50;
 
 /** The set sizes of a config, as numbers. */
 function sizes(c: SparseRegimeConfig): number[] {
@@ -138,7 +195,9 @@ function runConfig(c: SparseRegimeConfig, T: number): ToyTrainConfig {
       data: { kind: "sparse", sparsity: c.sparsity, examples: T, batchSize: T },
     },
   );
-  config.record = { ...config.record, snapshotEvery: c.steps, maxSnapshots: 2 };
+  // The weights 50 times over training, for the story of each run (its timeline).
+  const every = Math.max(1, Math.floor(c.steps / TIMELINE_POINTS));
+  config.record = { ...config.record, snapshotEvery: every, maxSnapshots: TIMELINE_POINTS + 2 };
   config.schedule = { kind: "warmup-cosine", warmup: c.warmup };
   return config;
 }
@@ -152,7 +211,7 @@ async function runT(
   const config = runConfig(c, T);
   const train = await trainStage(config, stage);
   const p = 3 * c.n;
-  const out: SparseRegimeResult = { runs: [], hidden: [], interfaces: [] };
+  const out: SparseRegimeResult = { runs: [], hidden: [], interfaces: [], timeline: [] };
   config.seeds.forEach((seed, i) => {
     if (train.divergedAt[i] >= 0) {
       out.runs.push(divergedRow(T, seed, train.divergedAt[i]));
@@ -167,16 +226,25 @@ async function runT(
       }
       return entries;
     });
-    const params = train.final.data.subarray(i * p, (i + 1) * p);
-    const a = analyseSparseRun({
-      W: params.subarray(0, 2 * c.n),
-      b: params.subarray(2 * c.n),
-      n: c.n,
-      examples,
-      seed,
-      loss: train.finalLoss[i],
+    const measure = (
+      params: ArrayLike<number> & { subarray(a: number, b?: number): ArrayLike<number> },
+    ) =>
+      analyseSparseRun({
+        W: params.subarray(0, 2 * c.n),
+        b: params.subarray(2 * c.n),
+        n: c.n,
+        examples,
+        seed,
+        loss: train.finalLoss[i],
+      });
+    const a = measure(train.final.data.subarray(i * p, (i + 1) * p));
+    const { steps, values } = train.snapshots;
+    const timeline = steps.map((step, k) => {
+      const at = (k * config.seeds.length + i) * p;
+      return { step, ...storyPoint(measure(values.subarray(at, at + p)).row) };
     });
-    out.runs.push(a.row);
+    out.timeline.push(...timeline.map((x) => ({ examples: T, seed, ...x })));
+    out.runs.push({ ...a.row, ...story(timeline, c) });
     out.hidden.push(...a.hidden);
     out.interfaces.push(...a.interfaces);
   });
@@ -201,6 +269,10 @@ function divergedRow(examples: number, seed: number, step: number): SparseRunRow
     unselectable: null,
     unlearnt: null,
     failure: null,
+    unlearnt_at_half: null,
+    ever_symmetric_like: null,
+    symmetric_like_at_end: null,
+    recovered: null,
   };
 }
 
@@ -241,8 +313,18 @@ function sparseSummary(r: SparseRegimeResult, c: SparseRegimeConfig): Record<str
     selectable_inner_wider_than_needed: wide.length,
     unselectable_examples: kept.reduce((s, x) => s + x.unselectable!, 0),
     unlearnt_examples: kept.reduce((s, x) => s + x.unlearnt!, 0),
+    failed_at_half: kept.filter((x) => x.unlearnt_at_half! > 0).length,
+    recovered: kept.filter((x) => x.recovered).length,
+    ever_symmetric_like: kept.filter((x) => x.ever_symmetric_like).length,
+    symmetric_like_at_end: kept.filter((x) => x.symmetric_like_at_end).length,
+    symmetric_like_recovered: kept.filter((x) => x.ever_symmetric_like && x.recovered).length,
+    failed_at_half_ever_symmetric_like:
+      kept.filter((x) => x.unlearnt_at_half! > 0 && x.ever_symmetric_like).length,
     // Runs in which the examples no readout can select are exactly as many as those not learnt.
     runs_unselectable_equals_unlearnt: kept.filter((x) => x.unselectable === x.unlearnt).length,
+    // Example by example: selectable exactly when learnt.
+    examples_shown: r.hidden.length,
+    examples_selectable_iff_learnt: r.hidden.filter((h) => h.selectable === h.learnt).length,
   };
 }
 
@@ -260,6 +342,10 @@ function sparseFigures(r: SparseRegimeResult, c: SparseRegimeConfig): Record<str
     ),
     level_counts: levelCountsSpec(r.runs, {
       title: `Radius levels of the hidden vectors against T (${c.seeds} seeds each; ${setting})`,
+    }),
+    unlearnt_over_training: unlearntTimelineSpec(r.timeline, {
+      title: `Examples not learnt over training, every run (${setting})`,
+      warmup: c.warmup,
     }),
     gap_against_ratio: gapRatioSpec(r.interfaces, {
       title: `Angle at each interface between levels against the radius ratio (${setting})`,
@@ -286,8 +372,8 @@ function sparseNotes(c: SparseRegimeConfig, s: Record<string, unknown>): string[
     `${s.multi_level_runs} of ${s.runs} runs have two or more levels (${s.two_level_runs} two, ` +
     `${s.three_plus_level_runs} three or more); ${s.failures} runs failed to learn an example. ` +
     `${s.unselectable_examples} examples could not be selected and ${s.unlearnt_examples} were ` +
-    `not learnt; the two counts are equal in ${s.runs_unselectable_equals_unlearnt} of ` +
-    `${s.runs} runs.`,
+    `not learnt; an example is selectable exactly when it was learnt for ` +
+    `${s.examples_selectable_iff_learnt} of the ${s.examples_shown} non-empty examples.`,
   ];
 }
 
@@ -356,7 +442,7 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
       const Ts = sizes(c);
       // A shard runs its range of the set sizes (each T's runs depend on nothing else).
       const { lo, hi } = options.range ?? { lo: 0, hi: Ts.length };
-      const result: SparseRegimeResult = { runs: [], hidden: [], interfaces: [] };
+      const result: SparseRegimeResult = { runs: [], hidden: [], interfaces: [], timeline: [] };
       let workers = 1;
       for (let j = lo; j < hi; j++) {
         const part = await runT(c, Ts[j], {
@@ -369,6 +455,7 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
         result.runs.push(...part.runs);
         result.hidden.push(...part.hidden);
         result.interfaces.push(...part.interfaces);
+        result.timeline.push(...part.timeline);
       }
       return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
     },
@@ -385,6 +472,7 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
         tables: {
           runs: aq.from(r.runs),
           hidden: aq.from(r.hidden),
+          timeline: aq.from(r.timeline),
           interfaces: aq.from(r.interfaces.map(({ inner: _i, outer: _o, ...rest }) => ({
             examples: rest.examples,
             seed: rest.seed,
