@@ -200,7 +200,23 @@ function validateResample(config: ToyTrainConfig): void {
   }
 }
 
-const AUTO_WORKER_WORK = 4e6; // instance-steps above which a second thread pays off
+const AUTO_WORKER_WORK = 4e6; // instance-steps (at n = 7, one-hot) above which a second thread pays off
+
+/**
+ * A step's cost relative to the one-hot n = 7 run the threshold above was measured on: outputs
+ * (n) times examples per step. Sparse data at n = 1,000 with 30 examples costs about 600 times as
+ * much per step, so a handful of such instances already fills two threads.
+ */
+function stepCost(config: ToyTrainConfig): number {
+  const { n } = config.model;
+  const data = config.data;
+  const rows = data.kind === "identity"
+    ? n - (data.omit?.length ?? 0)
+    : data.examples > 0
+    ? data.examples
+    : data.batchSize;
+  return Math.max(1, (n * rows) / 49);
+}
 
 /**
  * Trains every instance of `config` and returns the run's history and final state.
@@ -257,7 +273,7 @@ export async function trainToy(
   } else if (engine === "fused") {
     workers = chooseWorkers(options.workers ?? "auto", {
       jobs: instances,
-      work: instances * config.steps,
+      work: instances * config.steps * stepCost(config),
       autoAbove: AUTO_WORKER_WORK,
     });
     parts = workers === 1
