@@ -115,12 +115,8 @@ interface Job {
   experiment: AnyExperiment;
   /** The run's config (with --shard, the whole sweep's: the range says which part). */
   config: Record<string, Value>;
-  /** With --shard: what the shard's stamp says, but for the code digest. */
+  /** With --shard: what the shard's stamp says (its range among them), but for the code digest. */
   stamp?: Omit<ShardStamp, "code">;
-  /** With --shard: the shard's range of the sweep's instances. */
-  range?: { lo: number; hi: number };
-  /** With --shard: the shard holds no instance (more shards than instances). */
-  empty?: boolean;
 }
 
 function describeField(spec: FieldSpec): string {
@@ -268,10 +264,11 @@ function plan(args: string[]): Plan | "help" | "list" {
     const whole = resolveConfig(experiment, profile, sets);
     const job = shard ? shardJob(experiment, whole, { shard, profile, sets }) : null;
     // Every job's memory is checked before the first runs (and again as it starts, by `run`);
-    // a shard's is its range's.
+    // a shard's is its range's, and an empty shard runs nothing.
     const checkpointDir = checkpointDirOf(resolve(v.out), experiment.id);
-    if (!job?.empty) {
-      checkRunMemory(experiment, whole, { workers, maxMemory, checkpointDir, range: job?.range });
+    const range = job?.stamp && { lo: job.stamp.lo, hi: job.stamp.hi };
+    if (!range || range.hi > range.lo) {
+      checkRunMemory(experiment, whole, { workers, maxMemory, checkpointDir, range });
     }
     return job ?? { experiment, config: whole };
   });
@@ -299,14 +296,9 @@ function shardJob(
   const total = spec.instances(whole);
   const { lo, hi } = shardRange(total, o.shard);
   const { index, count } = o.shard;
-  // More shards than instances leaves some empty: they run nothing and write only their stamp,
-  // so that an array job with every task the same still succeeds.
-  const empty = hi === lo;
   return {
     experiment,
     config: whole,
-    range: { lo, hi },
-    empty,
     stamp: {
       format: "lab-shard/1",
       id: experiment.id,
@@ -426,10 +418,14 @@ async function main(): Promise<number> {
   const ver = await versions();
   const command = ["deno task reproduce", ...Deno.args].join(" ");
   try {
-    for (const { experiment, config, stamp, range, empty } of p.jobs) {
+    const code = p.shard ? await codeDigest() : "";
+    for (const { experiment, config, stamp } of p.jobs) {
       const bar = progressPrinter(experiment.id);
-      if (stamp && empty) {
-        const dir = await writeShard(p.out, { ...stamp, code: await codeDigest() }, null);
+      const range = stamp && { lo: stamp.lo, hi: stamp.hi };
+      // More shards than instances leaves some empty: they run nothing and write only their
+      // stamp, so that an array job with every task the same still succeeds.
+      if (stamp && stamp.lo === stamp.hi) {
+        const dir = await writeShard(p.out, { ...stamp, code }, null);
         bar.done(
           `shard ${stamp.index}/${stamp.count} holds none of the ${stamp.total} ` +
             `${experiment.shard!.unit} (more shards than that): stamp only → ${dir}`,
@@ -450,7 +446,7 @@ async function main(): Promise<number> {
         onProgress: (e) => bar.update(e.fraction, e.message),
       });
       if (stamp) {
-        const dir = await writeShard(p.out, { ...stamp, code: await codeDigest() }, result);
+        const dir = await writeShard(p.out, { ...stamp, code }, result);
         const { unit } = experiment.shard!;
         bar.done(
           `shard ${stamp.index}/${stamp.count} (${unit} ${stamp.lo}–${stamp.hi - 1} of ` +

@@ -185,7 +185,6 @@ export interface ShardSpec<C, R> {
   unit: string;
   /** How many instances the config has. */
   instances(config: C): number;
-
   /** The whole run's result from its parts' results, in instance order. */
   merge(parts: (R & { meta: RunMeta })[], config: C): R & { meta: RunMeta };
 }

@@ -68,18 +68,8 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): Eigen {
 
   for (let k = 0; k < n - 2; k++) {
     const m0 = k + 1;
-    let norm = 0;
-    for (let i = m0; i < n; i++) norm += A[i * n + k] ** 2;
-    norm = Math.sqrt(norm);
-    if (norm === 0) continue;
-    const x0 = A[m0 * n + k];
-    const alpha = x0 > 0 ? -norm : norm;
-    for (let i = m0; i < n; i++) v[i] = A[i * n + k];
-    v[m0] -= alpha;
-    let vv = 0;
-    for (let i = m0; i < n; i++) vv += v[i] * v[i];
-    if (vv === 0) continue;
-    const beta = 2 / vv;
+    const { beta, alpha } = householder(A, n, k, v);
+    if (beta === 0) continue;
     // p = β·A₂₂v, w = p − (β/2)(pᵀv)v, A₂₂ ← A₂₂ − vwᵀ − wvᵀ.
     fn.blockTimes(A.byteOffset, n, m0, v.byteOffset, beta, p.byteOffset);
     let pv = 0;
@@ -113,6 +103,30 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): Eigen {
     for (let i = 0; i < n; i++) vectors[i * n + col] = Qt[src * n + i];
   });
   return { n, values, vectors };
+}
+
+/**
+ * The Householder reflection H = I − βvvᵀ that maps column `r` of the row-major `[n, n]` matrix A
+ * below the diagonal (entries r+1 … n−1) onto α·e_{r+1}: v (those entries, written into `v`) and
+ * β = 2/vᵀv; β = 0 when the column is already zero there (no reflection).
+ */
+function householder(
+  A: Float64Array,
+  n: number,
+  r: number,
+  v: Float64Array,
+): { beta: number; alpha: number } {
+  const m0 = r + 1;
+  let norm = 0;
+  for (let i = m0; i < n; i++) norm += A[i * n + r] ** 2;
+  norm = Math.sqrt(norm);
+  if (norm === 0) return { beta: 0, alpha: 0 };
+  const alpha = A[m0 * n + r] > 0 ? -norm : norm;
+  for (let i = m0; i < n; i++) v[i] = A[i * n + r];
+  v[m0] -= alpha;
+  let vv = 0;
+  for (let i = m0; i < n; i++) vv += v[i] * v[i];
+  return vv === 0 ? { beta: 0, alpha: 0 } : { beta: 2 / vv, alpha };
 }
 
 /**
@@ -279,21 +293,9 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
   const d = new Float64Array(n);
   const e = new Float64Array(n);
 
-  /** Reflection r's vector from column r below the diagonal into `into`; returns β (0: none). */
-  const reflector = (r: number, into: Float64Array): { beta: number; alpha: number } => {
-    const m0 = r + 1;
-    let norm = 0;
-    for (let i = m0; i < n; i++) norm += A[i * n + r] ** 2;
-    norm = Math.sqrt(norm);
+  const reflector = (r: number, into: Float64Array) => {
     into.fill(0);
-    if (norm === 0) return { beta: 0, alpha: 0 };
-    const x0 = A[m0 * n + r];
-    const alpha = x0 > 0 ? -norm : norm;
-    for (let i = m0; i < n; i++) into[i] = A[i * n + r];
-    into[m0] -= alpha;
-    let vv = 0;
-    for (let i = m0; i < n; i++) vv += into[i] * into[i];
-    return { beta: 2 / vv, alpha };
+    return householder(A, n, r, into);
   };
 
   // 2. The reduction. p = β·A₂₂v arrives from the previous pass (the first from a pass that
@@ -346,24 +348,23 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
     e[n - 2] = A[(n - 1) * n + n - 2];
   }
   d[n - 1] = A[(n - 1) * n + n - 1];
-  const offDiagonal = e.slice();
 
   // 3. Eigenvalues of T, block by block: T splits where an off-diagonal entry is negligible (the
   // QR steps' deflation test), and there each eigenvector is exactly zero outside its block.
   const eps = 2 ** -52;
-  const blocks: [number, number][] = [];
+  const blocks: { lo: number; d: Float64Array; e: Float64Array }[] = [];
   for (let lo = 0, i = 0; i < n; i++) {
-    if (i === n - 1 || Math.abs(offDiagonal[i]) <= eps * (Math.abs(d[i]) + Math.abs(d[i + 1]))) {
-      blocks.push([lo, i]);
+    if (i === n - 1 || Math.abs(e[i]) <= eps * (Math.abs(d[i]) + Math.abs(d[i + 1]))) {
+      const off = e.slice(lo, i + 1);
+      off[i - lo] = 0;
+      blocks.push({ lo, d: d.slice(lo, i + 1), e: off });
       lo = i + 1;
     }
   }
   const found: { value: number; block: number }[] = [];
-  blocks.forEach(([lo, hi], block) => {
-    const values = d.slice(lo, hi + 1);
-    const off = offDiagonal.slice(lo, hi + 1);
-    off[hi - lo] = 0;
-    tridiagonalQr(values, off);
+  blocks.forEach((b, block) => {
+    const values = b.d.slice();
+    tridiagonalQr(values, b.e.slice());
     for (const value of values) found.push({ value, block });
   });
   found.sort((a, b) => b.value - a.value || a.block - b.block);
@@ -373,15 +374,13 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
   // 4. Eigenvectors of T, each within its block; 5. back through the reflectors (the rows of Z are
   // the vectors).
   const Z = heap.f64(k * n);
-  blocks.forEach(([lo, hi], block) => {
+  blocks.forEach((b, block) => {
     const rows = wanted.flatMap((w, c) => (w.block === block ? [c] : []));
     if (rows.length === 0) return;
-    const size = hi - lo + 1;
-    const off = offDiagonal.slice(lo, hi + 1);
-    off[size - 1] = 0;
+    const size = b.d.length;
     const out = new Float64Array(rows.length * size);
-    tridiagonalVectors(d.subarray(lo, hi + 1), off, Float64Array.from(rows, (c) => values[c]), out);
-    rows.forEach((c, q) => Z.set(out.subarray(q * size, (q + 1) * size), c * n + lo));
+    tridiagonalVectors(b.d, b.e, Float64Array.from(rows, (c) => values[c]), out);
+    rows.forEach((c, q) => Z.set(out.subarray(q * size, (q + 1) * size), c * n + b.lo));
   });
   for (let r = n - 3; r >= 0; r--) {
     if (betas[r] === 0) continue;
@@ -393,8 +392,20 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
   return { n, k, values, vectors };
 }
 
-/** Flips z so that its entry of largest magnitude (the first, on ties) is positive. */
-function signByLargest(z: Float64Array): void {
+/**
+ * Flips z in place so that its entry of largest magnitude (the first, on ties) is positive: the
+ * sign convention of {@link symmetricEigenTop}'s vectors and of PCA's components.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signByLargest } from "./linalg.ts";
+ * const z = Float64Array.of(0.5, -2, 1);
+ * signByLargest(z);
+ * assert.deepEqual([...z], [-0.5, 2, -1]);
+ * ```
+ */
+export function signByLargest(z: Float64Array): void {
   let best = 0;
   for (let i = 1; i < z.length; i++) if (Math.abs(z[i]) > Math.abs(z[best])) best = i;
   if (z[best] < 0) { for (let i = 0; i < z.length; i++) z[i] = -z[i]; }
@@ -422,12 +433,7 @@ function tridiagonalVectors(
   }
   const clusterGap = 1e-3 * norm;
   const tolerance = 16 * n * eps * norm; // residual at rounding level
-  // LU of T − λI with partial pivoting: L's multipliers, U's three diagonals, the row swaps.
-  const lower = new Float64Array(n);
-  const diag = new Float64Array(n);
-  const up1 = new Float64Array(n);
-  const up2 = new Float64Array(n);
-  const swapped = new Uint8Array(n);
+  const lu = shiftedLu(n);
   const y = new Float64Array(n);
   const rng = new Rng(0x5eed);
   let clusterStart = 0;
@@ -440,36 +446,7 @@ function tridiagonalVectors(
       lambda = previous - 10 * eps * Math.abs(lambda);
     }
     previous = lambda;
-
-    for (let i = 0; i < n; i++) {
-      diag[i] = d[i] - lambda;
-      up1[i] = e[i];
-      up2[i] = 0;
-      swapped[i] = 0;
-    }
-    for (let i = 0; i < n - 1; i++) {
-      const sub = e[i];
-      if (Math.abs(diag[i]) >= Math.abs(sub)) {
-        const f = diag[i] === 0 ? 0 : sub / diag[i];
-        lower[i] = f;
-        diag[i + 1] -= f * up1[i];
-      } else {
-        const f = diag[i] / sub;
-        swapped[i] = 1;
-        diag[i] = sub;
-        lower[i] = f;
-        const t = up1[i];
-        up1[i] = diag[i + 1];
-        diag[i + 1] = t - f * diag[i + 1];
-        if (i < n - 2) {
-          up2[i] = up1[i + 1];
-          up1[i + 1] = -f * up1[i + 1];
-        }
-      }
-    }
-    // An exactly singular factor means λ is exact: a tiny pivot in its place still points the
-    // solve along the eigenvector.
-    for (let i = 0; i < n; i++) if (diag[i] === 0) diag[i] = eps * norm;
+    factorShifted(d, e, lambda, lu, eps * norm);
 
     const z = new Float64Array(n);
     // A seeded random start, as dstein's: almost surely not orthogonal to the eigenvector.
@@ -481,18 +458,7 @@ function tridiagonalVectors(
     for (let iteration = 0; iteration < 10 && extra > 0; iteration++) {
       if (converged) extra--;
       y.set(z);
-      for (let i = 0; i < n - 1; i++) {
-        if (swapped[i]) {
-          const t = y[i];
-          y[i] = y[i + 1];
-          y[i + 1] = t - lower[i] * y[i + 1];
-        } else y[i + 1] -= lower[i] * y[i];
-      }
-      y[n - 1] /= diag[n - 1];
-      y[n - 2] = (y[n - 2] - up1[n - 2] * y[n - 1]) / diag[n - 2];
-      for (let i = n - 3; i >= 0; i--) {
-        y[i] = (y[i] - up1[i] * y[i + 1] - up2[i] * y[i + 2]) / diag[i];
-      }
+      solveShifted(lu, y);
       for (let q = clusterStart; q < c; q++) {
         let dot = 0;
         for (let i = 0; i < n; i++) dot += y[i] * out[q * n + i];
@@ -502,14 +468,7 @@ function tridiagonalVectors(
       for (let i = 0; i < n; i++) size += y[i] * y[i];
       size = Math.sqrt(size);
       for (let i = 0; i < n; i++) z[i] = y[i] / size;
-      // Residual of the unshifted eigenvalue.
-      let residual = 0;
-      for (let i = 0; i < n; i++) {
-        const t = (d[i] - values[c]) * z[i] + (i > 0 ? e[i - 1] * z[i - 1] : 0) +
-          (i < n - 1 ? e[i] * z[i + 1] : 0);
-        residual += t * t;
-      }
-      converged = Math.sqrt(residual) <= tolerance;
+      converged = tridiagonalResidual(d, e, values[c], z) <= tolerance;
     }
     out.set(z, c * n);
     if (!converged) {
@@ -518,4 +477,100 @@ function tridiagonalVectors(
       );
     }
   }
+}
+
+/** LU factors of a shifted tridiagonal T − λI with partial pivoting (LAPACK's dgttrf layout). */
+interface ShiftedLu {
+  /** L's multipliers. */
+  lower: Float64Array;
+  /** U's diagonal. */
+  diag: Float64Array;
+  /** U's first superdiagonal. */
+  up1: Float64Array;
+  /** U's second superdiagonal (filled by row swaps). */
+  up2: Float64Array;
+  /** 1 where rows i and i + 1 were swapped. */
+  swapped: Uint8Array;
+}
+
+function shiftedLu(n: number): ShiftedLu {
+  return {
+    lower: new Float64Array(n),
+    diag: new Float64Array(n),
+    up1: new Float64Array(n),
+    up2: new Float64Array(n),
+    swapped: new Uint8Array(n),
+  };
+}
+
+/**
+ * Factors T − λI (diagonal d, off-diagonal e) into `lu`. A pivot that comes out exactly zero means
+ * λ is exact; `tiny` in its place still points the solve along the eigenvector.
+ */
+function factorShifted(
+  d: Float64Array,
+  e: Float64Array,
+  lambda: number,
+  lu: ShiftedLu,
+  tiny: number,
+): void {
+  const n = d.length;
+  const { lower, diag, up1, up2, swapped } = lu;
+  for (let i = 0; i < n; i++) {
+    diag[i] = d[i] - lambda;
+    up1[i] = e[i];
+    up2[i] = 0;
+    swapped[i] = 0;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    const sub = e[i];
+    if (Math.abs(diag[i]) >= Math.abs(sub)) {
+      const f = diag[i] === 0 ? 0 : sub / diag[i];
+      lower[i] = f;
+      diag[i + 1] -= f * up1[i];
+    } else {
+      const f = diag[i] / sub;
+      swapped[i] = 1;
+      diag[i] = sub;
+      lower[i] = f;
+      const t = up1[i];
+      up1[i] = diag[i + 1];
+      diag[i + 1] = t - f * diag[i + 1];
+      if (i < n - 2) {
+        up2[i] = up1[i + 1];
+        up1[i + 1] = -f * up1[i + 1];
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) if (diag[i] === 0) diag[i] = tiny;
+}
+
+/** Solves (T − λI)·x = y in place with the factors of {@link factorShifted} (n ≥ 2). */
+function solveShifted(lu: ShiftedLu, y: Float64Array): void {
+  const { lower, diag, up1, up2, swapped } = lu;
+  const n = y.length;
+  for (let i = 0; i < n - 1; i++) {
+    if (swapped[i]) {
+      const t = y[i];
+      y[i] = y[i + 1];
+      y[i + 1] = t - lower[i] * y[i + 1];
+    } else y[i + 1] -= lower[i] * y[i];
+  }
+  y[n - 1] /= diag[n - 1];
+  y[n - 2] = (y[n - 2] - up1[n - 2] * y[n - 1]) / diag[n - 2];
+  for (let i = n - 3; i >= 0; i--) {
+    y[i] = (y[i] - up1[i] * y[i + 1] - up2[i] * y[i + 2]) / diag[i];
+  }
+}
+
+/** ‖T·z − λ·z‖₂ for the tridiagonal T (diagonal d, off-diagonal e). */
+function tridiagonalResidual(d: Float64Array, e: Float64Array, lambda: number, z: Float64Array) {
+  const n = d.length;
+  let residual = 0;
+  for (let i = 0; i < n; i++) {
+    const t = (d[i] - lambda) * z[i] + (i > 0 ? e[i - 1] * z[i - 1] : 0) +
+      (i < n - 1 ? e[i] * z[i + 1] : 0);
+    residual += t * t;
+  }
+  return Math.sqrt(residual);
 }

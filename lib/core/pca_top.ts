@@ -17,7 +17,7 @@
  * @module
  */
 import { columnMeans, covariance } from "./pca.ts";
-import { symmetricEigenTop } from "./linalg.ts";
+import { signByLargest, symmetricEigenTop } from "./linalg.ts";
 
 /** The k leading components of a PCA. */
 export interface PcaTop {
@@ -95,10 +95,7 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
       if (u === 0) continue;
       for (let j = 0; j < dim; j++) row[j] += u * X[i * dim + j];
     }
-    // The covariance route's sign convention: the entry of largest magnitude is positive.
-    let largest = 0;
-    for (let j = 1; j < dim; j++) if (Math.abs(row[j]) > Math.abs(row[largest])) largest = j;
-    if (row[largest] < 0) { for (let j = 0; j < dim; j++) row[j] = -row[j]; }
+    signByLargest(row); // the covariance route's sign convention
   }
   return { dim, samples: count, k, mean, variances, components, totalVariance };
 }

@@ -23,6 +23,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Value } from "./config.ts";
+import { mergedMeta, type RunMeta } from "./experiment.ts";
 import { asWriteError, fromExactJson, toExactJson } from "./io.ts";
 import { replaceDirAtomic, toJson } from "./report/files.ts";
 
@@ -384,4 +385,22 @@ export function concatRowParts<R extends object>(parts: R[]): Omit<R, "meta"> {
     out[key] = first;
   }
   return out as Omit<R, "meta">;
+}
+
+/**
+ * The merge of a {@link ShardSpec} whose results are lists of rows (see
+ * {@link concatRowParts}), with the parts' run facts merged by {@link mergedMeta}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeRowParts } from "./shard.ts";
+ * const meta = (ms: number) => ({ engine: "fused", backend: "js", workers: 1, elapsedMs: ms });
+ * const merged = mergeRowParts([{ rows: [1], meta: meta(2) }, { rows: [2], meta: meta(3) }]);
+ * assert.deepEqual(merged.rows, [1, 2]);
+ * assert.equal(merged.meta.elapsedMs, 5);
+ * ```
+ */
+export function mergeRowParts<R extends { meta: RunMeta }>(parts: R[]): R {
+  return { ...concatRowParts(parts), meta: mergedMeta(parts) } as R;
 }

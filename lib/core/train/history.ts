@@ -214,6 +214,36 @@ export function recorderRows(options: { stride: number; capacity: number; until:
 }
 
 /**
+ * Row-major blocks `[rows, widths[p]]` side by side: `[rows, Σ widths]`, in a new
+ * array of the first block's kind (columns of consecutive groups, e.g. instances
+ * split across workers or shards).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { concatColumns } from "./history.ts";
+ * const joined = concatColumns([Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5, 6)], [1, 2], 2);
+ * assert.deepEqual([...joined], [1, 3, 4, 2, 5, 6]);
+ * ```
+ */
+export function concatColumns<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(
+  blocks: T[],
+  widths: number[],
+  rows: number,
+): T {
+  const width = widths.reduce((s, w) => s + w, 0);
+  const out = new (blocks[0].constructor as { new (length: number): T })(rows * width);
+  for (let k = 0; k < rows; k++) {
+    let col = 0;
+    blocks.forEach((b, p) => {
+      out.set(b.subarray(k * widths[p], (k + 1) * widths[p]) as never, k * width + col);
+      col += widths[p];
+    });
+  }
+  return out;
+}
+
+/**
  * Joins series recorded for consecutive groups of columns (e.g. instances
  * split across workers) into one series. All parts must share their steps.
  */
@@ -224,14 +254,7 @@ export function concatSeriesColumns(parts: Series[]): Series {
       throw new Error("concatSeriesColumns: parts were recorded at different steps");
     }
   }
-  const width = parts.reduce((s, p) => s + p.width, 0);
-  const values = new Float32Array(steps.length * width);
-  for (let k = 0; k < steps.length; k++) {
-    let col = 0;
-    for (const p of parts) {
-      values.set(p.values.subarray(k * p.width, (k + 1) * p.width), k * width + col);
-      col += p.width;
-    }
-  }
-  return { width, steps: [...steps], values };
+  const widths = parts.map((p) => p.width);
+  const values = concatColumns(parts.map((p) => p.values), widths, steps.length);
+  return { width: widths.reduce((s, w) => s + w, 0), steps: [...steps], values };
 }

@@ -273,6 +273,8 @@ interface RangeRun {
   held: Float64Array;
   /** What resampling computes with, or null without it. */
   resample: ResampleRun | null;
+  /** `[steps]`: the learning-rate schedule's factor of each update, or null without one. */
+  schedule: Float64Array | null;
 }
 
 function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
@@ -311,6 +313,7 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
         initStd: config.model.initStd,
       })
       : null,
+    schedule: config.schedule ? scheduleFactors(config.schedule, config.steps) : null,
   };
 }
 
@@ -406,19 +409,6 @@ function passes(s: ToyRangeState, span: Span): Pass[] {
   return out;
 }
 
-const SCHEDULES = new WeakMap<ToyTrainConfig, Float64Array>();
-
-/** The schedule's factor of each update of a run, worked out once per run; null without one. */
-function scheduleOf(config: ToyTrainConfig): Float64Array | null {
-  if (!config.schedule) return null;
-  let factors = SCHEDULES.get(config);
-  if (!factors) {
-    factors = scheduleFactors(config.schedule, config.steps);
-    SCHEDULES.set(config, factors);
-  }
-  return factors;
-}
-
 /**
  * Update `t` of live instance i: its loss and gradient, the divergence
  * mark, resampling's bookkeeping and the optimizer step.
@@ -434,7 +424,7 @@ function instanceStep(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): Inst
   const rs = { params, optimizer, gram: run.scratch.gram };
   const limit = run.config.divergeAbove;
   // The schedule's factor of every update (exactly 1 without one, which leaves the rate as it is).
-  const schedule = scheduleOf(run.config);
+  const { schedule } = run;
   return (i, t) => {
     const off = i * p;
     const L = lossGrad(off, i, grad);

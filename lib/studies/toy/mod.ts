@@ -90,8 +90,6 @@ export {
   type SparseRegimeConfig,
   sparseRegimeFields,
   type SparseRegimeResult,
-  type StoryPoint,
-  type TimelineRow,
   toySparseRegime,
 } from "./experiments/sparse_regime.ts";
 export {
@@ -108,8 +106,13 @@ export {
   type LevelRule,
   type RadiusLevels,
   radiusLevels,
+  runStory,
+  type SparseRun,
   type SparseRunAnalysis,
   type SparseRunRow,
+  type StoryPoint,
+  storyPoint,
+  type TimelineRow,
 } from "./sparse_regime.ts";
 export {
   gapRatioSpec,

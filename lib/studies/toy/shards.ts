@@ -10,63 +10,15 @@
  *
  * @module
  */
-import type { Series } from "../../core/train/history.ts";
-import type { ResampleStats, ToyTrainResult } from "./config.ts";
+import { concatColumns, concatSeriesColumns } from "../../core/train/history.ts";
+import type { ToyTrainResult } from "./config.ts";
 import type { ClassifiedSweep, OutcomeTimeline } from "./analysis.ts";
+import { concatToyParams } from "./model.ts";
+import { concatResampleStats } from "./train.ts";
 
-type Typed = Float64Array | Float32Array | Int32Array | Uint8Array;
-
-/** The arrays one after the other, in a new array of the first one's kind. */
-function concat<T extends Typed>(arrays: T[]): T {
-  const Ctor = arrays[0].constructor as { new (length: number): T };
-  const out = new Ctor(arrays.reduce((s, a) => s + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a as never, at);
-    at += a.length;
-  }
-  return out;
-}
-
-/** Row-major `[rows, width_p]` arrays side by side: `[rows, Σ width_p]`. */
-function concatRows<T extends Typed>(arrays: T[], widths: number[], rows: number): T {
-  const Ctor = arrays[0].constructor as { new (length: number): T };
-  const total = widths.reduce((s, w) => s + w, 0);
-  const out = new Ctor(rows * total);
-  for (let r = 0; r < rows; r++) {
-    let at = r * total;
-    arrays.forEach((a, p) => {
-      out.set(a.subarray(r * widths[p], (r + 1) * widths[p]) as never, at);
-      at += widths[p];
-    });
-  }
-  return out;
-}
-
-function sameSteps(steps: number[][], what: string): number[] {
-  const [first] = steps;
-  for (const s of steps) {
-    if (s.length !== first.length || s.some((v, i) => v !== first[i])) {
-      throw new Error(`the parts recorded ${what} at different steps: not parts of one run`);
-    }
-  }
-  return first;
-}
-
-/** Series of the parts' instances side by side (`perInstance` values each). */
-function concatSeries(parts: Series[], instances: number[], perInstance: number): Series {
-  const steps = sameSteps(parts.map((s) => s.steps), "a series");
-  parts.forEach((s, p) => {
-    if (s.width !== instances[p] * perInstance) {
-      throw new Error(`a part's series is ${s.width} wide, not ${instances[p]} × ${perInstance}`);
-    }
-  });
-  const widths = parts.map((s) => s.width);
-  return {
-    width: widths.reduce((s, w) => s + w, 0),
-    steps: [...steps],
-    values: concatRows(parts.map((s) => s.values), widths, steps.length),
-  };
+/** One-dimensional arrays one after the other (a single row of columns). */
+function join<T extends Float64Array | Int32Array>(arrays: T[]): T {
+  return concatColumns(arrays, arrays.map((a) => a.length), 1);
 }
 
 /**
@@ -88,60 +40,43 @@ function concatSeries(parts: Series[], instances: number[], perInstance: number)
  * ```
  */
 export function concatTrainResults(parts: ToyTrainResult[]): ToyTrainResult {
-  const instances = parts.map((p) => p.final.instances);
-  const { n, m, bias } = parts[0].final;
-  if (parts.some((p) => p.final.n !== n || p.final.m !== m || p.final.bias !== bias)) {
-    throw new Error("the parts are models of different shapes: not parts of one run");
-  }
-  const perInstance = parts[0].final.data.length / instances[0];
-  const resample = parts.every((p) => p.resample)
-    ? concatResample(parts.map((p) => p.resample!))
-    : undefined;
-  if (!resample && parts.some((p) => p.resample)) {
+  const some = parts.filter((p) => p.resample).length;
+  if (some !== 0 && some !== parts.length) {
     throw new Error("only some parts resampled: not parts of one run");
   }
   return {
-    final: {
-      instances: instances.reduce((s, c) => s + c, 0),
-      n,
-      m,
-      bias,
-      data: concat(parts.map((p) => p.final.data)),
-    },
-    finalLoss: concat(parts.map((p) => p.finalLoss)),
-    divergedAt: concat(parts.map((p) => p.divergedAt)),
-    loss: concatSeries(parts.map((p) => p.loss), instances, 1),
-    snapshots: concatSeries(parts.map((p) => p.snapshots), instances, perInstance),
+    final: concatToyParams(parts.map((p) => p.final)),
+    finalLoss: join(parts.map((p) => p.finalLoss)),
+    divergedAt: join(parts.map((p) => p.divergedAt)),
+    loss: concatSeriesColumns(parts.map((p) => p.loss)),
+    snapshots: concatSeriesColumns(parts.map((p) => p.snapshots)),
     engine: parts[0].engine,
     backend: parts[0].backend,
     workers: Math.max(...parts.map((p) => p.workers)),
     elapsedMs: parts.reduce((s, p) => s + p.elapsedMs, 0),
-    ...(resample ? { resample } : {}),
+    ...(some ? { resample: concatResampleStats(parts.map((p) => p.resample!)) } : {}),
   };
-}
-
-/** Resampling statistics: every field is instance-major (`[count, …]`). */
-function concatResample(parts: ResampleStats[]): ResampleStats {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(parts[0]) as (keyof ResampleStats)[]) {
-    out[key] = ArrayBuffer.isView(parts[0][key])
-      ? concat(parts.map((p) => p[key] as Typed))
-      : parts[0][key];
-  }
-  return out as unknown as ResampleStats;
 }
 
 /** The outcome timelines of the parts' instances side by side. */
 export function concatTimelines(parts: OutcomeTimeline[]): OutcomeTimeline {
-  const steps = sameSteps(parts.map((t) => t.steps), "outcomes");
+  const [first] = parts;
+  if (
+    parts.some((t) =>
+      t.steps.length !== first.steps.length || t.steps.some((v, k) => v !== first.steps[k])
+    )
+  ) {
+    throw new Error("the parts recorded outcomes at different steps: not parts of one run");
+  }
   const widths = parts.map((t) => t.instances);
-  const rows = steps.length;
+  const join = (key: "codes" | "symmetricFailure" | "settled") =>
+    concatColumns(parts.map((t) => t[key]), widths, first.steps.length);
   return {
-    steps: [...steps],
+    steps: [...first.steps],
     instances: widths.reduce((s, w) => s + w, 0),
-    codes: concatRows(parts.map((t) => t.codes), widths, rows),
-    symmetricFailure: concatRows(parts.map((t) => t.symmetricFailure), widths, rows),
-    settled: concatRows(parts.map((t) => t.settled), widths, rows),
+    codes: join("codes"),
+    symmetricFailure: join("symmetricFailure"),
+    settled: join("settled"),
   };
 }
 

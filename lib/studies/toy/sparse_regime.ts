@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { CsrBatch } from "./data.ts";
 
 /** A hidden vector in the plane. */
 export interface HiddenPoint {
@@ -282,61 +283,91 @@ export interface SparseRunAnalysis {
 /** An example counts as learnt when its squared error is below this share of its squared norm. */
 export const LEARNT_ERROR = 0.5;
 
+/** A trained instance and its fixed training set. */
+export interface SparseRun {
+  /** `[2, n]` row-major: the encoder (and, transposed, the decoder). */
+  W: ArrayLike<number>;
+  /** `[n]`: the output biases. */
+  b: ArrayLike<number>;
+  /** Features. */
+  n: number;
+  /** The T training examples, as the trainer held them (one CSR row each). */
+  examples: CsrBatch;
+}
+
+/** What the measurements of a run start from: hidden vectors, which are learnt, their levels. */
+interface HiddenState {
+  /** `[T]`: h_t = W·x_t. */
+  points: HiddenPoint[];
+  /** `[T]`: whether example t is reconstructed within {@link LEARNT_ERROR} of its squared norm. */
+  learnt: boolean[];
+  /** `[T]`: whether example t has every feature off (no point in the plane). */
+  empty: boolean[];
+  /** The radius levels of the non-empty examples (level −1 for the empty ones). */
+  levels: RadiusLevels;
+}
+
+function hiddenState(run: SparseRun): HiddenState {
+  const { W, b, n, examples: x } = run;
+  const rows = Array.from({ length: x.rows }, (_, t) => t);
+  const points = rows.map((t) => {
+    let h1 = 0;
+    let h2 = 0;
+    for (let q = x.start[t]; q < x.start[t + 1]; q++) {
+      h1 += W[x.idx[q]] * x.val[q];
+      h2 += W[n + x.idx[q]] * x.val[q];
+    }
+    return { x: h1, y: h2 };
+  });
+  const target = new Float64Array(n);
+  const learnt = rows.map((t) => {
+    for (let q = x.start[t]; q < x.start[t + 1]; q++) target[x.idx[q]] = x.val[q];
+    let err = 0;
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      const y = Math.max(0, W[i] * points[t].x + W[n + i] * points[t].y + b[i]);
+      err += (y - target[i]) ** 2;
+      size += target[i] * target[i];
+    }
+    for (let q = x.start[t]; q < x.start[t + 1]; q++) target[x.idx[q]] = 0;
+    return size === 0 || err < LEARNT_ERROR * size;
+  });
+  // An example with every feature off (likely when n·(1 − S) is small) is no point in the
+  // plane: it takes no part in the geometry, and its target, 0, is met by any ReLU readout.
+  const empty = rows.map((t) => {
+    for (let q = x.start[t]; q < x.start[t + 1]; q++) if (x.val[q] !== 0) return false;
+    return true;
+  });
+  const norms = points.map((p) => Math.hypot(p.x, p.y));
+  const found = radiusLevels(norms.filter((_, t) => !empty[t]), LEVEL_RULE);
+  return { points, learnt, empty, levels: { ...found, level: spreadBack(found.level, empty) } };
+}
+
 /**
- * Measures one trained instance: its hidden vectors h_t = W·x_t (`W` row-major
- * `[2, n]`, `b` `[n]`), their levels, spreads, interfaces and hull, and each
- * example's reconstruction ReLU(Wᵀh_t + b) against x_t.
+ * Measures one trained instance: its hidden vectors h_t = W·x_t, their levels, spreads,
+ * interfaces and hull, and each example's reconstruction ReLU(Wᵀh_t + b) against x_t.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { analyseSparseRun } from "./sparse_regime.ts";
+ * import { identityBatch } from "./data.ts";
  * // Three one-hot examples of n = 3 on a regular triangle, biases that cut each other off.
  * const c = [1, -0.5, -0.5], s = [0, Math.sqrt(3) / 2, -Math.sqrt(3) / 2];
- * const a = analyseSparseRun({ W: [...c, ...s], b: [0, 0, 0], n: 3,
- *   examples: [[{ i: 0, v: 1 }], [{ i: 1, v: 1 }], [{ i: 2, v: 1 }]], seed: 0, loss: 0 });
+ * const a = analyseSparseRun({ W: [...c, ...s], b: [0, 0, 0], n: 3, examples: identityBatch(3) },
+ *   { seed: 0, loss: 0 });
  * assert.equal(a.row.radius_levels, 1);
  * assert.equal(a.row.unselectable, 0);
  * assert.equal(a.row.failure, false);
  * ```
  */
-export function analyseSparseRun(run: {
-  W: ArrayLike<number>;
-  b: ArrayLike<number>;
-  n: number;
-  examples: { i: number; v: number }[][];
-  seed: number;
-  loss: number;
-}): SparseRunAnalysis {
-  const { W, b, n, examples, seed } = run;
-  const T = examples.length;
-  const points: HiddenPoint[] = examples.map((x) => {
-    let h1 = 0;
-    let h2 = 0;
-    for (const { i, v } of x) {
-      h1 += W[i] * v;
-      h2 += W[n + i] * v;
-    }
-    return { x: h1, y: h2 };
-  });
-  const learnt = examples.map((x, t) => {
-    const want = new Map(x.map(({ i, v }) => [i, v]));
-    let err = 0;
-    let size = 0;
-    for (let i = 0; i < n; i++) {
-      const y = Math.max(0, W[i] * points[t].x + W[n + i] * points[t].y + b[i]);
-      const target = want.get(i) ?? 0;
-      err += (y - target) ** 2;
-      size += target * target;
-    }
-    return size === 0 || err < LEARNT_ERROR * size;
-  });
-  // An example with every feature off (likely when n·(1 − S) is small) is no point in the
-  // plane: it takes no part in the geometry, and its target, 0, is met by any ReLU readout.
-  const empty = examples.map((x) => x.every(({ v }) => v === 0));
-  const norms = points.map((p, t) => (empty[t] ? 0 : Math.hypot(p.x, p.y)));
-  const found = radiusLevels(norms.filter((_, t) => !empty[t]), LEVEL_RULE);
-  const levels = { ...found, level: spreadBack(found.level, empty) };
+export function analyseSparseRun(
+  run: SparseRun,
+  facts: { seed: number; loss: number },
+): SparseRunAnalysis {
+  const { seed } = facts;
+  const { points, learnt, empty, levels } = hiddenState(run);
+  const T = points.length;
   const live = points.map((_, t) => t).filter((t) => levels.level[t] >= 0);
   const vertex = hullVertices(live.map((t) => points[t]));
   const selectable = points.map(() => false);
@@ -352,7 +383,7 @@ export function analyseSparseRun(run: {
       examples: T,
       seed,
       diverged_at_step: null,
-      loss: run.loss,
+      loss: facts.loss,
       radius_levels: levels.count.length,
       level_counts: levels.count.join(";"),
       level_radii: levels.radius.map((r) => Number(r.toPrecision(4))).join(";"),
@@ -384,6 +415,85 @@ export function analyseSparseRun(run: {
       seed,
       inner_selectable: selectable[f.inner],
     })),
+  };
+}
+
+/** What the story over training reads at each snapshot of a run. */
+export interface StoryPoint {
+  /** Examples not learnt. */
+  unlearnt: number;
+  /** Radius levels. */
+  radius_levels: number;
+  /**
+   * The sparse regime's Symmetric Failure: exactly one example not learnt, its hidden vector
+   * collapsed at the origin, and every other on one level.
+   */
+  symmetric_like: boolean;
+}
+
+/**
+ * A run's state at one snapshot of its weights: only what the story needs (no hull, no
+ * interfaces).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storyPoint } from "./sparse_regime.ts";
+ * import { identityBatch } from "./data.ts";
+ * // Two features on opposite sides, the third at the origin with a negative bias: not learnt.
+ * const point = storyPoint({ W: [1, -1, 0, 0, 0, 0], b: [0, 0, -0.1], n: 3, examples: identityBatch(3) });
+ * assert.deepEqual(point, { unlearnt: 1, radius_levels: 1, symmetric_like: true });
+ * ```
+ */
+export function storyPoint(run: SparseRun): StoryPoint {
+  const { learnt, levels } = hiddenState(run);
+  const unlearnt = learnt.filter((v) => !v).length;
+  const radius_levels = levels.count.length;
+  return {
+    unlearnt,
+    radius_levels,
+    symmetric_like: unlearnt === 1 && levels.collapsed === 1 && radius_levels === 1,
+  };
+}
+
+/** One run's state at one snapshot (`timeline.csv`). */
+export interface TimelineRow extends StoryPoint {
+  /** Size T of the run's training set. */
+  examples: number;
+  /** The run's seed. */
+  seed: number;
+  /** Updates done. */
+  step: number;
+}
+
+/**
+ * What a run's timeline says. Half-way through training (the rate is then half its peak) an
+ * example still not learnt counts as a failure of the run at that point; `recovered` says the run
+ * learnt it by the end. Symmetric-Failure-like states are looked for after the warm-up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runStory } from "./sparse_regime.ts";
+ * const at = (step: number, unlearnt: number) => ({ step, unlearnt, radius_levels: 1, symmetric_like: unlearnt === 1 });
+ * const story = runStory([at(0, 3), at(50, 1), at(100, 0)], { warmup: 10, steps: 100 });
+ * assert.deepEqual(story, { unlearnt_at_half: 1, ever_symmetric_like: true, symmetric_like_at_end: false, recovered: true });
+ * ```
+ */
+export function runStory(
+  timeline: (StoryPoint & { step: number })[],
+  o: { warmup: number; steps: number },
+): Pick<
+  SparseRunRow,
+  "unlearnt_at_half" | "ever_symmetric_like" | "symmetric_like_at_end" | "recovered"
+> {
+  const half = timeline.find((x) => x.step >= o.steps / 2) ?? timeline[timeline.length - 1];
+  const end = timeline[timeline.length - 1];
+  return {
+    unlearnt_at_half: half.unlearnt,
+    ever_symmetric_like: timeline.some((x) => x.step >= o.warmup && x.symmetric_like),
+    symmetric_like_at_end: end.symmetric_like,
+    recovered: half.unlearnt > 0 && end.unlearnt === 0,
   };
 }
 

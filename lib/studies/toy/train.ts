@@ -336,12 +336,15 @@ function joinRanges(
     divergedAt,
     loss: concatSeriesColumns(parts.map((q) => q.loss)),
     snapshots: concatSeriesColumns(parts.map((q) => q.snapshots)),
-    ...(config.resample ? { resample: joinStats(parts.map((q) => q.resample!)) } : {}),
+    ...(config.resample ? { resample: concatResampleStats(parts.map((q) => q.resample!)) } : {}),
   };
 }
 
-/** The ranges' resampling measures, one after the other. */
-function joinStats(parts: ResampleStats[]): ResampleStats {
+/**
+ * Resampling measures of consecutive instance ranges (workers, shards), one after the other:
+ * every field is `[count, …]`.
+ */
+export function concatResampleStats(parts: ResampleStats[]): ResampleStats {
   const keys = Object.keys(parts[0]) as (keyof ResampleStats)[];
   return Object.fromEntries(keys.map((k) => {
     const total = parts.reduce((s, q) => s + q[k].length, 0);

@@ -15,6 +15,7 @@ import {
 import { scheduleFactors, warmupCosineFactor } from "../../../lib/core/optim/schedule.ts";
 import { trainToy } from "../../../lib/studies/toy/train.ts";
 import { initToy } from "../../../lib/studies/toy/model.ts";
+import { fromDense } from "../../../lib/studies/toy/data.ts";
 import { TOY_TRAIN_DEFAULTS, toyTrainConfig } from "../../../lib/studies/toy/experiments/common.ts";
 import { configure } from "../../../lib/core/experiment.ts";
 import { toySparseRegime } from "../../../lib/studies/toy/experiments/sparse_regime.ts";
@@ -84,15 +85,12 @@ Deno.test("analyseSparseRun() reads levels, selectability and failures off a kno
   const cols = [polar(1, 0), polar(1, 120), polar(1, 240), polar(0.3, 0)];
   const W = [...cols.map((c) => c.x), ...cols.map((c) => c.y)];
   const b = [-0.5, -0.5, -0.5, -0.5];
-  const examples = [0, 1, 2, 3].map((i) => [{ i, v: 1 }]);
-  const a = analyseSparseRun({
-    W,
-    b,
-    n: 4,
-    examples: [...examples, [{ i: 0, v: 0 }]],
-    seed: 3,
-    loss: 0.1,
-  });
+  // The four one-hot examples and an empty fifth.
+  const examples = fromDense(
+    [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]],
+    4,
+  );
+  const a = analyseSparseRun({ W, b, n: 4, examples }, { seed: 3, loss: 0.1 });
   assert.equal(a.row.examples, 5);
   assert.equal(a.row.empty, 1);
   assert.equal(a.row.radius_levels, 2);

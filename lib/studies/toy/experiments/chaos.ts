@@ -24,8 +24,8 @@ import { OUTCOME_COLORS } from "../../../core/plots/colors.ts";
 import { OPTIMIZER_NAMES } from "../../../core/optim/config.ts";
 import { chaosHeatmapSpec } from "../plots_failure.ts";
 import type { Spec } from "../../../core/plots/render.ts";
-import { defineExperiment, type Experiment, mergedMeta } from "../../../core/experiment.ts";
-import { concatRowParts } from "../../../core/shard.ts";
+import { defineExperiment, type Experiment } from "../../../core/experiment.ts";
+import { mergeRowParts } from "../../../core/shard.ts";
 import { ConfigError, type ConfigOf, int, num, oneOf } from "../../../core/config.ts";
 import { fixed } from "../../../core/format.ts";
 import { fromStatesMemory, trainFrom } from "./failure_common.ts";
@@ -266,7 +266,7 @@ export const toyChaos: Experiment<typeof chaosFields, ChaosResult> = defineExper
   shard: {
     unit: "cells",
     instances: (c) => c.deltas * c.lrs,
-    merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
+    merge: mergeRowParts,
   },
   claims: chaosClaims,
   artefacts(r, c) {

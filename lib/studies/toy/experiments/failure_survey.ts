@@ -25,13 +25,8 @@ import {
 import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.ts";
 import { surveyFractionsSpec, type SurveyGridRow, surveyGridSpec } from "../plots_failure.ts";
 import type { Spec } from "../../../core/plots/render.ts";
-import {
-  defineExperiment,
-  type Experiment,
-  fusedMeta,
-  mergedMeta,
-} from "../../../core/experiment.ts";
-import { concatRowParts } from "../../../core/shard.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { mergeRowParts } from "../../../core/shard.ts";
 import { ConfigError, type ConfigOf, int, list, listItems } from "../../../core/config.ts";
 import {
   describeDivergence,
@@ -387,7 +382,7 @@ export const toyFailureSurvey: Experiment<typeof surveyFields, SurveyResult> = d
   shard: {
     unit: "jobs (n × optimizer)",
     instances: (c) => (c.nMax - c.nMin + 1) * listItems(c.optimizers).length,
-    merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
+    merge: mergeRowParts,
   },
   claims: failureSurveyClaims,
   artefacts(r, c) {

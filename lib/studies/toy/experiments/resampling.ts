@@ -27,13 +27,8 @@ import {
 import { remedyRule, type ResampleSchedule, TOY_REMEDIES } from "../resample.ts";
 import { eventLossSpec, learntTimeSpec, remedySuccessSpec } from "../plots_resampling.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "../../../core/optim/config.ts";
-import {
-  defineExperiment,
-  type Experiment,
-  fusedMeta,
-  mergedMeta,
-} from "../../../core/experiment.ts";
-import { concatRowParts } from "../../../core/shard.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { mergeRowParts } from "../../../core/shard.ts";
 import {
   ConfigError,
   type ConfigOf,
@@ -432,7 +427,7 @@ export const toyResampling: Experiment<typeof resamplingFields, ResamplingResult
     shard: {
       unit: "jobs (n × optimizer)",
       instances: (c) => listItems(c.ns).length * listItems(c.optimizers).length,
-      merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
+      merge: mergeRowParts,
     },
     claims: resamplingClaims,
     artefacts(r, c) {

@@ -16,13 +16,8 @@
  * @module
  */
 import * as aq from "arquero";
-import {
-  defineExperiment,
-  type Experiment,
-  fusedMeta,
-  mergedMeta,
-} from "../../../core/experiment.ts";
-import { concatRowParts } from "../../../core/shard.ts";
+import { defineExperiment, type Experiment, fusedMeta } from "../../../core/experiment.ts";
+import { mergeRowParts } from "../../../core/shard.ts";
 import {
   ConfigError,
   type ConfigOf,
@@ -31,6 +26,7 @@ import {
   listItems,
   num,
   oneOf,
+  withDefault,
 } from "../../../core/config.ts";
 import { memoryEstimate } from "../../../core/memory.ts";
 import { pct } from "../../../core/format.ts";
@@ -44,7 +40,10 @@ import {
   type InterfaceRow,
   LEARNT_ERROR,
   LEVEL_RULE,
+  runStory,
   type SparseRunRow,
+  storyPoint,
+  type TimelineRow,
 } from "../sparse_regime.ts";
 import { sparseRegimeClaims } from "../claims.ts";
 import {
@@ -58,10 +57,9 @@ import {
   seedRange,
   TOY_TRAIN_DEFAULTS,
   toyTrainConfig,
+  toyTrainFields,
   trainStage,
 } from "./common.ts";
-import { MAX_SEED } from "../../../core/random.ts";
-import { divergeAboveField } from "../../../core/train/loop.ts";
 
 /**
  * The fields of `toy-sparse-regime`: Anthropic's data and schedule (ARENA's
@@ -85,14 +83,14 @@ export const sparseRegimeFields = {
     doc: "sizes T of the fixed training set (one run of all seeds per T)",
   }),
   seeds: int({ default: 2, min: 1, max: 100_000, doc: "seeds per T" }),
-  seed: int({ default: 0, min: 0, max: MAX_SEED, doc: "first seed" }),
+  seed: toyTrainFields.seed,
   steps: int({ default: 50_000, min: 2, max: 10_000_000, doc: "training steps (full batch)" }),
   warmup: int({ default: 2_500, min: 0, max: 10_000_000, doc: "steps of linear lr warm-up" }),
   optimizer: oneOf(["adamw", "adam", "sgd"], { default: "adamw", doc: "optimizer" }),
-  lr: num({ default: 1e-3, min: 0, exclusiveMin: true, doc: "peak learning rate" }),
+  lr: toyTrainFields.lr, // the peak: the schedule scales it
   weightDecay: num({ default: 0.01, min: 0, doc: "weight decay (adamw: decoupled)" }),
-  init: oneOf(["xavier", "normal"], { default: "xavier", doc: "initialisation of W" }),
-  divergeAbove: divergeAboveField,
+  init: withDefault(toyTrainFields.init, "xavier"),
+  divergeAbove: toyTrainFields.divergeAbove,
 };
 
 /**
@@ -121,53 +119,6 @@ export interface SparseRegimeResult {
   timeline: TimelineRow[];
 }
 
-/** One run's state at one snapshot (`timeline.csv`). */
-export interface TimelineRow extends StoryPoint {
-  /** Size T of the run's training set. */
-  examples: number;
-  /** The run's seed. */
-  seed: number;
-  /** Updates done. */
-  step: number;
-}
-
-/** What the story over training reads at each snapshot. */
-export interface StoryPoint {
-  /** Examples not learnt. */
-  unlearnt: number;
-  /** Radius levels. */
-  radius_levels: number;
-  /**
-   * The sparse regime's Symmetric Failure: exactly one example not learnt, its hidden vector
-   * collapsed at the origin, and every other on one level.
-   */
-  symmetric_like: boolean;
-}
-
-function storyPoint(row: SparseRunRow): StoryPoint {
-  return {
-    unlearnt: row.unlearnt!,
-    radius_levels: row.radius_levels!,
-    symmetric_like: row.unlearnt === 1 && row.collapsed === 1 && row.radius_levels === 1,
-  };
-}
-
-/**
- * What a run's timeline says. Half-way through training (the rate is then half its peak) an
- * example still not learnt counts as a failure of the run at that point; `recovered` says the run
- * learnt it by the end. Symmetric-Failure-like states are looked for after the warm-up.
- */
-function story(timeline: (StoryPoint & { step: number })[], o: { warmup: number; steps: number }) {
-  const half = timeline.find((x) => x.step >= o.steps / 2) ?? timeline[timeline.length - 1];
-  const end = timeline[timeline.length - 1];
-  return {
-    unlearnt_at_half: half.unlearnt,
-    ever_symmetric_like: timeline.some((x) => x.step >= o.warmup && x.symmetric_like),
-    symmetric_like_at_end: end.symmetric_like,
-    recovered: half.unlearnt > 0 && end.unlearnt === 0,
-  };
-}
-
 /** Snapshots of the weights over training, for each run's timeline. */
 const TIMELINE_POINTS = 50;
 
@@ -176,7 +127,7 @@ function sizes(c: SparseRegimeConfig): number[] {
   return listItems(c.examples).map(Number);
 }
 
-/** The batched run of one T: every seed, Anthropic's schedule, no history but the loss. */
+/** The batched run of one T: every seed, Anthropic's schedule, the weights 50 times. */
 function runConfig(c: SparseRegimeConfig, T: number): ToyTrainConfig {
   const config = toyTrainConfig(
     {
@@ -218,33 +169,24 @@ async function runT(
       return;
     }
     // The instance's own fixed set, drawn again from its seed as training drew it.
-    const batch = openToyData(config.data, c.n, seed).next();
-    const examples = Array.from({ length: batch.rows }, (_, r) => {
-      const entries: { i: number; v: number }[] = [];
-      for (let q = batch.start[r]; q < batch.start[r + 1]; q++) {
-        entries.push({ i: batch.idx[q], v: batch.val[q] });
-      }
-      return entries;
+    const examples = openToyData(config.data, c.n, seed).next();
+    const instance = (params: Float64Array | Float32Array) => ({
+      W: params.subarray(0, 2 * c.n),
+      b: params.subarray(2 * c.n),
+      n: c.n,
+      examples,
     });
-    const measure = (
-      params: ArrayLike<number> & { subarray(a: number, b?: number): ArrayLike<number> },
-    ) =>
-      analyseSparseRun({
-        W: params.subarray(0, 2 * c.n),
-        b: params.subarray(2 * c.n),
-        n: c.n,
-        examples,
-        seed,
-        loss: train.finalLoss[i],
-      });
-    const a = measure(train.final.data.subarray(i * p, (i + 1) * p));
+    const a = analyseSparseRun(instance(train.final.data.subarray(i * p, (i + 1) * p)), {
+      seed,
+      loss: train.finalLoss[i],
+    });
     const { steps, values } = train.snapshots;
     const timeline = steps.map((step, k) => {
       const at = (k * config.seeds.length + i) * p;
-      return { step, ...storyPoint(measure(values.subarray(at, at + p)).row) };
+      return { step, ...storyPoint(instance(values.subarray(at, at + p))) };
     });
     out.timeline.push(...timeline.map((x) => ({ examples: T, seed, ...x })));
-    out.runs.push({ ...a.row, ...story(timeline, c) });
+    out.runs.push({ ...a.row, ...runStory(timeline, c) });
     out.hidden.push(...a.hidden);
     out.interfaces.push(...a.interfaces);
   });
@@ -462,7 +404,7 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
     shard: {
       unit: "set sizes T",
       instances: (c) => sizes(c).length,
-      merge: (parts) => ({ ...concatRowParts(parts), meta: mergedMeta(parts) }),
+      merge: mergeRowParts,
     },
     claims: sparseRegimeClaims,
     artefacts(r, c) {
