@@ -653,12 +653,12 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
   const setting = `n = ${c.n}, S = ${c.sparsity}, T = ${c.examples}, ${c.seeds} seeds per T, ` +
     `${steps(c.steps)} steps`;
   const multi = s.multi_level_runs;
-  const few = multi < MIN_CASES;
-  const none = `${multi} of ${s.runs} runs had more than one radius level, too few to tell (at ` +
-    `least ${MIN_CASES} needed; ${setting})`;
+  const inner = s.selectable_inner_interfaces;
+  const tooFew = (k: number, what: string) =>
+    `${k} ${what}, too few to tell (at least ${MIN_CASES} needed; ${setting})`;
+  const none = tooFew(multi, `of ${s.runs} runs had more than one radius level`);
   const threeShare = multi ? s.three_plus_level_runs / multi : 0;
   const cv = s.median_max_level_cv_multi;
-  const inner = s.selectable_inner_interfaces;
   const wide = inner ? s.selectable_inner_wider_than_needed / inner : 0;
   const section = "Introduction (the “two circles” of Anthropic's double-descent follow-up)";
   return [
@@ -668,33 +668,21 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
       section,
       claim: "In an optimization failure the trained examples' hidden vectors sit on two " +
         "circles of different radii: two levels.",
-      measured: few ? none : `of ${multi} runs with several radius levels, ` +
+      measured: multi < MIN_CASES ? none : `of ${multi} runs with several radius levels, ` +
         `${s.two_level_runs} have two and ${s.three_plus_level_runs} three or more ` +
         `(${s.failures} of ${s.runs} runs failed to learn an example, ${s.multi_level_failures} ` +
         `of them with several levels; ${setting})`,
-      verdict: few
-        ? "open"
-        : threeShare === 0
-        ? "holds"
-        : threeShare >= 0.25
-        ? "refuted"
-        : "holds under conditions",
+      verdict: band(multi, { holds: threeShare === 0, refuted: threeShare >= 0.25 }),
     },
     {
       id: "two-circles-circular",
       writeup: OF,
       section,
       claim: "The levels are circles: the examples on one level have the same norm.",
-      measured: few ? none : `median over the ${multi} runs with several levels of the ` +
-        `largest CV of the norms within a level: ${pct(cv)} (levels split where sorted norms ` +
+      measured: multi < MIN_CASES ? none : `median over the ${multi} runs with several levels of ` +
+        `the largest CV of the norms within a level: ${pct(cv)} (levels split where sorted norms ` +
         `step up by more than 15%; ${setting})`,
-      verdict: multi === 0
-        ? "open"
-        : cv <= 0.05
-        ? "holds"
-        : cv > 0.15
-        ? "refuted"
-        : "holds under conditions",
+      verdict: band(multi, { holds: cv <= 0.05, refuted: cv > 0.15 }),
     },
     {
       id: "two-circles-angular-gap",
@@ -703,47 +691,48 @@ export function sparseRegimeClaims(s: Summary): Claim[] {
       claim: "For an example on the smaller circle to be linearly selected, the solution needs a " +
         "large angular gap at the interface with the larger one.",
       measured: inner < MIN_CASES
-        ? `${inner} interfaces with a selectable inner example, too few to tell (at least ` +
-          `${MIN_CASES} needed; ${setting})`
+        ? tooFew(inner, "interfaces with a selectable inner example")
         : `${s.selectable_inner_wider_than_needed} of ${inner} interfaces whose inner example a ` +
           `readout selects are at least arccos(inner/outer radius) wide, the angle its convex-hull ` +
           `condition needs with equal gaps on both sides (${fixed(100 * wide, 0)}%; ${setting})`,
-      verdict: inner === 0
-        ? "open"
-        : wide >= 0.9
-        ? "holds"
-        : wide < 0.5
-        ? "refuted"
-        : "holds under conditions",
+      verdict: band(inner, { holds: wide >= 0.9, refuted: wide < 0.5 }),
     },
-    storyClaim(s, setting, section),
+    storyClaim(s, { setting, section, tooFew }),
   ];
 }
 
+/**
+ * The verdict of a rule with a band: open with fewer than {@link MIN_CASES} cases, else holds or
+ * refuted when its test says so, and holds under conditions in between.
+ */
+function band(cases: number, test: { holds: boolean; refuted: boolean }): Verdict {
+  if (cases < MIN_CASES) return "open";
+  return test.holds ? "holds" : test.refuted ? "refuted" : "holds under conditions";
+}
+
 /** The story claim of `toy-sparse-regime` (see {@link sparseRegimeClaims}). */
-function storyClaim(s: Summary, setting: string, section: string): Claim {
+function storyClaim(
+  s: Summary,
+  o: { setting: string; section: string; tooFew: (k: number, what: string) => string },
+): Claim {
   const failed = s.failed_at_half;
   const share = failed ? s.failed_at_half_ever_symmetric_like / failed : 0;
   return {
     id: "two-circles-story",
     writeup: OF,
-    section,
+    section: o.section,
     claim: "The write-up's story describes this regime too: a failing run settles into Symmetric " +
       "Failure (one example unrepresented, the rest regular) and may escape by Asymmetric Recovery.",
     measured: failed < MIN_CASES
-      ? `${failed} runs had an example unlearnt half-way through training, too few to tell ` +
-        `(at least ${MIN_CASES} needed; ${setting})`
+      ? o.tooFew(failed, "runs had an example unlearnt half-way through training")
       : `of ${failed} runs with an example unlearnt half-way through training, ` +
         `${s.failed_at_half_ever_symmetric_like} were at some point in Symmetric Failure's ` +
         `counterpart (one example collapsed and unlearnt, the rest on one level); ` +
         `${s.recovered} of them learnt every example by the end, ${s.symmetric_like_recovered} ` +
-        `after such a state (${setting})`,
-    verdict: failed < MIN_CASES
-      ? "open"
-      : share >= 0.5 && s.symmetric_like_recovered > 0
-      ? "holds"
-      : share < 0.2
-      ? "refuted"
-      : "holds under conditions",
+        `after such a state (${o.setting})`,
+    verdict: band(failed, {
+      holds: share >= 0.5 && s.symmetric_like_recovered > 0,
+      refuted: share < 0.2,
+    }),
   };
 }

@@ -19,6 +19,7 @@ import { fromDense } from "../../../lib/studies/toy/data.ts";
 import { TOY_TRAIN_DEFAULTS, toyTrainConfig } from "../../../lib/studies/toy/experiments/common.ts";
 import { configure } from "../../../lib/core/experiment.ts";
 import { toySparseRegime } from "../../../lib/studies/toy/experiments/sparse_regime.ts";
+import { sparseRegimeClaims } from "../../../lib/studies/toy/claims.ts";
 import { Rng } from "../../../lib/core/random.ts";
 
 const RULE = { zero: 0.05, gap: 0.15 };
@@ -164,4 +165,26 @@ Deno.test("toy-sparse-regime runs every T × seed and writes runs.csv with its l
     () => configure(toySparseRegime, { examples: "3,2.5" }),
     /each T must be an integer/,
   );
+});
+
+Deno.test("sparseRegimeClaims() says open for every claim with fewer than 5 cases", () => {
+  const few = {
+    runs: 6,
+    multi_level_runs: 3,
+    two_level_runs: 2,
+    three_plus_level_runs: 1,
+    median_max_level_cv_multi: 0.02,
+    selectable_inner_interfaces: 3,
+    selectable_inner_wider_than_needed: 3,
+    failures: 2,
+    multi_level_failures: 2,
+    failed_at_half: 2,
+    failed_at_half_ever_symmetric_like: 1,
+    recovered: 1,
+    symmetric_like_recovered: 1,
+    setting: { n: 100, sparsity: 0.99, examples: "3,5,8", seeds: 2, steps: 2000 },
+  };
+  const claims = sparseRegimeClaims(few);
+  assert.deepEqual(claims.map((c) => c.verdict), ["open", "open", "open", "open"]);
+  for (const c of claims) assert.match(c.measured, /too few to tell \(at least 5 needed/);
 });
