@@ -1,4 +1,6 @@
 /** Small builders shared by the tests. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
 import { optimizerDefaults, type OptimizerName } from "../lib/core/optim/config.ts";
 import { TOY_MODEL_DEFAULTS } from "../lib/studies/toy/model.ts";
 import type { ToyTrainConfig } from "../lib/studies/toy/config.ts";
@@ -118,4 +120,29 @@ export async function vegaLite5Messages(specs: unknown[]): Promise<string[][]> {
   const { version, messages } = JSON.parse(new TextDecoder().decode(out.stdout));
   if (version !== "5.23.0") throw new Error(`tests/_vega_lite_5.ts ran vega-lite ${version}`);
   return messages;
+}
+
+/**
+ * Asserts that `merged` (an experiment folder written by `deno task merge`) holds the files of
+ * `whole` (the same sweep run whole), each byte for byte but config.json, which records how and
+ * when a run was made; returns both config.json's for the caller's own checks.
+ */
+export async function assertSameRunFolder(
+  merged: string,
+  whole: string,
+): Promise<{ merged: Record<string, unknown>; whole: Record<string, unknown> }> {
+  const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  const files = names(whole);
+  assert.deepEqual(names(merged), files, "the merged folder's files");
+  assert.ok(files.some((f) => f.endsWith(".csv")) && files.some((f) => f.endsWith(".svg")));
+  for (const f of files.filter((f) => f !== "config.json")) {
+    const [a, b] = await Promise.all([
+      Deno.readFile(join(merged, f)),
+      Deno.readFile(join(whole, f)),
+    ]);
+    assert.deepEqual(a, b, `${f} differs between the merged and the whole run`);
+  }
+  const config = async (dir: string) =>
+    JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  return { merged: await config(merged), whole: await config(whole) };
 }

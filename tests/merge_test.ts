@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exists, REPRODUCE_SCRIPT } from "./helpers.ts";
+import { assertSameRunFolder, exists, REPRODUCE_SCRIPT } from "./helpers.ts";
 
 const MERGE_SCRIPT = new URL("../scripts/merge.ts", import.meta.url).pathname;
 
@@ -60,21 +60,14 @@ Deno.test("reproduce --shard and merge: the merged folder is the whole run's, fi
     const whole = await cli(REPRODUCE_SCRIPT, [...SWEEP, "--out", join(dir, "w")]);
     assert.equal(whole.code, 0, whole.stderr);
 
-    const files = [...Deno.readDirSync(join(dir, "w/toy-seed-sweep"))].map((e) => e.name).sort();
-    const mergedFiles = [...Deno.readDirSync(join(dir, "m/toy-seed-sweep"))].map((e) => e.name);
-    assert.deepEqual(mergedFiles.sort(), files);
-    assert.ok(files.includes("runs.csv") && files.some((f) => f.endsWith(".svg")));
-    for (const f of files.filter((f) => f !== "config.json")) {
-      const [a, b] = await Promise.all(
-        ["w", "m"].map((d) => Deno.readFile(join(dir, d, "toy-seed-sweep", f))),
-      );
-      assert.deepEqual(b, a, `${f} differs`);
-    }
-    const [cw, cm] = await Promise.all(
-      ["w", "m"].map(async (d) =>
-        JSON.parse(await Deno.readTextFile(join(dir, d, "toy-seed-sweep/config.json")))
-      ),
+    const configs = await assertSameRunFolder(
+      join(dir, "m/toy-seed-sweep"),
+      join(dir, "w/toy-seed-sweep"),
     );
+    const [cm, cw] = [configs.merged, configs.whole] as {
+      config: unknown;
+      shards: { count: number };
+    }[];
     assert.deepEqual(cm.config, cw.config);
     assert.equal(cm.shards.count, 2);
     assert.ok(await exists(join(dir, "m/index.html")));

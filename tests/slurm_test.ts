@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exists, reproduce } from "./helpers.ts";
+import { assertSameRunFolder, exists, reproduce } from "./helpers.ts";
 import {
   type CommandResult,
   runCommand,
@@ -95,25 +95,11 @@ Deno.test({
   },
 });
 
-/** The merged folder holds the whole run's files, and the deterministic ones byte for byte. */
+/** The merged folder holds the whole run's files, byte for byte but config.json's timing. */
 async function assertSameRun(merged: string, whole: string): Promise<void> {
-  const names = await fileNames(whole);
-  assert.deepEqual(await fileNames(merged), names, "the merged folder's files");
-  const exact = names.filter((n) =>
-    n.endsWith(".csv") || n.endsWith(".vl.json") || n.endsWith(".svg") || n === "summary.json"
-  );
-  assert.ok(exact.some((n) => n.endsWith(".csv")) && exact.some((n) => n.endsWith(".svg")));
-  for (const name of exact) {
-    const [a, b] = await Promise.all([
-      Deno.readFile(join(merged, name)),
-      Deno.readFile(join(whole, name)),
-    ]);
-    assert.ok(sameBytes(a, b), `${name} differs between the merged and the whole run`);
-  }
+  const configs = await assertSameRunFolder(merged, whole);
   // config.json also records when and how each run was made; the config itself must agree.
-  const config = async (dir: string) =>
-    JSON.parse(await Deno.readTextFile(join(dir, "config.json"))).config;
-  const [a, b] = [await config(merged), await config(whole)];
+  const [a, b] = [configs.merged.config, configs.whole.config] as { seeds?: number }[];
   assert.equal(b?.seeds, 24, "the whole run's config.json has no config with seeds=24");
   assert.deepEqual(a, b, "config.json's config");
 }
@@ -303,16 +289,6 @@ async function jobLogs(work: string): Promise<string> {
     parts.push(`--- no job logs in ${dir}: ${error}`);
   }
   return parts.sort().join("\n");
-}
-
-async function fileNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 async function isFile(path: string): Promise<boolean> {
