@@ -18,6 +18,7 @@ import { scheduleFactors } from "../../core/optim/schedule.ts";
 import { type CsrBatch, featureImportance, openToyData, sparseFeatureBatch } from "./data.ts";
 import { initToy, toyParamCount, type ToyParams } from "./model.ts";
 import { toyLossGrad, toyLossGradIdentity, type ToyScratch, toyScratch } from "./kernel.ts";
+import { LANE_CHUNK, lanesFit, PairLanes } from "./_lanes.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts";
 import { deriveSeed, Rng, type RngState } from "../../core/random.ts";
 import { type Series, StridedRecorder } from "../../core/train/history.ts";
@@ -88,6 +89,8 @@ export interface RangeControl {
   signal?: AbortSignal;
   /** Polled like `signal` (workers read a shared flag). */
   shouldStop?: () => boolean;
+  /** Whether instances may train in pairs in the wasm kernel where the run fits it (default true). */
+  lanes?: boolean;
 }
 
 /**
@@ -275,9 +278,11 @@ interface RangeRun {
   resample: ResampleRun | null;
   /** `[steps]`: the learning-rate schedule's factor of each update, or null without one. */
   schedule: Float64Array | null;
+  /** The wasm kernel that trains instances in pairs, or null when the run does not fit it. */
+  lanes: PairLanes | null;
 }
 
-function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
+function prepareRange(config: ToyTrainConfig, range: ToyRange, lanes: boolean): RangeRun {
   const { n, m, bias } = config.model;
   const p = toyParamCount(config.model);
   const count = range.to - range.from;
@@ -287,16 +292,18 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
   });
   const frozen = config.frozen ?? [];
   const importance = featureImportance(n, config.importanceDecay);
+  const optimizer = new ArrayOptimizer(config.optimizer, p, {
+    lr: all.lr.slice(range.from, range.to),
+    weightDecay: all.weightDecay.slice(range.from, range.to),
+  });
+  const schedule = config.schedule ? scheduleFactors(config.schedule, config.steps) : null;
   return {
     config,
     range,
     shape: { n, m, bias },
     p,
     count,
-    optimizer: new ArrayOptimizer(config.optimizer, p, {
-      lr: all.lr.slice(range.from, range.to),
-      weightDecay: all.weightDecay.slice(range.from, range.to),
-    }),
+    optimizer,
     grad: new Float64Array(count * p),
     scratch: toyScratch(n, m),
     importance,
@@ -313,7 +320,10 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange): RangeRun {
         initStd: config.model.initStd,
       })
       : null,
-    schedule: config.schedule ? scheduleFactors(config.schedule, config.steps) : null,
+    schedule,
+    lanes: lanes && count > 1 && lanesFit(config)
+      ? new PairLanes(config, p, optimizer, importance, schedule)
+      : null,
   };
 }
 
@@ -450,29 +460,117 @@ function instanceStep(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): Inst
  * One pass: each instance in turn through the pass's steps (its parameters,
  * moments and branch pattern stay hot, which is what makes this order about
  * a third faster than step by step), its recorded rows written into the
- * pass's buffers, which are then recorded in step order. Instances never
- * read each other, so every number is what the step-by-step order gives.
+ * pass's buffers, which are then recorded in step order. Where the run fits
+ * the wasm kernel, instances go two at a time ({@link trainPair}).
+ * Instances never read each other, so every number is what the step-by-step
+ * order gives.
  */
 function trainPass(run: RangeRun, s: ToyRangeState, pass: Pass, step: InstanceStep): void {
-  const { p, count } = run;
-  const { params, loss, divergedAt } = s;
-  const { from, to, snapAt, lossAt } = pass;
+  const { p, count, lanes } = run;
+  const { snapAt, lossAt } = pass;
   // Float32 like the recorder's rows, so the rounding happens once, here.
-  const snaps = new Float32Array(snapAt.length * count * p); // [snapAt, count × p]
-  const losses = new Float64Array(lossAt.length * count); // [lossAt, count]
+  const rows: PassRows = {
+    snaps: new Float32Array(snapAt.length * count * p), // [snapAt, count × p]
+    losses: new Float64Array(lossAt.length * count), // [lossAt, count]
+  };
+  const job: PassJob = { run, s, pass, rows, step };
   for (let i = 0; i < count; i++) {
-    const off = i * p;
-    let a = 0;
-    let b = 0;
-    for (let t = from; t < to; t++) {
-      if (t === snapAt[a]) snaps.set(params.subarray(off, off + p), (a++ * count + i) * p);
-      if (divergedAt[i] < 0) step(i, t);
-      if (t === lossAt[b]) losses[b++ * count + i] = loss[i];
+    if (lanes && i + 1 < count && trainPair(job, i)) {
+      i++;
+      continue;
     }
+    instanceSteps(job, i, { t: pass.from, a: 0, b: 0 });
   }
   const width = count * p;
+  const { snaps, losses } = rows;
   snapAt.forEach((t, a) => s.snapshots.record(t, snaps.subarray(a * width, (a + 1) * width)));
   lossAt.forEach((t, b) => s.lossRows.record(t, losses.subarray(b * count, (b + 1) * count)));
+}
+
+/** A pass's recorded rows, filled instance by instance. */
+interface PassRows {
+  /** `[snapAt, count × p]`. */
+  snaps: Float32Array;
+  /** `[lossAt, count]`. */
+  losses: Float64Array;
+}
+
+/** What a pass's instances train with and write to. */
+interface PassJob {
+  run: RangeRun;
+  s: ToyRangeState;
+  pass: Pass;
+  rows: PassRows;
+  step: InstanceStep;
+}
+
+/** Where an instance stands in a pass: its next step, and its next snapshot and loss row. */
+interface PassAt {
+  t: number;
+  a: number;
+  b: number;
+}
+
+/** Instance i through the rest of the pass from `at`, one scalar step at a time. */
+function instanceSteps(job: PassJob, i: number, at: PassAt): void {
+  const { run, s, pass, rows, step } = job;
+  const { p, count } = run;
+  const { params, loss, divergedAt } = s;
+  const { to, snapAt, lossAt } = pass;
+  const { snaps, losses } = rows;
+  const off = i * p;
+  let { a, b } = at;
+  for (let t = at.t; t < to; t++) {
+    if (t === snapAt[a]) snaps.set(params.subarray(off, off + p), (a++ * count + i) * p);
+    if (divergedAt[i] < 0) step(i, t);
+    if (t === lossAt[b]) losses[b++ * count + i] = loss[i];
+  }
+}
+
+/**
+ * Instances i and i + 1 through the pass in the wasm kernel, in runs of
+ * updates cut at the pass's snapshot rows; false (nothing done) when they
+ * cannot pair. Should a lane diverge, both finish the pass on the scalar
+ * path from the update where it did, which marks it.
+ */
+function trainPair(job: PassJob, i: number): boolean {
+  const { run, s, pass, rows } = job;
+  const lanes = run.lanes!;
+  const { p, count } = run;
+  const { params, loss, divergedAt } = s;
+  if (divergedAt[i] >= 0 || divergedAt[i + 1] >= 0 || !lanes.load(params, i)) return false;
+  const { to, snapAt, lossAt } = pass;
+  const { snaps, losses } = rows;
+  const out = lanes.out;
+  let a = 0;
+  let b = 0;
+  for (let t = pass.from; t < to;) {
+    if (t === snapAt[a]) {
+      lanes.copyParams(0, snaps, (a * count + i) * p);
+      lanes.copyParams(1, snaps, (a * count + i + 1) * p);
+      a++;
+    }
+    const want = Math.min(to, snapAt[a] ?? to, t + LANE_CHUNK) - t;
+    const done = lanes.run(i, t, want);
+    for (; b < lossAt.length && lossAt[b] < t + done; b++) {
+      const j = 2 * (lossAt[b] - t);
+      losses[b * count + i] = out[j];
+      losses[b * count + i + 1] = out[j + 1];
+    }
+    if (done > 0) {
+      loss[i] = out[2 * done - 2];
+      loss[i + 1] = out[2 * done - 1];
+    }
+    t += done;
+    if (done < want) {
+      lanes.store(params, i);
+      instanceSteps(job, i, { t, a, b });
+      instanceSteps(job, i + 1, { t, a, b });
+      return true;
+    }
+  }
+  lanes.store(params, i);
+  return true;
 }
 
 /**
@@ -548,7 +646,7 @@ export async function runToyRange(
   range: ToyRange,
   control: RangeControl,
 ): Promise<RangeResult> {
-  const run = prepareRange(config, range);
+  const run = prepareRange(config, range, control.lanes ?? true);
   const { state } = await runLoop<ToyRangeState>({
     steps: config.steps,
     progressEvery: control.every,

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { adjacentGaps, column } from "./geometry.ts";
+import { column } from "./geometry.ts";
 import { symmetricFailureLoss } from "./closed_forms.ts";
 import { maxOf, mean, std } from "../../core/stats.ts";
 
@@ -184,13 +184,85 @@ export function polygonIrregularity(
   W: number[][],
   learnt: number[],
 ): { normCv: number; gapDeviation: number } {
-  const norms = W.length === 2
-    ? learnt.map((f) => Math.hypot(W[0][f - 1], W[1][f - 1])) // the same as the spread form
-    : learnt.map((f) => Math.hypot(...column(W, f - 1)));
-  const gaps = W.length === 2 && learnt.length >= 2 ? adjacentGaps(W, learnt) : [];
-  const meanGap = 360 / Math.max(1, gaps.length);
-  const gapDeviation = gaps.length ? maxOf(gaps.map((g) => Math.abs(g - meanGap))) / meanGap : NaN;
-  return { normCv: std(norms) / mean(norms), gapDeviation };
+  if (W.length === 2) {
+    const n = W[0].length;
+    const flat = new Float64Array(2 * n);
+    flat.set(W[0]);
+    flat.set(W[1], n);
+    const isLearnt = new Uint8Array(n);
+    for (const f of learnt) isLearnt[f - 1] = 1;
+    return planarIrregularity(flat, 0, n, isLearnt, planarScratch(n));
+  }
+  const norms = learnt.map((f) => Math.hypot(...column(W, f - 1)));
+  return { normCv: std(norms) / mean(norms), gapDeviation: NaN };
+}
+
+/** Scratch space of {@link planarIrregularity}: the learnt features' norms and angles. */
+interface PlanarScratch {
+  norms: Float64Array;
+  angles: Float64Array;
+  gaps: Float64Array;
+  /** classifyParams's: every feature's norm, and whether it is learnt. */
+  featureNorms: Float64Array;
+  learnt: Uint8Array;
+}
+
+let scratch: PlanarScratch | null = null;
+
+/** Scratch for n features (the module's own, grown when n needs more). */
+function planarScratch(n: number): PlanarScratch {
+  if (scratch === null || scratch.norms.length < n) {
+    scratch = {
+      norms: new Float64Array(n),
+      angles: new Float64Array(n),
+      gaps: new Float64Array(n),
+      featureNorms: new Float64Array(n),
+      learnt: new Uint8Array(n),
+    };
+  }
+  return scratch;
+}
+
+/**
+ * {@link polygonIrregularity} for m = 2, reading W from a flat row (row 0 at
+ * `offset`, row 1 at `offset + n`) over the features with `isLearnt[j]` set,
+ * with no allocation: classification runs it for every seed at every
+ * snapshot. The numbers are those of `featureRows`, `adjacentGaps`, `mean`,
+ * `std` and `maxOf`, in their order (Math.hypot norms; atan2 angles in
+ * degrees, in [0, 360); gaps between sorted angles).
+ */
+function planarIrregularity(
+  data: ArrayLike<number>,
+  offset: number,
+  n: number,
+  isLearnt: ArrayLike<number>,
+  s: PlanarScratch,
+): { normCv: number; gapDeviation: number } {
+  const { norms, angles, gaps } = s;
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    if (!isLearnt[j]) continue;
+    const x = data[offset + j];
+    const y = data[offset + n + j];
+    norms[count] = Math.hypot(x, y);
+    let angle = (Math.atan2(y, x) * 180) / Math.PI;
+    if (angle < 0) angle += 360;
+    angles[count++] = angle;
+  }
+  let sum = 0;
+  for (let k = 0; k < count; k++) sum += norms[k];
+  const mu = count ? sum / count : NaN;
+  let sq = 0;
+  for (let k = 0; k < count; k++) sq += (norms[k] - mu) ** 2;
+  const normCv = Math.sqrt(count ? sq / count : NaN) / mu;
+  if (count < 2) return { normCv, gapDeviation: NaN };
+  const sorted = angles.subarray(0, count).sort();
+  for (let k = 0; k < count; k++) {
+    gaps[k] = k + 1 < count ? sorted[k + 1] - sorted[k] : 360 - sorted[k] + sorted[0];
+  }
+  const meanGap = 360 / count;
+  for (let k = 0; k < count; k++) gaps[k] = Math.abs(gaps[k] - meanGap);
+  return { normCv, gapDeviation: maxOf(gaps.subarray(0, count)) / meanGap };
 }
 
 const DIVERGED: ToyOutcome = {
@@ -241,7 +313,9 @@ export function classifyParams(
   const w = (a: number, j: number) => data[offset + a * n + j];
   const bias = (j: number) => (shape.bias ? data[offset + m * n + j] : 0);
   if (!Number.isFinite(loss)) return { ...DIVERGED, unlearnt: [] };
-  const norms = new Float64Array(n);
+  // Scratch, not new arrays: this runs for every seed at every snapshot of a sweep.
+  const space = planarScratch(n);
+  const norms = space.featureNorms;
   for (let j = 0; j < n; j++) {
     let s = 0;
     for (let a = 0; a < m; a++) s += w(a, j) * w(a, j);
@@ -278,15 +352,9 @@ export function classifyParams(
   // Regularity matters only next to an unlearnt feature; it needs the angles.
   let regular = false;
   if (m === 2 && k >= 1 && n - k >= 3) {
-    // Plain loops: this runs for every seed at every snapshot of a sweep.
-    const W: number[][] = [new Array<number>(n), new Array<number>(n)];
-    const learnt: number[] = [];
-    for (let j = 0; j < n; j++) {
-      W[0][j] = w(0, j);
-      W[1][j] = w(1, j);
-      if (norms[j] >= UNLEARNT_NORM) learnt.push(j + 1);
-    }
-    const { normCv, gapDeviation } = polygonIrregularity(W, learnt);
+    const learnt = space.learnt;
+    for (let j = 0; j < n; j++) learnt[j] = norms[j] >= UNLEARNT_NORM ? 1 : 0;
+    const { normCv, gapDeviation } = planarIrregularity(data, offset, n, learnt, space);
     regular = normCv < REGULAR_NORM_CV && gapDeviation < REGULAR_GAP_DEVIATION;
   }
   const symmetricFailure = settled && k === 1 && mergedPairs === 0 && biasAtMean && regular;

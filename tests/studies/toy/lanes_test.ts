@@ -1,0 +1,102 @@
+/**
+ * The fused engine's wasm pair kernel (`_lanes.ts`, `kernel.as.ts`) against
+ * its scalar path: every output of a run (parameters, final losses,
+ * divergence steps, loss rows, snapshots) must be the same bits with the
+ * kernel on and off, across the cases the kernel handles differently — Adam
+ * and AdamW, with and without bias, per-instance rates and weight decays
+ * (some zero), a schedule, an odd instance count, snapshot rows inside a
+ * pass, and instances diverging part-way through one.
+ */
+import assert from "node:assert/strict";
+import { optimizerDefaults } from "../../../lib/core/optim/config.ts";
+import type { ToyTrainConfig } from "../../../lib/studies/toy/config.ts";
+import { type RangeResult, runToyRange } from "../../../lib/studies/toy/_train_fused.ts";
+import { lanesFit } from "../../../lib/studies/toy/_lanes.ts";
+import { TOY_MODEL_DEFAULTS } from "../../../lib/studies/toy/model.ts";
+
+/** Every number of a range's result, as bytes, keyed by output. */
+function bytesOf(r: RangeResult): Record<string, Uint8Array> {
+  const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  return {
+    params: view(r.params),
+    finalLoss: view(r.finalLoss),
+    divergedAt: view(r.divergedAt),
+    lossSteps: Uint8Array.from(r.loss.steps),
+    loss: view(r.loss.values),
+    snapshotSteps: Uint8Array.from(r.snapshots.steps),
+    snapshots: view(r.snapshots.values),
+  };
+}
+
+/** Runs `config` with the kernel off and on; returns both results after checking they are the same bits. */
+async function assertSameBothWays(config: ToyTrainConfig): Promise<RangeResult> {
+  assert.ok(lanesFit(config), "the case must take the kernel path");
+  const range = { from: 0, to: config.seeds.length };
+  const scalar = await runToyRange(config, range, { every: 97, lanes: false });
+  const lanes = await runToyRange(config, range, { every: 97, lanes: true });
+  const a = bytesOf(scalar);
+  const b = bytesOf(lanes);
+  for (const key of Object.keys(a)) assert.deepEqual(b[key], a[key], `${key} differs`);
+  return lanes;
+}
+
+function base(overrides: Partial<ToyTrainConfig> = {}): ToyTrainConfig {
+  const seeds = Array.from({ length: 9 }, (_, i) => 40 + i); // odd: the last instance runs alone
+  return {
+    model: { ...TOY_MODEL_DEFAULTS, n: 7, m: 2, bias: true },
+    data: { kind: "identity" },
+    importanceDecay: 0.9,
+    optimizer: optimizerDefaults("adamw", 1e-2),
+    steps: 700,
+    seeds,
+    // Snapshots every 30 steps cut each pass into runs of the kernel; loss rows every 7.
+    record: { lossEvery: 7, snapshotEvery: 30, maxLossRows: 1000, maxSnapshots: 64 },
+    divergeAbove: 1e6,
+    ...overrides,
+  };
+}
+
+Deno.test("lanes: AdamW with bias, per-instance rates and decays (some zero), same bits as the scalar path", async () => {
+  await assertSameBothWays(base({
+    lrs: [1e-2, 3e-2, 1e-3, 1e-2, 5e-2, 2e-2, 1e-2, 7e-3, 1e-2],
+    weightDecays: [0.01, 0, 0, 0.1, 0.01, 0.01, 0, 0.05, 0.01],
+  }));
+});
+
+Deno.test("lanes: Adam (coupled decay) with and without bias, and with a warm-up + cosine schedule", async () => {
+  // Coupled decay zero for one lane of a pair only: that pair must take the scalar path, the others not.
+  const weightDecays = [0, 0, 0.01, 0.02, 0.01, 0, 0.03, 0.03, 0.01];
+  await assertSameBothWays(base({ optimizer: optimizerDefaults("adam", 1e-2), weightDecays }));
+  await assertSameBothWays(base({
+    model: { ...TOY_MODEL_DEFAULTS, n: 6, m: 2, bias: false },
+    optimizer: optimizerDefaults("adam", 1e-2),
+  }));
+  await assertSameBothWays(base({ schedule: { kind: "warmup-cosine", warmup: 100 } }));
+});
+
+Deno.test("lanes: instances that diverge part-way through a pass are marked at the same step", async () => {
+  // Large rates for some instances: their loss passes the limit after a few hundred steps.
+  const r = await assertSameBothWays(base({
+    optimizer: optimizerDefaults("adam", 1e-2),
+    lrs: [1e-2, 3, 1e-2, 1e-2, 8, 3, 1e-2, 1e-2, 5],
+    divergeAbove: 2,
+  }));
+  const at = Array.from(r.divergedAt);
+  const mid = at.filter((s) => s > 0 && s < 700);
+  assert.ok(mid.length >= 2, `expected instances to diverge mid-run, got ${at}`);
+  assert.ok(at.some((s) => s < 0), "and others to live on");
+  // At least one diverged instance's partner lives on (the pair finishes on the scalar path).
+  assert.ok([0, 2, 4, 6].some((i) => (at[i] >= 0) !== (at[i + 1] >= 0)), `${at}`);
+});
+
+Deno.test("lanes: runs the kernel does not fit are left to the scalar path", () => {
+  const c = base();
+  assert.equal(lanesFit({ ...c, optimizer: optimizerDefaults("rmsprop", 1e-2) }), false);
+  assert.equal(lanesFit({ ...c, model: { ...c.model, m: 3 } }), false);
+  assert.equal(lanesFit({ ...c, data: { kind: "identity", omit: [2] } }), false);
+  assert.equal(lanesFit({ ...c, frozen: [0] }), false);
+  assert.equal(
+    lanesFit({ ...c, data: { kind: "sparse", sparsity: 0.5, examples: 5, batchSize: 5 } }),
+    false,
+  );
+});
