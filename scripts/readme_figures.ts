@@ -32,6 +32,7 @@ const FIGURES = [
   "sae/recovery.png",
   "sae/dead_latents.png",
   "nmf/bases.png",
+  "toy-sparse-regime/hidden_vectors.png",
 ];
 
 const { values } = parseArgs({

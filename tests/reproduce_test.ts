@@ -151,7 +151,7 @@ Deno.test("reproduce: same config and seed give byte-identical runs.csv; the rep
   assert.equal(config.config.n, 8);
   assert.equal(config.config.lr, 0.003);
   assert.equal(config.engine, "fused");
-  assert.equal(config.backend, "js-float64");
+  assert.equal(config.backend, "wasm-simd-float64"); // AdamW on one-hot data: the pair kernel
   assert.ok("versions" in config);
 
   const html = await Deno.readTextFile(join(dir, "a/index.html"));

@@ -18,7 +18,7 @@ import { scheduleFactors } from "../../core/optim/schedule.ts";
 import { type CsrBatch, featureImportance, openToyData, sparseFeatureBatch } from "./data.ts";
 import { initToy, toyParamCount, type ToyParams } from "./model.ts";
 import { toyLossGrad, toyLossGradIdentity, type ToyScratch, toyScratch } from "./kernel.ts";
-import { LANE_CHUNK, lanesFit, PairLanes } from "./_lanes.ts";
+import { LANE_CHUNK, type StepKernel, stepKernel } from "./_lanes.ts";
 import { ArrayOptimizer, perInstanceHyper } from "../../core/optim/optimizer.ts";
 import { deriveSeed, Rng, type RngState } from "../../core/random.ts";
 import { type Series, StridedRecorder } from "../../core/train/history.ts";
@@ -89,8 +89,8 @@ export interface RangeControl {
   signal?: AbortSignal;
   /** Polled like `signal` (workers read a shared flag). */
   shouldStop?: () => boolean;
-  /** Whether instances may train in pairs in the wasm kernel where the run fits it (default true). */
-  lanes?: boolean;
+  /** Whether instances may train in the wasm kernels where the run fits one (default true). */
+  kernel?: boolean;
 }
 
 /**
@@ -278,11 +278,11 @@ interface RangeRun {
   resample: ResampleRun | null;
   /** `[steps]`: the learning-rate schedule's factor of each update, or null without one. */
   schedule: Float64Array | null;
-  /** The wasm kernel that trains instances in pairs, or null when the run does not fit it. */
-  lanes: PairLanes | null;
+  /** The wasm kernel of the run's fast path, or null when the run takes the scalar path. */
+  kernel: StepKernel | null;
 }
 
-function prepareRange(config: ToyTrainConfig, range: ToyRange, lanes: boolean): RangeRun {
+function prepareRange(config: ToyTrainConfig, range: ToyRange, useKernel: boolean): RangeRun {
   const { n, m, bias } = config.model;
   const p = toyParamCount(config.model);
   const count = range.to - range.from;
@@ -297,6 +297,7 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange, lanes: boolean): 
     weightDecay: all.weightDecay.slice(range.from, range.to),
   });
   const schedule = config.schedule ? scheduleFactors(config.schedule, config.steps) : null;
+  const batches = fixedBatches(config, config.seeds.slice(range.from, range.to));
   return {
     config,
     range,
@@ -307,7 +308,7 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange, lanes: boolean): 
     grad: new Float64Array(count * p),
     scratch: toyScratch(n, m),
     importance,
-    batches: fixedBatches(config, config.seeds.slice(range.from, range.to)),
+    batches,
     identity: config.data.kind === "identity" && !config.data.omit?.length,
     frozen,
     held: new Float64Array(frozen.length),
@@ -321,9 +322,7 @@ function prepareRange(config: ToyTrainConfig, range: ToyRange, lanes: boolean): 
       })
       : null,
     schedule,
-    lanes: lanes && count > 1 && lanesFit(config)
-      ? new PairLanes(config, p, optimizer, importance, schedule)
-      : null,
+    kernel: useKernel ? stepKernel(config, { p, optimizer, importance, schedule, batches }) : null,
   };
 }
 
@@ -461,12 +460,12 @@ function instanceStep(run: RangeRun, s: ToyRangeState, lossGrad: LossGrad): Inst
  * moments and branch pattern stay hot, which is what makes this order about
  * a third faster than step by step), its recorded rows written into the
  * pass's buffers, which are then recorded in step order. Where the run fits
- * the wasm kernel, instances go two at a time ({@link trainPair}).
+ * a wasm kernel, instances go through it ({@link trainInKernel}).
  * Instances never read each other, so every number is what the step-by-step
  * order gives.
  */
 function trainPass(run: RangeRun, s: ToyRangeState, pass: Pass, step: InstanceStep): void {
-  const { p, count, lanes } = run;
+  const { p, count, kernel } = run;
   const { snapAt, lossAt } = pass;
   // Float32 like the recorder's rows, so the rounding happens once, here.
   const rows: PassRows = {
@@ -475,8 +474,8 @@ function trainPass(run: RangeRun, s: ToyRangeState, pass: Pass, step: InstanceSt
   };
   const job: PassJob = { run, s, pass, rows, step };
   for (let i = 0; i < count; i++) {
-    if (lanes && i + 1 < count && trainPair(job, i)) {
-      i++;
+    if (kernel && i + kernel.width <= count && trainInKernel(job, i)) {
+      i += kernel.width - 1;
       continue;
     }
     instanceSteps(job, i, { t: pass.from, a: 0, b: 0 });
@@ -528,48 +527,43 @@ function instanceSteps(job: PassJob, i: number, at: PassAt): void {
 }
 
 /**
- * Instances i and i + 1 through the pass in the wasm kernel, in runs of
- * updates cut at the pass's snapshot rows; false (nothing done) when they
- * cannot pair. Should a lane diverge, both finish the pass on the scalar
- * path from the update where it did, which marks it.
+ * Instances i … i + width − 1 through the pass in the run's wasm kernel, in
+ * runs of updates cut at the pass's snapshot rows; false (nothing done) when
+ * they cannot train together. Should one diverge, all finish the pass on the
+ * scalar path from the update where it did, which marks it.
  */
-function trainPair(job: PassJob, i: number): boolean {
+function trainInKernel(job: PassJob, i: number): boolean {
   const { run, s, pass, rows } = job;
-  const lanes = run.lanes!;
+  const kernel = run.kernel!;
+  const { width, out } = kernel;
   const { p, count } = run;
   const { params, loss, divergedAt } = s;
-  if (divergedAt[i] >= 0 || divergedAt[i + 1] >= 0 || !lanes.load(params, i)) return false;
+  for (let q = 0; q < width; q++) if (divergedAt[i + q] >= 0) return false;
+  if (!kernel.load(params, i)) return false;
   const { to, snapAt, lossAt } = pass;
   const { snaps, losses } = rows;
-  const out = lanes.out;
   let a = 0;
   let b = 0;
   for (let t = pass.from; t < to;) {
     if (t === snapAt[a]) {
-      lanes.copyParams(0, snaps, (a * count + i) * p);
-      lanes.copyParams(1, snaps, (a * count + i + 1) * p);
+      for (let q = 0; q < width; q++) kernel.copyParams(q, snaps, (a * count + i + q) * p);
       a++;
     }
     const want = Math.min(to, snapAt[a] ?? to, t + LANE_CHUNK) - t;
-    const done = lanes.run(i, t, want);
+    const done = kernel.run(i, t, want);
     for (; b < lossAt.length && lossAt[b] < t + done; b++) {
-      const j = 2 * (lossAt[b] - t);
-      losses[b * count + i] = out[j];
-      losses[b * count + i + 1] = out[j + 1];
+      const j = width * (lossAt[b] - t);
+      for (let q = 0; q < width; q++) losses[b * count + i + q] = out[j + q];
     }
-    if (done > 0) {
-      loss[i] = out[2 * done - 2];
-      loss[i + 1] = out[2 * done - 1];
-    }
+    if (done > 0) { for (let q = 0; q < width; q++) loss[i + q] = out[width * (done - 1) + q]; }
     t += done;
     if (done < want) {
-      lanes.store(params, i);
-      instanceSteps(job, i, { t, a, b });
-      instanceSteps(job, i + 1, { t, a, b });
+      kernel.store(params, i);
+      for (let q = 0; q < width; q++) instanceSteps(job, i + q, { t, a, b });
       return true;
     }
   }
-  lanes.store(params, i);
+  kernel.store(params, i);
   return true;
 }
 
@@ -646,7 +640,7 @@ export async function runToyRange(
   range: ToyRange,
   control: RangeControl,
 ): Promise<RangeResult> {
-  const run = prepareRange(config, range, control.lanes ?? true);
+  const run = prepareRange(config, range, control.kernel ?? true);
   const { state } = await runLoop<ToyRangeState>({
     steps: config.steps,
     progressEvery: control.every,

@@ -257,7 +257,7 @@ export interface ToyTrainResult {
   snapshots: Series;
   /** The engine that ran. */
   engine: ToyEngine;
-  /** Where the numbers were computed: the tfjs backend (`wasm`, `cpu`), or `js-float64` for the fused engine. */
+  /** Where the numbers were computed: the tfjs backend (`wasm`, `cpu`), or for the fused engine `wasm-simd-float64` (a kernel of `_lanes.ts` runs the loop) or `js-float64`. */
   backend: string;
   /** Threads the fused engine ran on (1 for tfjs). */
   workers: number;

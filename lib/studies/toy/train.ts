@@ -14,7 +14,8 @@ import { toyParamCount, validateToyModel } from "./model.ts";
 import { validateOptimizer } from "../../core/optim/config.ts";
 import { MAX_SEED } from "../../core/random.ts";
 import { loadTf, type TfBackend } from "../../core/tf.ts";
-import { chooseWorkers, FUSED_BACKEND } from "../../core/train/fused.ts";
+import { chooseWorkers, FUSED_BACKEND, WASM_SIMD_BACKEND } from "../../core/train/fused.ts";
+import { kernelPath } from "./_lanes.ts";
 import { concatSeriesColumns } from "../../core/train/history.ts";
 import { runJobs } from "../../core/train/workers.ts";
 import {
@@ -271,6 +272,8 @@ export async function trainToy(
     backend = tf.getBackend();
     parts = [await runToyTfjs(tf, config, control)];
   } else if (engine === "fused") {
+    // The hot loop runs as WebAssembly SIMD where a kernel fits the run (`_lanes.ts`).
+    if (kernelPath(config) !== null) backend = WASM_SIMD_BACKEND;
     workers = chooseWorkers(options.workers ?? "auto", {
       jobs: instances,
       work: instances * config.steps * stepCost(config),

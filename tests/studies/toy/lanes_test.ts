@@ -1,17 +1,18 @@
 /**
- * The fused engine's wasm pair kernel (`_lanes.ts`, `kernel.as.ts`) against
- * its scalar path: every output of a run (parameters, final losses,
+ * The fused engine's wasm kernels (`_lanes.ts`, `kernel.as.ts`: pairs of
+ * instances on one-hot data, one instance at a time on a fixed sparse set)
+ * against its scalar path: every output of a run (parameters, final losses,
  * divergence steps, loss rows, snapshots) must be the same bits with the
- * kernel on and off, across the cases the kernel handles differently — Adam
- * and AdamW, with and without bias, per-instance rates and weight decays
- * (some zero), a schedule, an odd instance count, snapshot rows inside a
- * pass, and instances diverging part-way through one.
+ * kernels on and off, across the cases they handle differently — Adam and
+ * AdamW, with and without bias, per-instance rates and weight decays (some
+ * zero), a schedule, an odd instance count and an odd n, snapshot rows
+ * inside a pass, and instances diverging part-way through one.
  */
 import assert from "node:assert/strict";
 import { optimizerDefaults } from "../../../lib/core/optim/config.ts";
 import type { ToyTrainConfig } from "../../../lib/studies/toy/config.ts";
 import { type RangeResult, runToyRange } from "../../../lib/studies/toy/_train_fused.ts";
-import { lanesFit } from "../../../lib/studies/toy/_lanes.ts";
+import { kernelPath } from "../../../lib/studies/toy/_lanes.ts";
 import { TOY_MODEL_DEFAULTS } from "../../../lib/studies/toy/model.ts";
 
 /** Every number of a range's result, as bytes, keyed by output. */
@@ -30,10 +31,10 @@ function bytesOf(r: RangeResult): Record<string, Uint8Array> {
 
 /** Runs `config` with the kernel off and on; returns both results after checking they are the same bits. */
 async function assertSameBothWays(config: ToyTrainConfig): Promise<RangeResult> {
-  assert.ok(lanesFit(config), "the case must take the kernel path");
+  assert.ok(kernelPath(config) !== null, "the case must take a kernel path");
   const range = { from: 0, to: config.seeds.length };
-  const scalar = await runToyRange(config, range, { every: 97, lanes: false });
-  const lanes = await runToyRange(config, range, { every: 97, lanes: true });
+  const scalar = await runToyRange(config, range, { every: 97, kernel: false });
+  const lanes = await runToyRange(config, range, { every: 97, kernel: true });
   const a = bytesOf(scalar);
   const b = bytesOf(lanes);
   for (const key of Object.keys(a)) assert.deepEqual(b[key], a[key], `${key} differs`);
@@ -89,14 +90,54 @@ Deno.test("lanes: instances that diverge part-way through a pass are marked at t
   assert.ok([0, 2, 4, 6].some((i) => (at[i] >= 0) !== (at[i + 1] >= 0)), `${at}`);
 });
 
-Deno.test("lanes: runs the kernel does not fit are left to the scalar path", () => {
-  const c = base();
-  assert.equal(lanesFit({ ...c, optimizer: optimizerDefaults("rmsprop", 1e-2) }), false);
-  assert.equal(lanesFit({ ...c, model: { ...c.model, m: 3 } }), false);
-  assert.equal(lanesFit({ ...c, data: { kind: "identity", omit: [2] } }), false);
-  assert.equal(lanesFit({ ...c, frozen: [0] }), false);
-  assert.equal(
-    lanesFit({ ...c, data: { kind: "sparse", sparsity: 0.5, examples: 5, batchSize: 5 } }),
-    false,
+/** A fixed set of `examples` sparse examples per instance, n = 41 (odd: the kernel's last feature is alone). */
+function sparse(examples: number, overrides: Partial<ToyTrainConfig> = {}): ToyTrainConfig {
+  return base({
+    model: { ...TOY_MODEL_DEFAULTS, n: 41, m: 2, bias: true, init: "xavier" },
+    data: { kind: "sparse", sparsity: 0.9, examples, batchSize: examples },
+    importanceDecay: 1,
+    steps: 500,
+    ...overrides,
+  });
+}
+
+Deno.test("sparse kernel: AdamW and Adam on fixed sparse sets, with and without bias, same bits as the scalar path", async () => {
+  await assertSameBothWays(sparse(5, {
+    schedule: { kind: "warmup-cosine", warmup: 50 },
+    lrs: [1e-2, 3e-2, 1e-3, 1e-2, 5e-2, 2e-2, 1e-2, 7e-3, 1e-2],
+    weightDecays: [0.01, 0, 0, 0.1, 0.01, 0.01, 0, 0.05, 0.01],
+  }));
+  await assertSameBothWays(sparse(12, {
+    optimizer: optimizerDefaults("adam", 1e-2),
+    weightDecays: [0, 0, 0.01, 0.02, 0.01, 0, 0.03, 0.03, 0.01],
+  }));
+  await assertSameBothWays(
+    sparse(3, { model: { ...TOY_MODEL_DEFAULTS, n: 40, m: 2, bias: false } }),
   );
+});
+
+Deno.test("sparse kernel: instances that diverge part-way are marked at the same step", async () => {
+  const r = await assertSameBothWays(sparse(6, {
+    optimizer: optimizerDefaults("adam", 1e-2),
+    lrs: [1e-2, 2, 1e-2, 1e-2, 6, 2, 1e-2, 1e-2, 4],
+    divergeAbove: 0.5,
+  }));
+  const at = Array.from(r.divergedAt);
+  assert.ok(
+    at.filter((s) => s > 0 && s < 500).length >= 2,
+    `expected mid-run divergence, got ${at}`,
+  );
+  assert.ok(at.some((s) => s < 0), "and others to live on");
+});
+
+Deno.test("kernels: runs that fit neither are left to the scalar path", () => {
+  const c = base();
+  assert.equal(kernelPath({ ...c, optimizer: optimizerDefaults("rmsprop", 1e-2) }), null);
+  assert.equal(kernelPath({ ...c, model: { ...c.model, m: 3 } }), null);
+  assert.equal(kernelPath({ ...c, data: { kind: "identity", omit: [2] } }), null);
+  assert.equal(kernelPath({ ...c, frozen: [0] }), null);
+  const fresh = { kind: "sparse", sparsity: 0.5, examples: 0, batchSize: 5 } as const;
+  assert.equal(kernelPath({ ...c, data: fresh }), null);
+  assert.equal(kernelPath(sparse(5)), "sparse");
+  assert.equal(kernelPath(c), "pairs");
 });

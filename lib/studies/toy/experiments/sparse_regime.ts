@@ -61,6 +61,9 @@ import {
   trainStage,
 } from "./common.ts";
 
+/** Every set size from 3 to 30: "3,4,…,30". */
+const T_3_TO_30 = Array.from({ length: 28 }, (_, k) => k + 3).join(",");
+
 /**
  * The fields of `toy-sparse-regime`: Anthropic's data and schedule (ARENA's
  * n = 1,000 and S = 0.99 by default; the paper's n = 10,000 and S = 0.999 by
@@ -72,13 +75,14 @@ import {
  * import { sparseRegimeFields } from "./sparse_regime.ts";
  * assert.equal(sparseRegimeFields.steps.default, 50_000);
  * assert.equal(sparseRegimeFields.warmup.default, 2_500);
+ * assert.equal(sparseRegimeFields.examples.default.split(",").length, 28); // T = 3 … 30
  * ```
  */
 export const sparseRegimeFields = {
   n: int({ default: 1000, min: 3, max: 100_000, doc: "features (input dimension)" }),
   sparsity: num({ default: 0.99, min: 0, max: 0.999999, doc: "P(feature off) in an example" }),
   examples: list({
-    default: "3,4,5,6,7,8,10,12,15,20,25,30",
+    default: T_3_TO_30,
     min: 1,
     doc: "sizes T of the fixed training set (one run of all seeds per T)",
   }),
@@ -158,7 +162,7 @@ async function runT(
   c: SparseRegimeConfig,
   T: number,
   stage: Parameters<typeof trainStage>[1],
-): Promise<SparseRegimeResult & { workers: number }> {
+): Promise<SparseRegimeResult & { workers: number; backend: string }> {
   const config = runConfig(c, T);
   const train = await trainStage(config, stage);
   const p = 3 * c.n;
@@ -190,7 +194,7 @@ async function runT(
     out.hidden.push(...a.hidden);
     out.interfaces.push(...a.interfaces);
   });
-  return { ...out, workers: train.workers };
+  return { ...out, workers: train.workers, backend: train.backend };
 }
 
 function divergedRow(examples: number, seed: number, step: number): SparseRunRow {
@@ -350,8 +354,7 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
       smoke: { n: 100, examples: "3,5,8", steps: 2000, warmup: 100 },
       quick: {},
       full: {
-        examples:
-          "3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,40,50",
+        examples: `${T_3_TO_30},40,50`,
         seeds: 8,
       },
     },
@@ -386,6 +389,7 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
       const { lo, hi } = options.range ?? { lo: 0, hi: Ts.length };
       const result: SparseRegimeResult = { runs: [], hidden: [], interfaces: [], timeline: [] };
       let workers = 1;
+      let backend: string | undefined;
       for (let j = lo; j < hi; j++) {
         const part = await runT(c, Ts[j], {
           run: options,
@@ -394,12 +398,14 @@ export const toySparseRegime: Experiment<typeof sparseRegimeFields, SparseRegime
           to: (j - lo + 1) / (hi - lo),
         });
         workers = Math.max(workers, part.workers);
+        backend = part.backend;
         result.runs.push(...part.runs);
         result.hidden.push(...part.hidden);
         result.interfaces.push(...part.interfaces);
         result.timeline.push(...part.timeline);
       }
-      return { ...result, meta: fusedMeta({ workers, elapsedMs: performance.now() - started }) };
+      const elapsedMs = performance.now() - started;
+      return { ...result, meta: fusedMeta({ workers, backend, elapsedMs }) };
     },
     shard: {
       unit: "set sizes T",
