@@ -51,6 +51,8 @@ export interface ToyShared {
   config: ToyTrainConfig;
   /** Steps between progress reports and stop checks. */
   every: number;
+  /** Whether ranges may train in the wasm kernels (see {@link RangeControl.kernel}). */
+  kernel: boolean;
 }
 
 /** Progress of one range, after every span of the loop. */

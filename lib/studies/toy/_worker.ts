@@ -17,6 +17,7 @@ serveJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(
   (range, ctx) =>
     runToyRange(ctx.shared.config, range, {
       every: ctx.shared.every,
+      kernel: ctx.shared.kernel,
       report: ctx.progress,
       shouldStop: ctx.shouldStop,
     }),

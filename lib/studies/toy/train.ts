@@ -60,6 +60,12 @@ export interface ToyRunOptions {
   progressEvery?: number;
   /** Stops the run (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Whether the fused engine may train in its wasm SIMD kernels where the run
+   * fits one (default true; `backend` says whether one ran). The numbers are
+   * the same bits either way: false is for measuring the scalar path.
+   */
+  kernel?: boolean;
 }
 
 /**
@@ -257,7 +263,13 @@ export async function trainToy(
   const every = options.progressEvery ?? Math.max(1, Math.floor(config.steps / 50));
   const instances = config.seeds.length;
   const started = performance.now();
-  const control = { every, report: reporter(config, options, started), signal: options.signal };
+  const kernel = options.kernel ?? true;
+  const control = {
+    every,
+    kernel,
+    report: reporter(config, options, started),
+    signal: options.signal,
+  };
 
   let parts: RangeResult[];
   let workers = 1;
@@ -273,7 +285,8 @@ export async function trainToy(
     parts = [await runToyTfjs(tf, config, control)];
   } else if (engine === "fused") {
     // The hot loop runs as WebAssembly SIMD where a kernel fits the run (`_lanes.ts`).
-    if (kernelPath(config) !== null) backend = WASM_SIMD_BACKEND;
+    const path = kernel ? kernelPath(config) : null;
+    if (path === "sparse" || (path === "pairs" && instances > 1)) backend = WASM_SIMD_BACKEND;
     workers = chooseWorkers(options.workers ?? "auto", {
       jobs: instances,
       work: instances * config.steps * stepCost(config),
@@ -396,7 +409,7 @@ async function runInWorkers(
   };
   return await runJobs<ToyRange, RangeResult, ToyShared, RangeProgress>(WORKER_URL, ranges, {
     workers,
-    shared: { config, every: control.every },
+    shared: { config, every: control.every, kernel: control.kernel ?? true },
     onProgress,
     signal: control.signal,
   });

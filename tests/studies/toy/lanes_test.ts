@@ -10,16 +10,15 @@
  */
 import assert from "node:assert/strict";
 import { optimizerDefaults } from "../../../lib/core/optim/config.ts";
-import type { ToyTrainConfig } from "../../../lib/studies/toy/config.ts";
-import { type RangeResult, runToyRange } from "../../../lib/studies/toy/_train_fused.ts";
-import { kernelPath } from "../../../lib/studies/toy/_lanes.ts";
+import type { ToyTrainConfig, ToyTrainResult } from "../../../lib/studies/toy/config.ts";
+import { trainToy } from "../../../lib/studies/toy/train.ts";
 import { TOY_MODEL_DEFAULTS } from "../../../lib/studies/toy/model.ts";
 
 /** Every number of a range's result, as bytes, keyed by output. */
-function bytesOf(r: RangeResult): Record<string, Uint8Array> {
+function bytesOf(r: ToyTrainResult): Record<string, Uint8Array> {
   const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
   return {
-    params: view(r.params),
+    params: view(r.final.data),
     finalLoss: view(r.finalLoss),
     divergedAt: view(r.divergedAt),
     lossSteps: Uint8Array.from(r.loss.steps),
@@ -29,12 +28,18 @@ function bytesOf(r: RangeResult): Record<string, Uint8Array> {
   };
 }
 
-/** Runs `config` with the kernel off and on; returns both results after checking they are the same bits. */
-async function assertSameBothWays(config: ToyTrainConfig): Promise<RangeResult> {
-  assert.ok(kernelPath(config) !== null, "the case must take a kernel path");
-  const range = { from: 0, to: config.seeds.length };
-  const scalar = await runToyRange(config, range, { every: 97, kernel: false });
-  const lanes = await runToyRange(config, range, { every: 97, kernel: true });
+/**
+ * Trains `config` with the kernels off and on, on one worker and on two;
+ * returns the kernel run after checking that every run gives the same bits.
+ */
+async function assertSameBothWays(config: ToyTrainConfig): Promise<ToyTrainResult> {
+  const options = { progressEvery: 97, workers: 1 };
+  const scalar = await trainToy(config, { ...options, kernel: false });
+  const lanes = await trainToy(config, { ...options, kernel: true });
+  assert.equal(scalar.backend, "js-float64");
+  assert.equal(lanes.backend, "wasm-simd-float64", "the case must take a kernel path");
+  const two = await trainToy(config, { ...options, workers: 2 }); // ranges of 4 and 5 instances
+  assert.deepEqual(bytesOf(two), bytesOf(lanes), "two workers");
   const a = bytesOf(scalar);
   const b = bytesOf(lanes);
   for (const key of Object.keys(a)) assert.deepEqual(b[key], a[key], `${key} differs`);
@@ -130,14 +135,19 @@ Deno.test("sparse kernel: instances that diverge part-way are marked at the same
   assert.ok(at.some((s) => s < 0), "and others to live on");
 });
 
-Deno.test("kernels: runs that fit neither are left to the scalar path", () => {
-  const c = base();
-  assert.equal(kernelPath({ ...c, optimizer: optimizerDefaults("rmsprop", 1e-2) }), null);
-  assert.equal(kernelPath({ ...c, model: { ...c.model, m: 3 } }), null);
-  assert.equal(kernelPath({ ...c, data: { kind: "identity", omit: [2] } }), null);
-  assert.equal(kernelPath({ ...c, frozen: [0] }), null);
+Deno.test("kernels: runs that fit neither are left to the scalar path", async () => {
+  const c = { ...base(), steps: 20 };
+  const backend = async (config: ToyTrainConfig) =>
+    (await trainToy(config, { workers: 1 })).backend;
+  assert.equal(
+    await backend({ ...c, optimizer: optimizerDefaults("rmsprop", 1e-2) }),
+    "js-float64",
+  );
+  assert.equal(await backend({ ...c, model: { ...c.model, m: 3 } }), "js-float64");
+  assert.equal(await backend({ ...c, data: { kind: "identity", omit: [2] } }), "js-float64");
+  assert.equal(await backend({ ...c, frozen: [0] }), "js-float64");
   const fresh = { kind: "sparse", sparsity: 0.5, examples: 0, batchSize: 5 } as const;
-  assert.equal(kernelPath({ ...c, data: fresh }), null);
-  assert.equal(kernelPath(sparse(5)), "sparse");
-  assert.equal(kernelPath(c), "pairs");
+  assert.equal(await backend({ ...c, data: fresh }), "js-float64"); // fresh batches every step
+  assert.equal(await backend({ ...c, seeds: [3] }), "js-float64"); // no partner for the pair kernel
+  assert.equal(await backend({ ...sparse(5), steps: 20 }), "wasm-simd-float64");
 });
