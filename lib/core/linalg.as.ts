@@ -190,25 +190,77 @@ export function gramRuns(
   for (let r = 0; r < count; r++) {
     const first = load<i32>(rowRuns + (<usize>r << 2));
     const end = load<i32>(rowRuns + (<usize>(r + 1) << 2));
-    for (let a = first; a < end; a++) {
-      const sa = load<i32>(runs + (<usize>(3 * a) << 2));
-      const la = load<i32>(runs + (<usize>(3 * a + 1) << 2));
-      const xa = vals + (<usize>load<i32>(runs + (<usize>(3 * a + 2) << 2)) << 3);
-      // Earlier runs b < a: the whole la × lb block.
-      for (let b = first; b < a; b++) {
-        const sb = load<i32>(runs + (<usize>(3 * b) << 2));
-        const lb = load<i32>(runs + (<usize>(3 * b + 1) << 2));
-        const xb = vals + (<usize>load<i32>(runs + (<usize>(3 * b + 2) << 2)) << 3);
-        for (let ii = 0; ii < la; ii++) {
-          const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sb) << 3);
-          addScaled(dst, xb, lb, load<f64>(at(xa, ii)));
-        }
+    runsGram(cov, dim, vals, runs, first, end);
+  }
+}
+
+// Column sums and the uncentred Gram sum of `count` float32 rows at data ([count, dim],
+// row-major): sums[j] += x[j] for every entry, and cov[i, j] += x[i]·x[j] (j ≤ i) for every pair
+// of a row's nonzero entries, each in row order. The nonzeros are found here, as runs, and summed
+// as gramRuns sums them; runs (i32 [3·⌈(dim + 1)/2⌉]) and vals (f64 [dim]) are scratch. The sums
+// are columnMeans's before its division, and the Gram entries covariance's with center false.
+export function rowsGram(
+  cov: usize,
+  sums: usize,
+  dim: i32,
+  data: usize,
+  count: i32,
+  runs: usize,
+  vals: usize,
+): void {
+  for (let r = 0; r < count; r++) {
+    const row = data + ((<usize>r * <usize>dim) << 2);
+    let j = 0;
+    for (; j + 2 <= dim; j += 2) {
+      const x = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
+      const q = at(sums, j);
+      v128.store(q, f64x2.add(v128.load(q), x));
+    }
+    if (j < dim) {
+      const q = at(sums, j);
+      store<f64>(q, load<f64>(q) + <f64>load<f32>(row + (<usize>j << 2)));
+    }
+    let nz = 0;
+    let nRuns = 0;
+    let last = -2;
+    for (j = 0; j < dim; j++) {
+      const x = <f64>load<f32>(row + (<usize>j << 2));
+      if (x == 0) continue;
+      if (j != last + 1) {
+        store<i32>(runs + (<usize>(3 * nRuns) << 2), j);
+        store<i32>(runs + (<usize>(3 * nRuns + 1) << 2), 0);
+        store<i32>(runs + (<usize>(3 * nRuns + 2) << 2), nz);
+        nRuns++;
       }
-      // The run with itself: its lower triangle.
+      const len = runs + (<usize>(3 * nRuns - 2) << 2);
+      store<i32>(len, load<i32>(len) + 1);
+      store<f64>(at(vals, nz++), x);
+      last = j;
+    }
+    runsGram(cov, dim, vals, runs, 0, nRuns);
+  }
+}
+
+// One row's products, over its runs first … end − 1 (see gramRuns).
+@inline function runsGram(cov: usize, dim: i32, vals: usize, runs: usize, first: i32, end: i32): void {
+  for (let a = first; a < end; a++) {
+    const sa = load<i32>(runs + (<usize>(3 * a) << 2));
+    const la = load<i32>(runs + (<usize>(3 * a + 1) << 2));
+    const xa = vals + (<usize>load<i32>(runs + (<usize>(3 * a + 2) << 2)) << 3);
+    // Earlier runs b < a: the whole la × lb block.
+    for (let b = first; b < a; b++) {
+      const sb = load<i32>(runs + (<usize>(3 * b) << 2));
+      const lb = load<i32>(runs + (<usize>(3 * b + 1) << 2));
+      const xb = vals + (<usize>load<i32>(runs + (<usize>(3 * b + 2) << 2)) << 3);
       for (let ii = 0; ii < la; ii++) {
-        const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sa) << 3);
-        addScaled(dst, xa, ii + 1, load<f64>(at(xa, ii)));
+        const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sb) << 3);
+        addScaled(dst, xb, lb, load<f64>(at(xa, ii)));
       }
+    }
+    // The run with itself: its lower triangle.
+    for (let ii = 0; ii < la; ii++) {
+      const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sa) << 3);
+      addScaled(dst, xa, ii + 1, load<f64>(at(xa, ii)));
     }
   }
 }

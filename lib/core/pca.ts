@@ -99,6 +99,71 @@ export function covariance(
     rowRuns[rows] = nRuns;
     gramRuns(sum.byteOffset, dim, vals.byteOffset, runs.byteOffset, rowRuns.byteOffset, rows);
   }
+  return { mean, cov: symmetricFromLower(sum, dim, count) };
+}
+
+/**
+ * Column means and the uncentred covariance E[xxᵀ] (dividing by N) of float32
+ * rows `[count, dim]` in one pass of the SIMD kernel (linalg.as.ts's
+ * rowsGram), which finds each row's nonzeros itself: the numbers of
+ * {@link columnMeans} and of `covariance(…, { center: false })`, bit for bit
+ * (tests/core/eigen_top_test.ts), without their two passes of JavaScript over
+ * the data.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uncentredMoments } from "./pca.ts";
+ * const { mean, cov } = uncentredMoments(Float32Array.of(1, 0, 3, 2), 2, 2);
+ * assert.deepEqual([...mean], [2, 1]);
+ * assert.deepEqual([...cov], [5, 3, 3, 2]); // (1·1 + 3·3)/2, (3·2)/2, (2·2)/2
+ * ```
+ */
+export function uncentredMoments(
+  data: Float32Array,
+  count: number,
+  dim: number,
+): { mean: Float64Array; cov: Float64Array } {
+  const chunk = 64; // rows a call (see covariance: optimised code comes between calls)
+  const heap = new WasmHeap(WASM, {
+    bytes: 4 * count * dim + 8 * (dim * dim + 2 * dim) + 4 * 3 * (dim + 2) + 64,
+  });
+  const { rowsGram } = heap.exports as unknown as {
+    rowsGram(
+      cov: number,
+      sums: number,
+      dim: number,
+      data: number,
+      count: number,
+      runs: number,
+      vals: number,
+    ): void;
+  };
+  const rows = heap.f32(count * dim);
+  rows.set(data.subarray(0, count * dim));
+  const sum = heap.f64(dim * dim); // lower triangle
+  const sums = heap.f64(dim);
+  const runs = heap.i32(3 * Math.ceil((dim + 1) / 2));
+  const vals = heap.f64(dim);
+  for (let r0 = 0; r0 < count; r0 += chunk) {
+    const n = Math.min(chunk, count - r0);
+    rowsGram(
+      sum.byteOffset,
+      sums.byteOffset,
+      dim,
+      rows.byteOffset + 4 * r0 * dim,
+      n,
+      runs.byteOffset,
+      vals.byteOffset,
+    );
+  }
+  const mean = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) mean[j] = sums[j] / count;
+  return { mean, cov: symmetricFromLower(sum, dim, count) };
+}
+
+/** The full symmetric matrix from the lower triangle of `sum`, each entry divided by `count`. */
+function symmetricFromLower(sum: Float64Array, dim: number, count: number): Float64Array {
   const cov = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) {
     for (let j = 0; j <= i; j++) {
@@ -107,7 +172,7 @@ export function covariance(
       cov[j * dim + i] = v;
     }
   }
-  return { mean, cov };
+  return cov;
 }
 
 /** PCA of rows `[count, dim]`. */

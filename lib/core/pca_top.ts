@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { columnMeans, covariance } from "./pca.ts";
+import { columnMeans, covariance, uncentredMoments } from "./pca.ts";
 import { signByLargest, symmetricEigenTop } from "./linalg.ts";
 
 /** The k leading components of a PCA. */
@@ -47,8 +47,11 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     // E[xxᵀ] − μμᵀ: the uncentred sum skips the images' zeros (MNIST: 1/25 of the products of the
     // centred one), and agrees with it to about 1e-15 of the largest entry, since pixel means are
     // of the order of their spread (tests/core/pca_top_test.ts bounds the difference).
-    const mean = columnMeans(data, count, dim);
-    const { cov } = covariance(data, count, dim, { center: false });
+    // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum.
+    const { mean, cov } = data instanceof Float32Array ? uncentredMoments(data, count, dim) : {
+      mean: columnMeans(data, count, dim),
+      cov: covariance(data, count, dim, { center: false }).cov,
+    };
     let totalVariance = 0;
     for (let i = 0; i < dim; i++) {
       for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];

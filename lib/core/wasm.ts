@@ -104,6 +104,11 @@ export class WasmHeap {
     return new Float64Array(this.memory.buffer, this.#take(length * 8), length);
   }
 
+  /** `length` float32 entries (zeroed, 16-byte aligned). */
+  f32(length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.#take(length * 4), length);
+  }
+
   /** `length` int32 entries (zeroed, 16-byte aligned). */
   i32(length: number): Int32Array {
     return new Int32Array(this.memory.buffer, this.#take(length * 4), length);

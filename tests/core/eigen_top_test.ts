@@ -1,11 +1,13 @@
 /**
  * lib/core/linalg.ts's symmetricEigenTop (tridiagonal reduction of the lower triangle, QR
  * eigenvalues, inverse iteration, back-transformation) against the full eigensolver, and
- * lib/core/pca.ts's covariance (the WebAssembly sum over runs of nonzeros) against the plain loop.
+ * lib/core/pca.ts's covariance (the WebAssembly sum over runs of nonzeros) and uncentredMoments against
+ * the plain loops.
  */
 import assert from "node:assert/strict";
 import { symmetricEigen, symmetricEigenTop } from "../../lib/core/linalg.ts";
-import { covariance } from "../../lib/core/pca.ts";
+import { columnMeans, covariance, uncentredMoments } from "../../lib/core/pca.ts";
+import { loadMnist } from "../../lib/core/data/images.ts";
 import { Rng } from "../../lib/core/random.ts";
 
 /** Q·diag(values)·Qᵀ for a seeded random orthogonal Q (Gram–Schmidt of a random matrix). */
@@ -157,6 +159,30 @@ Deno.test("covariance() (runs of nonzeros, WebAssembly) is bit-identical to the 
           );
         }
       }
+    }
+  }
+});
+
+Deno.test("uncentredMoments() (one SIMD pass over float32 rows) gives columnMeans and the uncentred covariance, bit for bit", async () => {
+  const rng = new Rng(5);
+  const cases: [Float32Array, number, number][] = [];
+  for (const [count, dim] of [[1, 1], [3, 2], [5, 7], [130, 33], [70, 64], [65, 9]]) {
+    const X = new Float32Array(count * dim);
+    for (let q = 0; q < X.length; q++) X[q] = rng.uniform() < 0.45 ? rng.uniform() : 0;
+    cases.push([X, count, dim]);
+  }
+  // And real images: 300 MNIST digits (strokes of nonzeros between long runs of zeros).
+  const images = await loadMnist({ limit: 300 });
+  cases.push([images.pixels, 300, images.width * images.height]);
+  for (const [X, count, dim] of cases) {
+    const ours = uncentredMoments(X, count, dim);
+    const mean = columnMeans(X, count, dim);
+    const { cov } = covariance(X, count, dim, { center: false });
+    for (let j = 0; j < dim; j++) {
+      assert.ok(Object.is(ours.mean[j], mean[j]), `${count}×${dim} mean ${j}`);
+    }
+    for (let k = 0; k < dim * dim; k++) {
+      assert.ok(Object.is(ours.cov[k], cov[k]), `${count}×${dim} cov ${k}`);
     }
   }
 });
