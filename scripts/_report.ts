@@ -1,7 +1,8 @@
 /**
  * What `reproduce` and `merge` both do around the experiments' folders: the
- * versions a run records in config.json, and the report index (with the
- * claims ledger) over every experiment folder in OUT.
+ * versions a run records in config.json, the report index (with the claims
+ * ledger) over every experiment folder in OUT, and the exit code and error
+ * class they share.
  *
  * @module
  */
@@ -10,6 +11,12 @@ import { readManifests, writeIndex } from "../lib/core/report/index_html.ts";
 import { ledgerHtml, readLedger } from "../lib/core/report/ledger.ts";
 import { TFJS_VERSION } from "../lib/core/tf.ts";
 import type { RunMeta } from "../lib/core/experiment.ts";
+
+/** Exit code of a write that failed (sysexits.h's EX_IOERR). */
+export const EXIT_WRITE_FAILED = 74;
+
+/** A bad command line: said in one line, exit code 2. */
+export class UsageError extends Error {}
 
 /** The versions of Deno and of the pinned libraries that computed and drew a run. */
 export async function versions(): Promise<Record<string, string>> {

@@ -33,7 +33,7 @@ import {
 import { writeExperiment } from "../lib/core/report/write.ts";
 import { prepareOutputDir, WriteError } from "../lib/core/io.ts";
 import { removeLeftovers } from "../lib/core/report/files.ts";
-import { configJson, versions, writeReport } from "./_report.ts";
+import { configJson, EXIT_WRITE_FAILED, UsageError, versions, writeReport } from "./_report.ts";
 
 const USAGE = `Usage: deno task merge --out DIR SHARD_DIR…
 
@@ -43,11 +43,6 @@ Joins the shards written by \`deno task reproduce --shard i/N --out SHARD_DIR\` 
 Exit codes: 0 merged; 2 a bad flag, or shards that do not make whole sweeps (missing,
 given twice, of another config or another version of the lab; nothing written); 74 a write
 failed.`;
-
-/** Exit code of a write that failed (sysexits.h's EX_IOERR). */
-const EXIT_WRITE_FAILED = 74;
-
-class UsageError extends Error {}
 
 /** One experiment's shards, checked: ready to merge. */
 interface Group {

@@ -31,7 +31,7 @@ import {
 import { ConfigError, type FieldSpec, type Value } from "../lib/core/config.ts";
 import { EXPERIMENTS, findExperiment } from "../lib/registry.ts";
 import { writeExperiment } from "../lib/core/report/write.ts";
-import { configJson, versions, writeReport } from "./_report.ts";
+import { configJson, EXIT_WRITE_FAILED, UsageError, versions, writeReport } from "./_report.ts";
 import { removeLeftovers } from "../lib/core/report/files.ts";
 import { pathExists, prepareOutputDir, WriteError } from "../lib/core/io.ts";
 import { parseBytes } from "../lib/core/memory.ts";
@@ -89,11 +89,6 @@ function checkpointDirOf(out: string, id: string): string {
 
 /** What --out must be, said after what is wrong with it. */
 const OUT_ALLOWED = "give a folder that exists or can be created, and that can be written to";
-
-/** Exit code of a write that failed during the run (sysexits.h's EX_IOERR). */
-const EXIT_WRITE_FAILED = 74;
-
-class UsageError extends Error {}
 
 interface Plan {
   profile: Profile;

@@ -39,8 +39,7 @@ export interface Shard {
 export class ShardError extends Error {}
 
 /** What `--shard` takes, for messages. */
-export const SHARD_ALLOWED =
-  "use i/N (0 ≤ i < N ≤ 100000), auto (Slurm's SLURM_ARRAY_TASK_ID and " +
+const SHARD_ALLOWED = "use i/N (0 ≤ i < N ≤ 100000), auto (Slurm's SLURM_ARRAY_TASK_ID and " +
   "SLURM_ARRAY_TASK_COUNT) or auto/N (JOB_COMPLETION_INDEX of a Kubernetes Indexed Job)";
 
 const MAX_SHARDS = 100_000;
@@ -161,7 +160,7 @@ export interface ShardStamp {
 }
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
       return Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]));

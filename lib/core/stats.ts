@@ -69,15 +69,21 @@ function fold(
   return held;
 }
 
-/** Arithmetic mean (NaN for an empty list). */
-export function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN;
+/** Arithmetic mean, summed in order (NaN for an empty list); arrays and typed arrays alike. */
+export function mean(xs: ArrayLike<number>): number {
+  if (xs.length === 0) return NaN;
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  return sum / xs.length;
 }
 
-/** Population standard deviation (NaN for an empty list). */
-export function std(xs: readonly number[]): number {
+/** Population standard deviation (NaN for an empty list): the mean squared deviation, rooted. */
+export function std(xs: ArrayLike<number>): number {
+  if (xs.length === 0) return NaN;
   const mu = mean(xs);
-  return Math.sqrt(mean(xs.map((v) => (v - mu) ** 2)));
+  let sq = 0;
+  for (let i = 0; i < xs.length; i++) sq += (xs[i] - mu) ** 2;
+  return Math.sqrt(sq / xs.length);
 }
 
 /** Quantile of sorted numbers with linear interpolation (NaN when empty). */

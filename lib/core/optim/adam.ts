@@ -24,6 +24,22 @@ const corr = {
   bc1: new Float64Array(SLOTS), // [slot]: 1 − β₁ᵗ
   bc2Sqrt: new Float64Array(SLOTS), // [slot]: √(1 − β₂ᵗ)
 };
+/**
+ * Adam's bias corrections at step count t: 1 − β₁ᵗ and √(1 − β₂ᵗ). The one
+ * definition: the array rule's table below and the toy kernels' tables
+ * (`studies/toy/_lanes.ts`) take them from here, so both have the same bits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adamBiasCorrection } from "./adam.ts";
+ * assert.deepEqual(adamBiasCorrection(0.9, 0.999, 1), [1 - 0.9, Math.sqrt(1 - 0.999)]);
+ * ```
+ */
+export function adamBiasCorrection(b1: number, b2: number, t: number): [number, number] {
+  return [1 - b1 ** t, Math.sqrt(1 - b2 ** t)];
+}
+
 /** The slot of `corr` that holds step t's bias corrections for β₁ = b1, β₂ = b2. */
 function biasCorrection(b1: number, b2: number, t: number): number {
   if (corr.b1 !== b1 || corr.b2 !== b2) {
@@ -34,8 +50,7 @@ function biasCorrection(b1: number, b2: number, t: number): number {
   const k = t & (SLOTS - 1);
   if (corr.t[k] !== t) {
     corr.t[k] = t;
-    corr.bc1[k] = 1 - b1 ** t;
-    corr.bc2Sqrt[k] = Math.sqrt(1 - b2 ** t);
+    [corr.bc1[k], corr.bc2Sqrt[k]] = adamBiasCorrection(b1, b2, t);
   }
   return k;
 }

@@ -244,6 +244,23 @@ export function concatColumns<T extends Float32Array | Float64Array | Int32Array
 }
 
 /**
+ * One-dimensional arrays one after the other, in a new array of the first's
+ * kind: {@link concatColumns} with a single row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { concatFlat } from "./history.ts";
+ * assert.deepEqual([...concatFlat([Int32Array.of(1), Int32Array.of(2, 3)])], [1, 2, 3]);
+ * ```
+ */
+export function concatFlat<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(
+  arrays: T[],
+): T {
+  return concatColumns(arrays, arrays.map((a) => a.length), 1);
+}
+
+/**
  * Joins series recorded for consecutive groups of columns (e.g. instances
  * split across workers) into one series. All parts must share their steps.
  */

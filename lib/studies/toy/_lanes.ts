@@ -20,6 +20,7 @@
  */
 import { WasmHeap } from "../../core/wasm.ts";
 import type { ArrayOptimizer } from "../../core/optim/optimizer.ts";
+import { adamBiasCorrection } from "../../core/optim/adam.ts";
 import type { ToyTrainConfig } from "./config.ts";
 import type { CsrBatch } from "./data.ts";
 import { WASM } from "./_kernel_wasm.ts";
@@ -138,14 +139,16 @@ export interface StepKernel {
 
 /**
  * The fast path's kernel for a range of `config`'s instances (`batches`:
- * their fixed sets), or null when the run takes the scalar path.
+ * their fixed sets), or null when the range takes the scalar path (the run
+ * fits no kernel, or the range is one instance with no partner to pair).
  */
 export function stepKernel(
   config: ToyTrainConfig,
   run: KernelRun & { batches: CsrBatch[] | null },
 ): StepKernel | null {
   const path = kernelPath(config);
-  if (path === "pairs") return new PairLanes(config, run);
+  const count = run.optimizer.steps.length; // instances in the range
+  if (path === "pairs" && count >= 2) return new PairLanes(config, run);
   if (path === "sparse" && run.batches) return new SparseSolo(config, run, run.batches);
   return null;
 }
@@ -219,12 +222,11 @@ abstract class AdamKernel {
     this.#fac = this.heap.f64(steps);
     if (run.schedule) this.#fac.set(run.schedule);
     else this.#fac.fill(1);
-    // The same expressions as adam.ts's bias-correction table, so the same numbers.
+    // adam.ts's bias corrections, so the array rule's numbers.
     this.#bc1 = this.heap.f64(steps + 1);
     this.#bc2 = this.heap.f64(steps + 1);
     for (let t = 1; t <= steps; t++) {
-      this.#bc1[t] = 1 - beta1 ** t;
-      this.#bc2[t] = Math.sqrt(1 - beta2 ** t);
+      [this.#bc1[t], this.#bc2[t]] = adamBiasCorrection(beta1, beta2, t);
     }
     this.out = this.heap.f64(width * LANE_CHUNK);
   }
@@ -345,14 +347,10 @@ class PairLanes extends AdamKernel implements StepKernel {
 /** One instance at a time on its fixed set of sparse examples. */
 class SparseSolo extends AdamKernel implements StepKernel {
   readonly width = 1;
-  readonly #batches: CsrBatch[];
   /** `[n]`: the current example, dense (zero between examples). */
   readonly #X: Float64Array;
-  /** The loaded instance's batch (CSR), sized for the range's largest. */
-  readonly #start: Int32Array;
-  readonly #idx: Int32Array;
-  readonly #val: Float64Array;
-  #rows = 0;
+  /** Each instance's fixed set (CSR), copied into the heap once. */
+  readonly #sets: { rows: number; start: Int32Array; idx: Int32Array; val: Float64Array }[];
 
   constructor(
     config: ToyTrainConfig,
@@ -361,18 +359,23 @@ class SparseSolo extends AdamKernel implements StepKernel {
   ) {
     const { n } = config.model;
     const padded = run.p + (run.p % 2);
-    const rows = Math.max(0, ...batches.map((b) => b.rows));
-    const nnz = Math.max(0, ...batches.map((b) => b.start[b.rows]));
-    super(config, run, {
-      width: 1,
-      state: padded,
-      bytes: 8 * (n + nnz) + 4 * (rows + 1 + nnz) + 4 * 16,
-    });
-    this.#batches = batches;
+    // Each set takes its three arrays, each rounded up to 16 bytes by the heap.
+    const bytes = batches.reduce((sum, b) => {
+      const nnz = b.start[b.rows];
+      return sum + 4 * (b.rows + 1 + nnz) + 8 * nnz + 3 * 16;
+    }, 8 * n + 16);
+    super(config, run, { width: 1, state: padded, bytes });
     this.#X = this.heap.f64(n);
-    this.#start = this.heap.i32(rows + 1);
-    this.#idx = this.heap.i32(nnz);
-    this.#val = this.heap.f64(nnz);
+    this.#sets = batches.map((b) => {
+      const nnz = b.start[b.rows];
+      const start = this.heap.i32(b.rows + 1);
+      const idx = this.heap.i32(nnz);
+      const val = this.heap.f64(nnz);
+      start.set(b.start.subarray(0, b.rows + 1));
+      idx.set(b.idx.subarray(0, nnz));
+      val.set(b.val.subarray(0, nnz));
+      return { rows: b.rows, start, idx, val };
+    });
   }
 
   load(params: Float64Array, i: number): boolean {
@@ -381,11 +384,6 @@ class SparseSolo extends AdamKernel implements StepKernel {
     this.P.set(params.subarray(i * p, (i + 1) * p));
     this.M.set(m.subarray(i * p, (i + 1) * p));
     this.V.set(v.subarray(i * p, (i + 1) * p));
-    const b = this.#batches[i];
-    this.#start.set(b.start.subarray(0, b.rows + 1));
-    this.#idx.set(b.idx.subarray(0, b.start[b.rows]));
-    this.#val.set(b.val.subarray(0, b.start[b.rows]));
-    this.#rows = b.rows;
     const wd = this.opt.hyper.weightDecay[i];
     this.setHyper(i, i, wd === 0 ? 0 : this.decoupled ? 1 : 2);
     return true;
@@ -404,14 +402,15 @@ class SparseSolo extends AdamKernel implements StepKernel {
   }
 
   run(i: number, t: number, count: number): number {
+    const set = this.#sets[i];
     const done = this.fn.sparseAdam(
       ...this.stateArgs(),
       this.#X.byteOffset,
       this.imp.byteOffset,
-      this.#start.byteOffset,
-      this.#idx.byteOffset,
-      this.#val.byteOffset,
-      this.#rows,
+      set.start.byteOffset,
+      set.idx.byteOffset,
+      set.val.byteOffset,
+      set.rows,
       this.adamAt(i, t, count),
       count,
       this.out.byteOffset,

@@ -79,6 +79,8 @@ export interface RangeResult {
   snapshots: Series;
   /** What resampling measured (runs with a `resample` config). */
   resample?: ResampleStats;
+  /** Whether the range trained in a wasm kernel of `_lanes.ts` (absent: the tfjs engine). */
+  kernel?: boolean;
 }
 
 /** How a range runs (never changes its numbers). */
@@ -657,5 +659,6 @@ export async function runToyRange(
     loss: state.lossRows.series(),
     snapshots: state.snapshots.series(),
     ...(state.resample ? { resample: trackStats(state.resample) } : {}),
+    kernel: run.kernel !== null,
   };
 }

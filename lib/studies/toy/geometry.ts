@@ -87,8 +87,7 @@ export function featureRows(W: number[][], b: number[]): FeatureRow[] {
   for (let i = 0; i < n; i++) {
     const v = planar ? [W[0][i], W[1][i]] : column(W, i);
     const norm = planar ? Math.hypot(v[0], v[1]) : Math.hypot(...v);
-    let angle = planar ? (Math.atan2(v[1], v[0]) * 180) / Math.PI : NaN;
-    if (angle < 0) angle += 360;
+    const angle = planar ? angleDegrees(v[0], v[1]) : NaN;
     out[i] = {
       feature: i + 1,
       norm,
@@ -265,5 +264,46 @@ export function adjacentGaps(W: number[][], features?: number[]): number[] {
   const rows = featureRows(W, new Array(W[0].length).fill(0));
   const chosen = features ? rows.filter((r) => features.includes(r.feature)) : rows;
   const angles = chosen.map((r) => r.angle).sort((a, b) => a - b);
-  return angles.map((a, k) => k + 1 < angles.length ? angles[k + 1] - a : 360 - a + angles[0]);
+  const gaps = new Array<number>(angles.length);
+  circularGaps(angles, angles.length, gaps);
+  return gaps;
+}
+
+/**
+ * The direction of (x, y) in degrees, in [0, 360).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { angleDegrees } from "./geometry.ts";
+ * assert.deepEqual([angleDegrees(0, 1), angleDegrees(0, -1)], [90, 270]);
+ * ```
+ */
+export function angleDegrees(x: number, y: number): number {
+  const angle = (Math.atan2(y, x) * 180) / Math.PI;
+  return angle < 0 ? angle + 360 : angle;
+}
+
+/**
+ * The gaps between the first `count` of ascending angles (degrees), into
+ * `out[0 … count − 1]`: each to the next, the last round to the first
+ * (they sum to 360).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { circularGaps } from "./geometry.ts";
+ * const out = [0, 0, 0];
+ * circularGaps([10, 100, 190], 3, out);
+ * assert.deepEqual(out, [90, 90, 180]);
+ * ```
+ */
+export function circularGaps(
+  sorted: ArrayLike<number>,
+  count: number,
+  out: { [k: number]: number },
+): void {
+  for (let k = 0; k < count; k++) {
+    out[k] = k + 1 < count ? sorted[k + 1] - sorted[k] : 360 - sorted[k] + sorted[0];
+  }
 }

@@ -1,16 +1,19 @@
 // The toy autoencoder's hot loops in AssemblyScript, compiled to WebAssembly with 128-bit SIMD by
-// `deno task build-wasm` into `_kernel_wasm.ts`. `_lanes.ts` lays out the memory and calls it;
-// kernel.ts (`identityPlanar`) and core/optim/adam.ts are the files to read for what is computed.
+// `deno task build-wasm` into `_kernel_wasm.ts`. `_lanes.ts` lays out the memory and calls them;
+// kernel.ts (`identityPlanar`, `toyLossGrad`) and core/optim/adam.ts are the files to read for what
+// is computed.
 //
-// One call trains a pair of instances through a run of Adam or AdamW steps on the one-hot dataset
-// with m = 2: lane 0 of every vector is one instance, lane 1 the other. Each lane performs the same
-// float64 operations in the same order as the scalar code (no fused multiply-add; the ReLU's
-// branches become masks whose discarded side adds an exact zero), so the numbers are
-// bit-identical to it; tests/studies/toy/lanes_test.ts checks it.
+// Two kernels, each a run of Adam or AdamW steps with m = 2 (loss, gradient, update):
+// planarAdamPair trains two instances on the one-hot dataset, lane 0 of every vector one instance
+// and lane 1 the other; sparseAdam trains one instance on its fixed set of sparse examples, SIMD
+// over pairs of features. Each lane performs the same float64 operations in the same order as the
+// scalar code (no fused multiply-add; the ReLU's branches become masks whose discarded side adds an
+// exact zero), so the numbers are bit-identical to it; tests/studies/toy/lanes_test.ts checks it.
 //
-// Layout: an instance's p parameters (W row 0 [n], W row 1 [n], then b [n] when there is a bias)
-// are interleaved with its partner's, entry k of both at byte 16·k. The moments, the gradient and
-// ∂L/∂pre ([n, n]) are laid out the same way. Pointers are byte offsets into the memory.
+// Layout of planarAdamPair: an instance's p parameters (W row 0 [n], W row 1 [n], then b [n] when
+// there is a bias) are interleaved with its partner's, entry k of both at byte 16·k; the moments,
+// the gradient and ∂L/∂pre ([n, n]) are laid out the same way. sparseAdam's are one instance's, in
+// that order, padded to an even count. Pointers are byte offsets into the memory.
 
 // Where the module's own static data ends: the host lays out its arrays above it.
 export function heapBase(): usize {

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { column } from "./geometry.ts";
+import { angleDegrees, circularGaps, column } from "./geometry.ts";
 import { symmetricFailureLoss } from "./closed_forms.ts";
 import { maxOf, mean, std } from "../../core/stats.ts";
 
@@ -227,9 +227,8 @@ function planarScratch(n: number): PlanarScratch {
  * {@link polygonIrregularity} for m = 2, reading W from a flat row (row 0 at
  * `offset`, row 1 at `offset + n`) over the features with `isLearnt[j]` set,
  * with no allocation: classification runs it for every seed at every
- * snapshot. The numbers are those of `featureRows`, `adjacentGaps`, `mean`,
- * `std` and `maxOf`, in their order (Math.hypot norms; atan2 angles in
- * degrees, in [0, 360); gaps between sorted angles).
+ * snapshot. The numbers are those of `featureRows` and `adjacentGaps`
+ * (Math.hypot norms, `angleDegrees`, `circularGaps` of the sorted angles).
  */
 function planarIrregularity(
   data: ArrayLike<number>,
@@ -245,21 +244,12 @@ function planarIrregularity(
     const x = data[offset + j];
     const y = data[offset + n + j];
     norms[count] = Math.hypot(x, y);
-    let angle = (Math.atan2(y, x) * 180) / Math.PI;
-    if (angle < 0) angle += 360;
-    angles[count++] = angle;
+    angles[count++] = angleDegrees(x, y);
   }
-  let sum = 0;
-  for (let k = 0; k < count; k++) sum += norms[k];
-  const mu = count ? sum / count : NaN;
-  let sq = 0;
-  for (let k = 0; k < count; k++) sq += (norms[k] - mu) ** 2;
-  const normCv = Math.sqrt(count ? sq / count : NaN) / mu;
+  const learntNorms = norms.subarray(0, count);
+  const normCv = std(learntNorms) / mean(learntNorms);
   if (count < 2) return { normCv, gapDeviation: NaN };
-  const sorted = angles.subarray(0, count).sort();
-  for (let k = 0; k < count; k++) {
-    gaps[k] = k + 1 < count ? sorted[k + 1] - sorted[k] : 360 - sorted[k] + sorted[0];
-  }
+  circularGaps(angles.subarray(0, count).sort(), count, gaps);
   const meanGap = 360 / count;
   for (let k = 0; k < count; k++) gaps[k] = Math.abs(gaps[k] - meanGap);
   return { normCv, gapDeviation: maxOf(gaps.subarray(0, count)) / meanGap };

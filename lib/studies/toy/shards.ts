@@ -10,16 +10,12 @@
  *
  * @module
  */
-import { concatColumns, concatSeriesColumns } from "../../core/train/history.ts";
+import { concatColumns } from "../../core/train/history.ts";
+import { WASM_SIMD_BACKEND } from "../../core/train/fused.ts";
 import type { ToyTrainResult } from "./config.ts";
 import type { ClassifiedSweep, OutcomeTimeline } from "./analysis.ts";
 import { concatToyParams } from "./model.ts";
-import { concatResampleStats } from "./train.ts";
-
-/** One-dimensional arrays one after the other (a single row of columns). */
-function join<T extends Float64Array | Int32Array>(arrays: T[]): T {
-  return concatColumns(arrays, arrays.map((a) => a.length), 1);
-}
+import { concatRanges } from "./train.ts";
 
 /**
  * The training result of all the parts' instances, in part order.
@@ -40,26 +36,18 @@ function join<T extends Float64Array | Int32Array>(arrays: T[]): T {
  * ```
  */
 export function concatTrainResults(parts: ToyTrainResult[]): ToyTrainResult {
-  const some = parts.filter((p) => p.resample).length;
-  if (some !== 0 && some !== parts.length) {
-    throw new Error("only some parts resampled: not parts of one run");
-  }
   return {
-    final: concatToyParams(parts.map((p) => p.final)),
-    finalLoss: join(parts.map((p) => p.finalLoss)),
-    divergedAt: join(parts.map((p) => p.divergedAt)),
-    loss: concatSeriesColumns(parts.map((p) => p.loss)),
-    snapshots: concatSeriesColumns(parts.map((p) => p.snapshots)),
+    ...concatRanges(parts, concatToyParams(parts.map((p) => p.final))),
     engine: parts[0].engine,
-    backend: parts[0].backend,
+    // As trainToy says it: the wasm kernels ran when any range of the run had one.
+    backend: parts.find((p) => p.backend === WASM_SIMD_BACKEND)?.backend ?? parts[0].backend,
     workers: Math.max(...parts.map((p) => p.workers)),
     elapsedMs: parts.reduce((s, p) => s + p.elapsedMs, 0),
-    ...(some ? { resample: concatResampleStats(parts.map((p) => p.resample!)) } : {}),
   };
 }
 
 /** The outcome timelines of the parts' instances side by side. */
-export function concatTimelines(parts: OutcomeTimeline[]): OutcomeTimeline {
+function concatTimelines(parts: OutcomeTimeline[]): OutcomeTimeline {
   const [first] = parts;
   if (
     parts.some((t) =>

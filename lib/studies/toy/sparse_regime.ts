@@ -17,6 +17,8 @@
  * @module
  */
 import type { CsrBatch } from "./data.ts";
+import { angleDegrees } from "./geometry.ts";
+import { maxOf, mean, minOf, std } from "../../core/stats.ts";
 
 /** A hidden vector in the plane. */
 export interface HiddenPoint {
@@ -66,7 +68,7 @@ export interface RadiusLevels {
  * ```
  */
 export function radiusLevels(norms: number[], rule: LevelRule): RadiusLevels {
-  const largest = Math.max(0, ...norms);
+  const largest = Math.max(0, maxOf(norms));
   const order = norms.map((_, i) => i).filter((i) =>
     norms[i] >= rule.zero * largest && norms[i] > 0
   )
@@ -78,11 +80,9 @@ export function radiusLevels(norms: number[], rule: LevelRule): RadiusLevels {
     members[members.length - 1].push(i);
     level[i] = members.length - 1;
   }
-  const radius = members.map((m) => m.reduce((s, i) => s + norms[i], 0) / m.length);
-  const cv = members.map((m, l) => {
-    const v = m.reduce((s, i) => s + (norms[i] - radius[l]) ** 2, 0) / m.length;
-    return Math.sqrt(v) / radius[l];
-  });
+  const ofLevel = members.map((m) => m.map((i) => norms[i]));
+  const radius = ofLevel.map(mean);
+  const cv = ofLevel.map((v, l) => std(v) / radius[l]);
   return {
     level,
     radius,
@@ -93,9 +93,8 @@ export function radiusLevels(norms: number[], rule: LevelRule): RadiusLevels {
 }
 
 /** Angle of a point in degrees, in [0, 360). */
-export function angleDeg(p: HiddenPoint): number {
-  const a = (Math.atan2(p.y, p.x) * 180) / Math.PI;
-  return a < 0 ? a + 360 : a;
+function angleDeg(p: HiddenPoint): number {
+  return angleDegrees(p.x, p.y);
 }
 
 /**
@@ -114,7 +113,7 @@ export function angleDeg(p: HiddenPoint): number {
 export function gapSpread(anglesDeg: number[]): number | null {
   if (anglesDeg.length < 2) return null;
   const gaps = cyclicGaps([...anglesDeg].sort((a, b) => a - b));
-  return Math.max(...gaps) - Math.min(...gaps);
+  return maxOf(gaps) - minOf(gaps);
 }
 
 function cyclicGaps(sorted: number[]): number[] {
@@ -186,7 +185,7 @@ export function interfaces(points: HiddenPoint[], levels: RadiusLevels): Interfa
   for (let k = 0; k < sorted.length; k++) {
     const a = sorted[k];
     const b = sorted[(k + 1) % sorted.length];
-    if (a === b || levels.level[a] === levels.level[b]) continue;
+    if (levels.level[a] === levels.level[b]) continue;
     const [inner, outer] = norm[a] < norm[b] ? [a, b] : [b, a];
     let gap = angle[b] - angle[a];
     if (gap < 0) gap += 360;
@@ -371,13 +370,13 @@ export function analyseSparseRun(
   const live = points.map((_, t) => t).filter((t) => levels.level[t] >= 0);
   const vertex = hullVertices(live.map((t) => points[t]));
   const selectable = points.map(() => false);
-  live.forEach((t, k) => selectable[t] = live.length === 1 || vertex[k]);
+  live.forEach((t, k) => selectable[t] = vertex[k]);
   const spreads = levels.count.map((_, l) =>
     gapSpread(live.filter((t) => levels.level[t] === l).map((t) => angleDeg(points[t])))
   ).filter((v): v is number => v !== null);
   const joins = interfaces(points, levels);
   const unlearnt = learnt.filter((v) => !v).length;
-  const nonEmpty = T - empty.filter(Boolean).length;
+  const emptyCount = empty.filter(Boolean).length;
   return {
     row: {
       examples: T,
@@ -387,13 +386,13 @@ export function analyseSparseRun(
       radius_levels: levels.count.length,
       level_counts: levels.count.join(";"),
       level_radii: levels.radius.map((r) => Number(r.toPrecision(4))).join(";"),
-      empty: T - nonEmpty,
+      empty: emptyCount,
       collapsed: levels.collapsed,
-      max_level_cv: Math.max(0, ...levels.cv),
-      max_level_spread_deg: spreads.length ? Math.max(...spreads) : null,
+      max_level_cv: Math.max(0, maxOf(levels.cv)),
+      max_level_spread_deg: spreads.length ? maxOf(spreads) : null,
       interfaces: joins.length,
-      min_interface_gap_deg: joins.length ? Math.min(...joins.map((f) => f.gapDeg)) : null,
-      unselectable: nonEmpty - selectable.filter(Boolean).length,
+      min_interface_gap_deg: joins.length ? minOf(joins.map((f) => f.gapDeg)) : null,
+      unselectable: T - emptyCount - selectable.filter(Boolean).length,
       unlearnt,
       failure: unlearnt > 0,
     },

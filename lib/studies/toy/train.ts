@@ -15,8 +15,7 @@ import { validateOptimizer } from "../../core/optim/config.ts";
 import { MAX_SEED } from "../../core/random.ts";
 import { loadTf, type TfBackend } from "../../core/tf.ts";
 import { chooseWorkers, FUSED_BACKEND, WASM_SIMD_BACKEND } from "../../core/train/fused.ts";
-import { kernelPath } from "./_lanes.ts";
-import { concatSeriesColumns } from "../../core/train/history.ts";
+import { concatFlat, concatSeriesColumns } from "../../core/train/history.ts";
 import { runJobs } from "../../core/train/workers.ts";
 import {
   type RangeControl,
@@ -284,9 +283,6 @@ export async function trainToy(
     backend = tf.getBackend();
     parts = [await runToyTfjs(tf, config, control)];
   } else if (engine === "fused") {
-    // The hot loop runs as WebAssembly SIMD where a kernel fits the run (`_lanes.ts`).
-    const path = kernel ? kernelPath(config) : null;
-    if (path === "sparse" || (path === "pairs" && instances > 1)) backend = WASM_SIMD_BACKEND;
     workers = chooseWorkers(options.workers ?? "auto", {
       jobs: instances,
       work: instances * config.steps * stepCost(config),
@@ -295,6 +291,8 @@ export async function trainToy(
     parts = workers === 1
       ? [await runToyRange(config, { from: 0, to: instances }, control)]
       : await runInWorkers(config, workers, control);
+    // The hot loop ran as WebAssembly SIMD where a range had a kernel (`_lanes.ts`).
+    if (parts.some((q) => q.kernel)) backend = WASM_SIMD_BACKEND;
   } else {
     throw new RangeError(`engine must be fused|tfjs, got ${engine}`);
   }
@@ -328,50 +326,57 @@ function reporter(
   };
 }
 
-/** The run's final state and history from its consecutive ranges'. */
-function joinRanges(
-  config: ToyTrainConfig,
-  parts: RangeResult[],
-): Pick<ToyTrainResult, "final" | "finalLoss" | "divergedAt" | "loss" | "snapshots" | "resample"> {
-  const instances = config.seeds.length;
-  const p = toyParamCount(config.model);
-  const data = new Float64Array(instances * p);
-  const finalLoss = new Float64Array(instances);
-  const divergedAt = new Int32Array(instances);
-  let off = 0;
-  for (const part of parts) {
-    data.set(part.params, off * p);
-    finalLoss.set(part.finalLoss, off);
-    divergedAt.set(part.divergedAt, off);
-    off += part.finalLoss.length;
-  }
+/** The worker ranges' results as the run's. */
+function joinRanges(config: ToyTrainConfig, parts: RangeResult[]): ToyTrainArrays {
   const { n, m, bias } = config.model;
+  const final = {
+    instances: config.seeds.length,
+    n,
+    m,
+    bias,
+    data: concatFlat(parts.map((q) => q.params)),
+  };
+  return concatRanges(parts.map((q) => ({ ...q, final })), final);
+}
+
+/** What a toy run computes for its instances: the arrays {@link concatRanges} joins. */
+export type ToyTrainArrays = Pick<
+  ToyTrainResult,
+  "final" | "finalLoss" | "divergedAt" | "loss" | "snapshots" | "resample"
+>;
+
+/**
+ * The arrays of consecutive instance ranges of one run (workers, shards), one
+ * after the other: final losses, divergence steps and resampling measures are
+ * `[count, …]` and join end to end; the loss and snapshot series join column
+ * by column. `final` is the joined parameters (the caller knows how its
+ * parts hold them). Throws when only some parts resampled: they are not
+ * parts of one run.
+ */
+export function concatRanges(
+  parts: Omit<ToyTrainArrays, "final">[],
+  final: ToyTrainArrays["final"],
+): ToyTrainArrays {
+  const some = parts.filter((q) => q.resample).length;
+  if (some !== 0 && some !== parts.length) {
+    throw new Error("only some parts resampled: not parts of one run");
+  }
   return {
-    final: { instances, n, m, bias, data },
-    finalLoss,
-    divergedAt,
+    final,
+    finalLoss: concatFlat(parts.map((q) => q.finalLoss)),
+    divergedAt: concatFlat(parts.map((q) => q.divergedAt)),
     loss: concatSeriesColumns(parts.map((q) => q.loss)),
     snapshots: concatSeriesColumns(parts.map((q) => q.snapshots)),
-    ...(config.resample ? { resample: concatResampleStats(parts.map((q) => q.resample!)) } : {}),
+    ...(some ? { resample: concatResampleStats(parts.map((q) => q.resample!)) } : {}),
   };
 }
 
-/**
- * Resampling measures of consecutive instance ranges (workers, shards), one after the other:
- * every field is `[count, …]`.
- */
-export function concatResampleStats(parts: ResampleStats[]): ResampleStats {
+/** Resampling measures of consecutive instance ranges, one after the other: every field is `[count, …]`. */
+function concatResampleStats(parts: ResampleStats[]): ResampleStats {
   const keys = Object.keys(parts[0]) as (keyof ResampleStats)[];
-  return Object.fromEntries(keys.map((k) => {
-    const total = parts.reduce((s, q) => s + q[k].length, 0);
-    const out = new (parts[0][k].constructor as Int32ArrayConstructor)(total);
-    let at = 0;
-    for (const q of parts) {
-      out.set(q[k] as Int32Array, at);
-      at += q[k].length;
-    }
-    return [k, out];
-  })) as unknown as ResampleStats;
+  return Object.fromEntries(
+    keys.map((k) => [k, concatFlat(parts.map((q) => q[k] as Int32Array))]),
+  ) as unknown as ResampleStats;
 }
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
