@@ -183,9 +183,8 @@ export function gapRatioSpec(rows: InterfaceRow[], options: { title: string }): 
             gap: r.gapDeg,
             examples: r.examples,
             seed: r.seed,
-            selectable: r.inner_selectable
-              ? "inner example selectable"
-              : "inner example not selectable",
+            // The colour scale's domain: the legend's title says "inner example".
+            selectable: r.inner_selectable ? "selectable" : "not selectable",
           })),
         },
         mark: { type: "point", filled: true, opacity: 0.7 },

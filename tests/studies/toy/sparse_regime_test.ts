@@ -4,6 +4,7 @@
  * (lib/core/optim/schedule.ts) against its closed form and inside the fused
  * trainer, and the experiment end to end at a small size.
  */
+import { gapRatioSpec } from "../../../lib/studies/toy/plots_sparse.ts";
 import assert from "node:assert/strict";
 import {
   analyseSparseRun,
@@ -187,4 +188,19 @@ Deno.test("sparseRegimeClaims() says open for every claim with fewer than 5 case
   const claims = sparseRegimeClaims(few);
   assert.deepEqual(claims.map((c) => c.verdict), ["open", "open", "open", "open"]);
   for (const c of claims) assert.match(c.measured, /too few to tell \(at least 5 needed/);
+});
+
+Deno.test("gapRatioSpec: every point's colour value is in the colour scale's domain", () => {
+  const row = { examples: 5, seed: 0, inner: 0, outer: 1, gapDeg: 40, ratio: 0.8, neededDeg: 36.9 };
+  const spec = gapRatioSpec([
+    { ...row, inner_selectable: true },
+    { ...row, inner_selectable: false },
+  ], { title: "t" }) as {
+    layer: { data: { values: Record<string, unknown>[] }; encoding: Record<string, unknown> }[];
+  };
+  const points = spec.layer[1];
+  const color = points.encoding.color as { field: string; scale: { domain: string[] } };
+  const values = points.data.values.map((v) => v[color.field]);
+  assert.deepEqual(values, ["selectable", "not selectable"]);
+  for (const v of values) assert.ok(color.scale.domain.includes(v as string), `${v}`);
 });
