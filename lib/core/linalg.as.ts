@@ -278,3 +278,82 @@ export function rowsGram(
     store<f64>(q, load<f64>(q) + xi * load<f64>(at(src, t)));
   }
 }
+
+// y = A·x for the symmetric row-major n × n matrix A from its lower triangle alone (entries
+// j ≤ i), each of which serves row i and row j: half the memory traffic of a full product, which
+// is what bounds it (symmetricEigenTop's Lanczos iteration).
+export function symMatVec(A: usize, n: i32, x: usize, y: usize): void {
+  memory.fill(y, 0, <usize>n << 3);
+  for (let i = 0; i < n; i++) {
+    const row = A + <usize>i * (<usize>n << 3);
+    const xi = load<f64>(at(x, i));
+    const xx = f64x2.splat(xi);
+    let acc = f64x2.splat(0);
+    let j = 0;
+    for (; j + 2 <= i; j += 2) {
+      const a = v128.load(at(row, j));
+      acc = f64x2.add(acc, f64x2.mul(a, v128.load(at(x, j))));
+      v128.store(at(y, j), f64x2.add(v128.load(at(y, j)), f64x2.mul(a, xx)));
+    }
+    let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < i; j++) {
+      const a = load<f64>(at(row, j));
+      s += a * load<f64>(at(x, j));
+      store<f64>(at(y, j), load<f64>(at(y, j)) + a * xi);
+    }
+    store<f64>(at(y, i), load<f64>(at(y, i)) + s + load<f64>(at(row, i)) * xi);
+  }
+}
+
+// One classical Gram–Schmidt pass of w against the rows of the row-major [rows, n] matrix Q:
+// h[l] = Σ_i Q[l, i]·w[i] for every row l (in i order), then w[i] −= Σ_l h[l]·Q[l, i] (in l
+// order). Twice in a row this is the Lanczos iteration's full reorthogonalisation.
+export function projectOut(Q: usize, rows: i32, n: i32, w: usize, h: usize): void {
+  let l = 0;
+  for (; l + 2 <= rows; l += 2) v128.store(at(h, l), rowPairDots(Q, n, 0, l, w));
+  if (l < rows) store<f64>(at(h, l), rowDot(Q, n, 0, l, w));
+  for (l = 0; l < rows; l++) {
+    const q = Q + <usize>l * (<usize>n << 3);
+    const f = load<f64>(at(h, l));
+    const ff = f64x2.splat(f);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      v128.store(at(w, i), f64x2.sub(v128.load(at(w, i)), f64x2.mul(ff, v128.load(at(q, i)))));
+    }
+    if (i < n) store<f64>(at(w, i), load<f64>(at(w, i)) - f * load<f64>(at(q, i)));
+  }
+}
+
+// out[i] = Σ_l c[l]·Q[l, i] over the rows l < rows of the row-major [rows, n] matrix Q, in l
+// order (Ritz vectors from the Lanczos basis).
+export function combineRows(Q: usize, rows: i32, n: i32, c: usize, out: usize): void {
+  memory.fill(out, 0, <usize>n << 3);
+  for (let l = 0; l < rows; l++) {
+    const q = Q + <usize>l * (<usize>n << 3);
+    const f = load<f64>(at(c, l));
+    const ff = f64x2.splat(f);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      v128.store(at(out, i), f64x2.add(v128.load(at(out, i)), f64x2.mul(ff, v128.load(at(q, i)))));
+    }
+    if (i < n) store<f64>(at(out, i), load<f64>(at(out, i)) + f * load<f64>(at(q, i)));
+  }
+}
+
+// ‖x‖₂ of x [n], and out = x / ‖x‖₂ when that is above `floor` (out is left alone otherwise).
+export function normaliseInto(x: usize, n: i32, floor: f64, out: usize): f64 {
+  let acc = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(at(x, i));
+    acc = f64x2.add(acc, f64x2.mul(v, v));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (i < n) s += load<f64>(at(x, i)) * load<f64>(at(x, i));
+  const size = Math.sqrt(s);
+  if (size <= floor) return size;
+  const ss = f64x2.splat(size);
+  for (i = 0; i + 2 <= n; i += 2) v128.store(at(out, i), f64x2.div(v128.load(at(x, i)), ss));
+  if (i < n) store<f64>(at(out, i), load<f64>(at(x, i)) / size);
+  return size;
+}

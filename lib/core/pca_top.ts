@@ -8,8 +8,8 @@
  * eigenvector of the covariance (1/N)·XᵀX with the same λ.
  *
  * Either way only the k leading eigenpairs are computed (linalg.ts's
- * symmetricEigenTop: on the 10,000 MNIST digits, k = 49, about a fifth of the
- * full decomposition's time).
+ * symmetricEigenTop: on the 10,000 MNIST digits, k = 49, by the Lanczos
+ * iteration, a tenth of the full decomposition's time).
  *
  * Also the codes (projections), reconstructions and squared error of PCA at
  * rank k, which the NMF study sets against NMF's.
@@ -35,6 +35,8 @@ export interface PcaTop {
   components: Float64Array;
   /** Total variance (trace of the covariance). */
   totalVariance: number;
+  /** How symmetricEigenTop found the eigenpairs (`lanczos`, `reduction` or `zero`). */
+  route: "lanczos" | "reduction" | "zero";
 }
 
 /** PCA of rows `[count, dim]` keeping k components. */
@@ -66,6 +68,7 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
       variances: top.values.map((v) => Math.max(v, 0)),
       components: top.vectors,
       totalVariance,
+      route: top.route,
     };
   }
   const mean = columnMeans(data, count, dim);
@@ -100,7 +103,7 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     }
     signByLargest(row); // the covariance route's sign convention
   }
-  return { dim, samples: count, k, mean, variances, components, totalVariance };
+  return { dim, samples: count, k, mean, variances, components, totalVariance, route: eig.route };
 }
 
 /** Codes (x − mean)·cₖ of the given rows, `[rows.length, k]`. */

@@ -165,7 +165,7 @@ export async function shallowAeRun(sizes: Sizes): Promise<LabOutcome> {
 }
 
 /**
- * `pca`: `pcaTop` (covariance, its eigenvectors, the top k) of the first
+ * `pca`: `pcaTop` (covariance, its top k eigenvectors; `eigen_route` says how) of the first
  * `digits` MNIST digits in the package's order. The load is not timed (nor
  * is the peer's).
  */
@@ -185,6 +185,7 @@ export async function pcaRun(sizes: Sizes): Promise<LabOutcome> {
     detail: {
       work: { n: digits, d, k },
       results: { top_variance: p.variances[0], sum_top_variances: sum },
+      eigen_route: p.route,
     },
   };
 }
