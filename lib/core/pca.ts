@@ -58,7 +58,7 @@ export function covariance(
   // code between calls (one call over 10,000 MNIST digits took 2.5 times as long).
   const chunk = 64;
   const heap = new WasmHeap(WASM, {
-    bytes: 8 * (dim * dim + chunk * dim) + 4 * (chunk * (2 * dim + 5)) + 64,
+    bytes: 8 * (dim * dim + 2 * chunk * dim) + 4 * (chunk * (2 * dim + 5)) + 64,
   });
   const { gramRuns } = heap.exports as unknown as {
     gramRuns(
@@ -71,7 +71,7 @@ export function covariance(
     ): void;
   };
   const sum = heap.f64(dim * dim); // lower triangle
-  const vals = heap.f64(chunk * dim);
+  const vals = heap.f64(2 * chunk * dim);
   const runs = heap.i32(3 * chunk * Math.ceil((dim + 1) / 2)); // [start, length, offset into vals]
   const rowRuns = heap.i32(chunk + 1);
   for (let r0 = 0; r0 < count; r0 += chunk) {
@@ -86,6 +86,7 @@ export function covariance(
         const x = data[base + j] - mean[j];
         if (x === 0) continue;
         if (j !== last + 1) {
+          if (nz & 1) vals[nz++] = 0; // gramRuns wants a zero after a run of odd length
           runs[3 * nRuns] = j;
           runs[3 * nRuns + 1] = 0;
           runs[3 * nRuns + 2] = nz;
@@ -95,6 +96,7 @@ export function covariance(
         vals[nz++] = x;
         last = j;
       }
+      if (nz & 1) vals[nz++] = 0;
     }
     rowRuns[rows] = nRuns;
     gramRuns(sum.byteOffset, dim, vals.byteOffset, runs.byteOffset, rowRuns.byteOffset, rows);
@@ -124,9 +126,9 @@ export function uncentredMoments(
   count: number,
   dim: number,
 ): { mean: Float64Array; cov: Float64Array } {
-  const chunk = 64; // rows a call (see covariance: optimised code comes between calls)
+  const chunk = Math.min(64, count); // rows a call (see covariance: optimised code comes between calls)
   const heap = new WasmHeap(WASM, {
-    bytes: 4 * count * dim + 8 * (dim * dim + 2 * dim) + 4 * 3 * (dim + 2) + 64,
+    bytes: 4 * chunk * dim + 8 * (dim * dim + 3 * dim) + 4 * 3 * (dim + 2) + 64,
   });
   const { rowsGram } = heap.exports as unknown as {
     rowsGram(
@@ -139,19 +141,19 @@ export function uncentredMoments(
       vals: number,
     ): void;
   };
-  const rows = heap.f32(count * dim);
-  rows.set(data.subarray(0, count * dim));
+  const rows = heap.f32(chunk * dim); // each chunk is copied in here in turn
   const sum = heap.f64(dim * dim); // lower triangle
   const sums = heap.f64(dim);
   const runs = heap.i32(3 * Math.ceil((dim + 1) / 2));
-  const vals = heap.f64(dim);
+  const vals = heap.f64(2 * dim); // a zero after each run of odd length
   for (let r0 = 0; r0 < count; r0 += chunk) {
     const n = Math.min(chunk, count - r0);
+    rows.set(data.subarray(r0 * dim, (r0 + n) * dim));
     rowsGram(
       sum.byteOffset,
       sums.byteOffset,
       dim,
-      rows.byteOffset + 4 * r0 * dim,
+      rows.byteOffset,
       n,
       runs.byteOffset,
       vals.byteOffset,
