@@ -350,8 +350,62 @@ export function rowsGram(
 // is what bounds it (symmetricEigenTop's Lanczos iteration).
 export function symMatVec(A: usize, n: i32, x: usize, y: usize): void {
   memory.fill(y, 0, <usize>n << 3);
-  for (let i = 0; i < n; i++) {
-    const row = A + <usize>i * (<usize>n << 3);
+  const stride = <usize>n << 3;
+  let i = 0;
+  // Rows i and i + 1 together: x[j] and y[j] are loaded once for both, and the two rows' sums are
+  // separate chains of additions (one chain alone waits on each addition in turn).
+  for (; i + 2 <= n; i += 2) {
+    const r0 = A + <usize>i * stride;
+    const r1 = r0 + stride;
+    const x0 = f64x2.splat(load<f64>(at(x, i)));
+    const x1 = f64x2.splat(load<f64>(at(x, i + 1)));
+    let acc0 = f64x2.splat(0);
+    let acc1 = f64x2.splat(0);
+    let acc2 = f64x2.splat(0);
+    let acc3 = f64x2.splat(0);
+    let j = 0;
+    for (; j + 4 <= i; j += 4) {
+      const a0 = v128.load(at(r0, j));
+      const a1 = v128.load(at(r1, j));
+      const b0 = v128.load(at(r0, j + 2));
+      const b1 = v128.load(at(r1, j + 2));
+      const xj = v128.load(at(x, j));
+      const xk = v128.load(at(x, j + 2));
+      acc0 = f64x2.add(acc0, f64x2.mul(a0, xj));
+      acc1 = f64x2.add(acc1, f64x2.mul(a1, xj));
+      acc2 = f64x2.add(acc2, f64x2.mul(b0, xk));
+      acc3 = f64x2.add(acc3, f64x2.mul(b1, xk));
+      const q = at(y, j);
+      v128.store(q, f64x2.add(v128.load(q), f64x2.add(f64x2.mul(a0, x0), f64x2.mul(a1, x1))));
+      const q2 = at(y, j + 2);
+      v128.store(q2, f64x2.add(v128.load(q2), f64x2.add(f64x2.mul(b0, x0), f64x2.mul(b1, x1))));
+    }
+    for (; j + 2 <= i; j += 2) {
+      const a0 = v128.load(at(r0, j));
+      const a1 = v128.load(at(r1, j));
+      const xj = v128.load(at(x, j));
+      acc0 = f64x2.add(acc0, f64x2.mul(a0, xj));
+      acc1 = f64x2.add(acc1, f64x2.mul(a1, xj));
+      const q = at(y, j);
+      v128.store(q, f64x2.add(v128.load(q), f64x2.add(f64x2.mul(a0, x0), f64x2.mul(a1, x1))));
+    }
+    // j = i (even): row i's diagonal, and row i + 1's entries i and i + 1.
+    acc0 = f64x2.add(acc0, acc2);
+    acc1 = f64x2.add(acc1, acc3);
+    let s0 = f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+    let s1 = f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
+    const xi = load<f64>(at(x, i));
+    const xi1 = load<f64>(at(x, i + 1));
+    const aii = load<f64>(at(r0, i));
+    const a10 = load<f64>(at(r1, i));
+    const a11 = load<f64>(at(r1, i + 1));
+    s0 += aii * xi;
+    s1 += a10 * xi + a11 * xi1;
+    store<f64>(at(y, i), load<f64>(at(y, i)) + s0 + a10 * xi1);
+    store<f64>(at(y, i + 1), load<f64>(at(y, i + 1)) + s1);
+  }
+  if (i < n) {
+    const row = A + <usize>i * stride;
     const xi = load<f64>(at(x, i));
     const xx = f64x2.splat(xi);
     let acc = f64x2.splat(0);
@@ -375,11 +429,51 @@ export function symMatVec(A: usize, n: i32, x: usize, y: usize): void {
 // h[l] = Σ_i Q[l, i]·w[i] for every row l (in i order), then w[i] −= Σ_l h[l]·Q[l, i] (in l
 // order). Twice in a row this is the Lanczos iteration's full reorthogonalisation.
 export function projectOut(Q: usize, rows: i32, n: i32, w: usize, h: usize): void {
+  const stride = <usize>n << 3;
   let l = 0;
-  for (; l + 2 <= rows; l += 2) v128.store(at(h, l), rowPairDots(Q, n, 0, l, w));
+  // Two rows' dot products at a time, each as two chains of additions (even and odd entries).
+  for (; l + 2 <= rows; l += 2) {
+    const r0 = Q + <usize>l * stride;
+    const r1 = r0 + stride;
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const wi = v128.load(at(w, i));
+      a0 = f64x2.add(a0, f64x2.mul(v128.load(at(r0, i)), wi));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load(at(r1, i)), wi));
+    }
+    let s0 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
+    let s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+    if (i < n) {
+      const wi = load<f64>(at(w, i));
+      s0 += load<f64>(at(r0, i)) * wi;
+      s1 += load<f64>(at(r1, i)) * wi;
+    }
+    store<f64>(at(h, l), s0);
+    store<f64>(at(h, l + 1), s1);
+  }
   if (l < rows) store<f64>(at(h, l), rowDot(Q, n, 0, l, w));
-  for (l = 0; l < rows; l++) {
-    const q = Q + <usize>l * (<usize>n << 3);
+  // Then w −= h[l]·q_l, two rows a pass over w (row l's product subtracted before row l + 1's).
+  for (l = 0; l + 2 <= rows; l += 2) {
+    const q0 = Q + <usize>l * stride;
+    const q1 = q0 + stride;
+    const f0 = load<f64>(at(h, l));
+    const f1 = load<f64>(at(h, l + 1));
+    const g0 = f64x2.splat(f0);
+    const g1 = f64x2.splat(f1);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const p = at(w, i);
+      const t = f64x2.sub(v128.load(p), f64x2.mul(g0, v128.load(at(q0, i))));
+      v128.store(p, f64x2.sub(t, f64x2.mul(g1, v128.load(at(q1, i)))));
+    }
+    if (i < n) {
+      store<f64>(at(w, i), load<f64>(at(w, i)) - f0 * load<f64>(at(q0, i)) - f1 * load<f64>(at(q1, i)));
+    }
+  }
+  if (l < rows) {
+    const q = Q + <usize>l * stride;
     const f = load<f64>(at(h, l));
     const ff = f64x2.splat(f);
     let i = 0;
@@ -394,8 +488,28 @@ export function projectOut(Q: usize, rows: i32, n: i32, w: usize, h: usize): voi
 // order (Ritz vectors from the Lanczos basis).
 export function combineRows(Q: usize, rows: i32, n: i32, c: usize, out: usize): void {
   memory.fill(out, 0, <usize>n << 3);
-  for (let l = 0; l < rows; l++) {
-    const q = Q + <usize>l * (<usize>n << 3);
+  const stride = <usize>n << 3;
+  let l = 0;
+  // Two rows a pass over out (row l's term added before row l + 1's).
+  for (; l + 2 <= rows; l += 2) {
+    const q0 = Q + <usize>l * stride;
+    const q1 = q0 + stride;
+    const f0 = load<f64>(at(c, l));
+    const f1 = load<f64>(at(c, l + 1));
+    const g0 = f64x2.splat(f0);
+    const g1 = f64x2.splat(f1);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const p = at(out, i);
+      const t = f64x2.add(v128.load(p), f64x2.mul(g0, v128.load(at(q0, i))));
+      v128.store(p, f64x2.add(t, f64x2.mul(g1, v128.load(at(q1, i)))));
+    }
+    if (i < n) {
+      store<f64>(at(out, i), load<f64>(at(out, i)) + f0 * load<f64>(at(q0, i)) + f1 * load<f64>(at(q1, i)));
+    }
+  }
+  if (l < rows) {
+    const q = Q + <usize>l * stride;
     const f = load<f64>(at(c, l));
     const ff = f64x2.splat(f);
     let i = 0;
@@ -422,4 +536,16 @@ export function normaliseInto(x: usize, n: i32, floor: f64, out: usize): f64 {
   for (i = 0; i + 2 <= n; i += 2) v128.store(at(out, i), f64x2.div(v128.load(at(x, i)), ss));
   if (i < n) store<f64>(at(out, i), load<f64>(at(x, i)) / size);
   return size;
+}
+
+// dst[i, j] = src[kept[i], kept[j]] for j ≤ i < n: the lower triangle of the rows and columns
+// kept (i32 [n]) of the row-major n0 × n0 matrix src, into the row-major n × n matrix dst.
+export function gatherLower(src: usize, n0: i32, kept: usize, n: i32, dst: usize): void {
+  for (let i = 0; i < n; i++) {
+    const from = src + ((<usize>load<i32>(kept + (<usize>i << 2)) * <usize>n0) << 3);
+    const to = dst + ((<usize>i * <usize>n) << 3);
+    for (let j = 0; j <= i; j++) {
+      store<f64>(at(to, j), load<f64>(at(from, load<i32>(kept + (<usize>j << 2)))));
+    }
+  }
 }

@@ -38,6 +38,7 @@ interface ReductionKernel {
   projectOut(Q: number, rows: number, n: number, w: number, h: number): void;
   combineRows(Q: number, rows: number, n: number, c: number, out: number): void;
   normaliseInto(x: number, n: number, floor: number, out: number): number;
+  gatherLower(src: number, n0: number, kept: number, n: number, dst: number): void;
 }
 
 /** Eigenvalues (descending) and unit eigenvectors of a symmetric matrix. */
@@ -332,7 +333,7 @@ const CHECK_STEPS = 32;
  * 1. From a seeded random unit vector q₀, q_{j+1} ∝ Aq_j orthogonalised against q₀ … q_j: an
  *    orthonormal basis Q of the Krylov space in which A is the tridiagonal T (αⱼ = q_jᵀAq_j,
  *    βⱼ = ‖the rest‖).
- * 2. Every 8 steps from 2k + 8 on, the eigenvalues θ of T (the QR steps) and the last row of its
+ * 2. Every 8 steps from 2k + 16 on, the eigenvalues θ of T (the QR steps) and the last row of its
  *    eigenvectors s: ‖A·Qs − θ·Qs‖ = β·|s_last| exactly in exact arithmetic, so the k largest θ
  *    are done when that is below ε·|θ₁| for every one of them.
  * 3. Eigenvectors of T for those θ by inverse iteration, carried to Q·s.
@@ -352,13 +353,17 @@ function lanczosTop(
   const n = kept.length;
   const steps = Math.min(n, 4 * k + 64);
   const rows = Math.max(steps, k + CHECK_STEPS) + 1;
-  const heap = new WasmHeap(WASM, { bytes: 8 * (n * n + (rows + k) * n + n + 2 * rows) + 512 });
+  const heap = new WasmHeap(WASM, {
+    bytes: 8 * (n0 * n0 + n * n + (rows + k) * n + n + 2 * rows) + 4 * n + 512,
+  });
   const fn = heap.exports as unknown as ReductionKernel;
+  // The block's lower triangle, gathered in wasm from a copy of the whole matrix.
+  const whole = heap.f64(n0 * n0);
+  whole.set(a);
+  const keptAt = heap.i32(n);
+  keptAt.set(kept);
   const A = heap.f64(n * n);
-  for (let i = 0; i < n; i++) {
-    const src = kept[i] * n0;
-    for (let j = 0; j <= i; j++) A[i * n + j] = a[src + kept[j]];
-  }
+  fn.gatherLower(whole.byteOffset, n0, keptAt.byteOffset, n, A.byteOffset);
   const Q = heap.f64(rows * n);
   const w = heap.f64(n);
   const h = heap.f64(rows);
@@ -406,7 +411,7 @@ function lanczosTop(
   // 1–2. The search, stopping when the k largest Ritz pairs have converged.
   let ritz: { values: Float64Array; last: Float64Array } | null = null;
   const search = run(0, steps, LANCZOS_SEED, (m, alpha, beta) => {
-    if (m < 2 * k + 8 || (m % 8 !== 0 && m !== steps)) return false;
+    if (m < 2 * k + 16 || (m % 8 !== 0 && m !== steps)) return false;
     const r = ritzValues(alpha, beta, m);
     for (let c = 0; c < k; c++) {
       if (beta[m - 1] * Math.abs(r.last[c]) > eps * Math.abs(r.values[0])) return false;
