@@ -214,16 +214,17 @@ export function rowsGram(
     let nz = 0;
     let nRuns = 0;
     let last = -2;
-    // Four entries a step: their column sums, and a look for nonzeros only when one of them has a
-    // bit set (most of an image is zeros).
+    // Four entries a step, skipped when no bit of them is set (most of an image is zeros; adding
+    // +0 would leave the column sums as they are), else added to the column sums and looked
+    // through for nonzeros.
     let j = 0;
     for (; j + 4 <= dim; j += 4) {
       const four = v128.load(row + (<usize>j << 2));
+      if (!v128.any_true(four)) continue;
       const q = at(sums, j);
       v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(four)));
       const q2 = q + 16;
       v128.store(q2, f64x2.add(v128.load(q2), f64x2.promote_low_f32x4(i64x2.shuffle(four, four, 1, 0))));
-      if (!v128.any_true(four)) continue;
       for (let t = j; t < j + 4; t++) {
         const x = <f64>load<f32>(row + (<usize>t << 2));
         if (x == 0) continue;
