@@ -191,15 +191,17 @@ export function gramRuns(
   for (let r = 0; r < count; r++) {
     const first = load<i32>(rowRuns + (<usize>r << 2));
     const end = load<i32>(rowRuns + (<usize>(r + 1) << 2));
-    runsGram(cov, dim, vals, runs, first, end);
+    runsGram(cov, dim, vals, runs, first, end, 0, dim);
   }
 }
 
-// Column sums and the uncentred Gram sum of `count` float32 rows at data ([count, dim],
-// row-major): sums[j] += x[j] for every entry, and cov[i, j] += x[i]·x[j] (j ≤ i) for every pair
-// of a row's nonzero entries, each in row order. The nonzeros are found here, as runs, and summed
-// as gramRuns sums them; runs (i32 [3·⌈(dim + 1)/2⌉]) and vals (f64 [2·dim]) are scratch. The sums
-// are columnMeans's before its division, and the Gram entries covariance's with center false.
+// Column sums and rows b0 … b1 − 1 of the uncentred Gram sum of `count` float32 rows at data
+// ([count, dim], row-major): sums[j] += x[j] for every entry, and cov[i, j] += x[i]·x[j] (j ≤ i,
+// b0 ≤ i < b1) for every pair of a row's nonzero entries, each in row order. The nonzeros are found
+// here, as runs, and summed as gramRuns sums them; runs (i32 [3·⌈(dim + 1)/2⌉]) and vals (f64
+// [2·dim]) are scratch. The sums are columnMeans's before its division, and the Gram entries
+// covariance's with center false. Every entry gets its products in row order whichever band it is
+// computed in, so bands split between threads give the same bits.
 export function rowsGram(
   cov: usize,
   sums: usize,
@@ -208,6 +210,8 @@ export function rowsGram(
   count: i32,
   runs: usize,
   vals: usize,
+  b0: i32,
+  b1: i32,
 ): void {
   for (let r = 0; r < count; r++) {
     const row = data + ((<usize>r * <usize>dim) << 2);
@@ -251,7 +255,7 @@ export function rowsGram(
       last = j;
     }
     if (nz & 1) store<f64>(at(vals, nz++), 0);
-    runsGram(cov, dim, vals, runs, 0, nRuns);
+    runsGram(cov, dim, vals, runs, 0, nRuns, b0, b1);
   }
 }
 
@@ -269,33 +273,48 @@ export function rowsGram(
   store<i32>(len, load<i32>(len) + 1);
 }
 
-// One row's products, over its runs first … end − 1 (see gramRuns). Each run's values are
-// followed by a zero when its length is odd, so that a block against an earlier run b goes over
-// lb rounded up to even: the extra column, sb + lb, is a zero of this row (runs are apart), its
-// products x·0 add nothing, and there is no odd last entry to branch on (about 7% less time on
-// MNIST). The run's own triangle goes exactly to the diagonal.
-@inline function runsGram(cov: usize, dim: i32, vals: usize, runs: usize, first: i32, end: i32): void {
+// One row's products into Gram rows b0 … b1 − 1, over its runs first … end − 1 (see gramRuns;
+// runs come in index order). Each run's values are followed by a zero when its length is odd, so
+// that a block against an earlier run b goes over lb rounded up to even: the extra column, sb + lb,
+// is a zero of this row (runs are apart), its products x·0 add nothing, and there is no odd last
+// entry to branch on (about 7% less time on MNIST). The run's own triangle goes exactly to the
+// diagonal.
+@inline function runsGram(
+  cov: usize,
+  dim: i32,
+  vals: usize,
+  runs: usize,
+  first: i32,
+  end: i32,
+  b0: i32,
+  b1: i32,
+): void {
+  const stride = <usize>dim << 3;
   for (let a = first; a < end; a++) {
     const sa = load<i32>(runs + (<usize>(3 * a) << 2));
+    if (sa >= b1) break;
     const la = load<i32>(runs + (<usize>(3 * a + 1) << 2));
+    if (sa + la <= b0) continue;
     const xa = vals + (<usize>load<i32>(runs + (<usize>(3 * a + 2) << 2)) << 3);
-    // Earlier runs b < a: the whole la × lb block, two of its rows a pass over xb (each entry
-    // still gets its one product).
-    const stride = <usize>dim << 3;
+    // The run's rows sa + lo … sa + hi − 1 lie in the band.
+    const lo = sa < b0 ? b0 - sa : 0;
+    const hi = sa + la > b1 ? b1 - sa : la;
+    // Earlier runs b < a: the block's rows × lb, two rows a pass over xb (each entry still gets
+    // its one product).
     for (let b = first; b < a; b++) {
       const sb = load<i32>(runs + (<usize>(3 * b) << 2));
       const lb = load<i32>(runs + (<usize>(3 * b + 1) << 2));
       const xb = vals + (<usize>load<i32>(runs + (<usize>(3 * b + 2) << 2)) << 3);
-      let dst = cov + ((<usize>sa * <usize>dim + <usize>sb) << 3);
-      let ii = 0;
-      for (; ii + 2 <= la; ii += 2) {
+      let dst = cov + ((<usize>(sa + lo) * <usize>dim + <usize>sb) << 3);
+      let ii = lo;
+      for (; ii + 2 <= hi; ii += 2) {
         addScaledTwiceEven(dst, dst + stride, xb, lb, load<f64>(at(xa, ii)), load<f64>(at(xa, ii + 1)));
         dst += stride << 1;
       }
-      if (ii < la) addScaledEven(dst, xb, lb, load<f64>(at(xa, ii)));
+      if (ii < hi) addScaledEven(dst, xb, lb, load<f64>(at(xa, ii)));
     }
     // The run with itself: its lower triangle.
-    for (let ii = 0; ii < la; ii++) {
+    for (let ii = lo; ii < hi; ii++) {
       const dst = cov + ((<usize>(sa + ii) * <usize>dim + <usize>sa) << 3);
       addScaled(dst, xa, ii + 1, load<f64>(at(xa, ii)));
     }

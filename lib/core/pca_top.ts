@@ -37,6 +37,8 @@ export interface PcaTop {
   totalVariance: number;
   /** How symmetricEigenTop found the eigenpairs (`lanczos`, `reduction` or `zero`). */
   route: "lanczos" | "reduction" | "zero";
+  /** Threads that computed the covariance (pca.ts's uncentredMoments; 1 by the other routes). */
+  threads: 1 | 2;
 }
 
 /** PCA of rows `[count, dim]` keeping k components. */
@@ -50,10 +52,13 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     // centred one), and agrees with it to about 1e-15 of the largest entry, since pixel means are
     // of the order of their spread (tests/core/pca_top_test.ts bounds the difference).
     // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum.
-    const { mean, cov } = data instanceof Float32Array ? uncentredMoments(data, count, dim) : {
-      mean: columnMeans(data, count, dim),
-      cov: covariance(data, count, dim, { center: false }).cov,
-    };
+    const { mean, cov, threads } = data instanceof Float32Array
+      ? uncentredMoments(data, count, dim)
+      : {
+        mean: columnMeans(data, count, dim),
+        cov: covariance(data, count, dim, { center: false }).cov,
+        threads: 1 as const,
+      };
     let totalVariance = 0;
     for (let i = 0; i < dim; i++) {
       for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];
@@ -69,6 +74,7 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
       components: top.vectors,
       totalVariance,
       route: top.route,
+      threads,
     };
   }
   const mean = columnMeans(data, count, dim);
@@ -103,7 +109,17 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     }
     signByLargest(row); // the covariance route's sign convention
   }
-  return { dim, samples: count, k, mean, variances, components, totalVariance, route: eig.route };
+  return {
+    dim,
+    samples: count,
+    k,
+    mean,
+    variances,
+    components,
+    totalVariance,
+    route: eig.route,
+    threads: 1,
+  };
 }
 
 /** Codes (x − mean)·cₖ of the given rows, `[rows.length, k]`. */

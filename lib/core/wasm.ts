@@ -70,14 +70,16 @@ export class WasmHeap {
   #end: number;
 
   /**
-   * Instantiates `base64` with `imports` (the module's `env.abort` is
+   * Instantiates the module (its base64 text, or the module compiled, e.g.
+   * one sent to a worker) with `imports` (the module's `env.abort` is
    * provided) and grows its memory to hold `bytes` more.
    */
   constructor(
-    base64: string,
+    source: string | WebAssembly.Module,
     options: { bytes: number; imports?: Record<string, WebAssembly.ImportValue> },
   ) {
-    const instance = new WebAssembly.Instance(wasmModule(base64), {
+    const module = typeof source === "string" ? wasmModule(source) : source;
+    const instance = new WebAssembly.Instance(module, {
       env: {
         abort: () => {
           throw new Error("wasm kernel aborted");

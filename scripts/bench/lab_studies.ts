@@ -165,9 +165,9 @@ export async function shallowAeRun(sizes: Sizes): Promise<LabOutcome> {
 }
 
 /**
- * `pca`: `pcaTop` (covariance, its top k eigenvectors; `eigen_route` says how) of the first
- * `digits` MNIST digits in the package's order. The load is not timed (nor
- * is the peer's).
+ * `pca`: `pcaTop` (the covariance on `covariance_threads` threads, its top k
+ * eigenvectors by `eigen_route`) of the first `digits` MNIST digits in the
+ * package's order. The load is not timed (nor is the peer's).
  */
 export async function pcaRun(sizes: Sizes): Promise<LabOutcome> {
   const digits = num(sizes, "digits");
@@ -186,6 +186,7 @@ export async function pcaRun(sizes: Sizes): Promise<LabOutcome> {
       work: { n: digits, d, k },
       results: { top_variance: p.variances[0], sum_top_variances: sum },
       eigen_route: p.route,
+      covariance_threads: p.threads,
     },
   };
 }

@@ -251,7 +251,7 @@ Deno.test("covariance() (runs of nonzeros, WebAssembly) is bit-identical to the 
   }
 });
 
-Deno.test("uncentredMoments() (one SIMD pass over float32 rows) gives columnMeans and the uncentred covariance, bit for bit", async () => {
+Deno.test("uncentredMoments() (SIMD kernels, one thread or two) gives columnMeans and the uncentred covariance, bit for bit", async () => {
   const rng = new Rng(5);
   const cases: [Float32Array, number, number][] = [];
   for (const [count, dim] of [[1, 1], [3, 2], [5, 7], [130, 33], [70, 64], [65, 9]]) {
@@ -262,15 +262,26 @@ Deno.test("uncentredMoments() (one SIMD pass over float32 rows) gives columnMean
   // And real images: 300 MNIST digits (strokes of nonzeros between long runs of zeros).
   const images = await loadMnist({ limit: 300 });
   cases.push([images.pixels, 300, images.width * images.height]);
+  // 2,000 digits: the default splits the Gram rows between this thread and a worker; the data
+  // comes in shared memory (loadMnist) and, as a copy, in an ordinary buffer.
+  const many = await loadMnist({ limit: 2000 });
+  assert.ok(many.pixels.buffer instanceof SharedArrayBuffer);
+  cases.push([many.pixels, 2000, 784], [many.pixels.slice(), 2000, 784]);
   for (const [X, count, dim] of cases) {
-    const ours = uncentredMoments(X, count, dim);
     const mean = columnMeans(X, count, dim);
     const { cov } = covariance(X, count, dim, { center: false });
-    for (let j = 0; j < dim; j++) {
-      assert.ok(Object.is(ours.mean[j], mean[j]), `${count}×${dim} mean ${j}`);
-    }
-    for (let k = 0; k < dim * dim; k++) {
-      assert.ok(Object.is(ours.cov[k], cov[k]), `${count}×${dim} cov ${k}`);
+    for (const threads of [1, 2, undefined] as const) {
+      const ours = uncentredMoments(X, count, dim, { threads });
+      const label = `${count}×${dim}, threads ${threads ?? "default"}`;
+      // On the 2,000 digits two threads asked for (or the default) means two ran, not a fallback.
+      if (threads === 1) assert.equal(ours.threads, 1, label);
+      else if (count === 2000) assert.equal(ours.threads, 2, label);
+      for (let j = 0; j < dim; j++) {
+        assert.ok(Object.is(ours.mean[j], mean[j]), `${label}: mean ${j}`);
+      }
+      for (let k = 0; k < dim * dim; k++) {
+        assert.ok(Object.is(ours.cov[k], cov[k]), `${label}: cov ${k}`);
+      }
     }
   }
 });

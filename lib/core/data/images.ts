@@ -55,7 +55,8 @@ export async function loadMnist(options: { limit?: number; seed?: number } = {})
       [order[k], order[j]] = [order[j], order[k]];
     }
   }
-  const pixels = new Float32Array(limit * d);
+  // In shared memory: worker threads (pca.ts's uncentredMoments) read the pixels without a copy.
+  const pixels = new Float32Array(new SharedArrayBuffer(4 * limit * d));
   const labels = new Int32Array(limit);
   const starts: number[] = [];
   let acc = 0;
