@@ -1,14 +1,18 @@
 // The O(n²) loops of linalg.ts (symmetricEigen: the Householder reduction's three and the QR
 // steps' rotation of Q's columns; symmetricEigenTop: the fused reduction of the lower triangle and
-// the back-transformation) and of pca.ts's covariance (gramRuns), in AssemblyScript compiled to
+// the back-transformation, and the Lanczos route's products, projections and normalisations) and
+// of pca.ts's covariance and uncentredMoments (gramRuns, rowsGram), in AssemblyScript compiled to
 // WebAssembly with 128-bit SIMD by `deno task build-wasm` into `_linalg_wasm.ts`. linalg.ts and
 // pca.ts are the files to read for what they compute.
 //
-// symmetricEigen's loops and gramRuns perform, for every output entry, the same float64
-// operations in the same order as the scalar loops they replaced: SIMD lanes hold two independent
-// outputs (two entries of one row, or two rows' dot products), never two halves of one sum, and
-// there is no fused multiply-add, so their results are bit-identical to the scalar code's
-// (tests/core/pca_test.ts). symUpdateTimes sums in its own order (it is new, not a port).
+// symmetricEigen's loops, gramRuns and rowsGram perform, for every output entry, the same float64
+// operations in the same order as the scalar loops they replaced (the Gram kernels add some exact
+// zeros besides, which change no finite sum): SIMD lanes hold two independent outputs (two entries
+// of one row, or two rows' dot products), never two halves of one sum, and there is no fused
+// multiply-add, so their results are bit-identical to the scalar code's (tests/core/pca_test.ts,
+// tests/core/eigen_top_test.ts). symUpdateTimes and the Lanczos kernels (symMatVec, projectOut,
+// combineRows, normaliseInto) sum in their own order: they are new, not ports, and are held to
+// the reduction's answers to rounding instead.
 //
 // Matrices are row-major float64 n × n; pointers are byte offsets into the module's memory.
 

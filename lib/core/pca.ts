@@ -121,7 +121,8 @@ export function covariance(
  * compiled kernel goes with it. Should the worker not start within 2 s, or
  * fail, this thread computes its rows too; `threads` says how many threads did
  * the sum. (Making a worker costs this thread about 20 ms, so one thread is the
- * default below 2¹⁸ values.)
+ * default below 2¹⁸ values.) With `centred`, `cov` is the covariance
+ * E[xxᵀ] − μμᵀ instead, each entry E[xᵢxⱼ] − μᵢμⱼ.
  *
  * @example
  * ```ts
@@ -136,7 +137,7 @@ export function uncentredMoments(
   data: Float32Array,
   count: number,
   dim: number,
-  options: { threads?: 1 | 2 } = {},
+  options: { threads?: 1 | 2; centred?: boolean } = {},
 ): { mean: Float64Array; cov: Float64Array; threads: 1 | 2 } {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   const threads = options.threads ?? (count * dim >= 2 ** 18 && cores >= 2 ? 2 : 1);
@@ -152,7 +153,8 @@ export function uncentredMoments(
   }
   const mean = new Float64Array(dim);
   for (let j = 0; j < dim; j++) mean[j] = own.sums[j] / count;
-  return { mean, cov: symmetricFromLower(own.sum, dim, count), threads: theirs === null ? 1 : 2 };
+  const cov = symmetricFromLower(own.sum, dim, count, options.centred ? mean : undefined);
+  return { mean, cov, threads: theirs === null ? 1 : 2 };
 }
 
 /**
@@ -213,7 +215,7 @@ export function gramBand(
       b1,
     );
   }
-  return { sums: sums.slice(), sum: sum.slice() };
+  return { sums, sum }; // views of the heap, which lives as long as they do
 }
 
 /**
@@ -289,12 +291,22 @@ function startGramWorker(
   };
 }
 
-/** The full symmetric matrix from the lower triangle of `sum`, each entry divided by `count`. */
-function symmetricFromLower(sum: Float64Array, dim: number, count: number): Float64Array {
+/**
+ * The full symmetric matrix from the lower triangle of `sum`, each entry divided by `count`, and
+ * less mean[i]·mean[j] when a mean is given.
+ */
+function symmetricFromLower(
+  sum: Float64Array,
+  dim: number,
+  count: number,
+  mean?: Float64Array,
+): Float64Array {
   const cov = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) {
+    const mi = mean === undefined ? 0 : mean[i];
     for (let j = 0; j <= i; j++) {
-      const v = sum[i * dim + j] / count;
+      let v = sum[i * dim + j] / count;
+      if (mean !== undefined) v -= mi * mean[j];
       cov[i * dim + j] = v;
       cov[j * dim + i] = v;
     }

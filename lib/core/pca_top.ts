@@ -51,19 +51,22 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     // E[xxᵀ] − μμᵀ: the uncentred sum skips the images' zeros (MNIST: 1/25 of the products of the
     // centred one), and agrees with it to about 1e-15 of the largest entry, since pixel means are
     // of the order of their spread (tests/core/pca_top_test.ts bounds the difference).
-    // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum.
-    const { mean, cov, threads } = data instanceof Float32Array
-      ? uncentredMoments(data, count, dim)
-      : {
-        mean: columnMeans(data, count, dim),
-        cov: covariance(data, count, dim, { center: false }).cov,
-        threads: 1 as const,
-      };
-    let totalVariance = 0;
-    for (let i = 0; i < dim; i++) {
-      for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];
-      totalVariance += cov[i * dim + i];
+    // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum,
+    // and the mean products come off as the full matrix is written.
+    let moments: { mean: Float64Array; cov: Float64Array; threads: 1 | 2 };
+    if (data instanceof Float32Array) {
+      moments = uncentredMoments(data, count, dim, { centred: true });
+    } else {
+      const mean = columnMeans(data, count, dim);
+      const { cov } = covariance(data, count, dim, { center: false });
+      for (let i = 0; i < dim; i++) {
+        for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];
+      }
+      moments = { mean, cov, threads: 1 };
     }
+    const { mean, cov, threads } = moments;
+    let totalVariance = 0;
+    for (let i = 0; i < dim; i++) totalVariance += cov[i * dim + i];
     const top = symmetricEigenTop(cov, dim, k);
     return {
       dim,
