@@ -118,7 +118,7 @@ export function covariance(
  * a machine with two cores or more) a worker takes the rows that hold an
  * estimated {@link WORKER_SHARE} of the products. Data in a SharedArrayBuffer
  * (images.ts's loaders put pixels there) reaches it without a copy, and the
- * compiled kernel goes with it. Should the worker not start within 2 s, or
+ * compiled kernel goes with it. Should the worker not start within 5 s, or
  * fail, this thread computes its rows too; `threads` says how many threads did
  * the sum. (Making a worker costs this thread about 20 ms, so one thread is the
  * default below 2¹⁸ values.) With `centred`, `cov` is the covariance
@@ -137,12 +137,17 @@ export function uncentredMoments(
   data: Float32Array,
   count: number,
   dim: number,
-  options: { threads?: 1 | 2; centred?: boolean } = {},
+  options: {
+    threads?: 1 | 2;
+    centred?: boolean;
+    /** The worker's module (default _gram_worker.ts; tests give ones that fail or never answer). */
+    worker?: string | URL;
+  } = {},
 ): { mean: Float64Array; cov: Float64Array; threads: 1 | 2 } {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   const threads = options.threads ?? (count * dim >= 2 ** 18 && cores >= 2 ? 2 : 1);
   const split = threads === 2 ? splitRow(data, count, dim) : dim;
-  const helper = split < dim ? startGramWorker(data, count, dim, split) : null;
+  const helper = split < dim ? startGramWorker(data, count, dim, split, options.worker) : null;
   const own = gramBand(data, count, dim, 0, helper === null ? dim : split);
   const theirs = helper?.join() ?? null;
   if (helper !== null) {
@@ -250,7 +255,7 @@ const GRAM_FAILED = 3;
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
  * `[count, dim]`; `join()` blocks until it is done and gives those rows (`[(dim − split)·dim]`),
- * or null when it did not start within 2 s or failed (the caller then computes them). Null at
+ * or null when it did not start within 5 s or failed (the caller then computes them). Null at
  * once when no worker can be made here.
  */
 function startGramWorker(
@@ -258,10 +263,11 @@ function startGramWorker(
   count: number,
   dim: number,
   split: number,
+  module: string | URL = new URL("./_gram_worker.ts", import.meta.url),
 ): { join(): Float64Array | null } | null {
   let worker: Worker;
   try {
-    worker = new Worker(new URL("./_gram_worker.ts", import.meta.url).href, { type: "module" });
+    worker = new Worker(new URL(module).href, { type: "module" });
   } catch {
     return null;
   }
@@ -277,7 +283,7 @@ function startGramWorker(
   worker.postMessage({ data: shared, count, dim, split, out, flag, module: wasmModule(WASM) });
   return {
     join() {
-      const deadline = performance.now() + 2_000;
+      const deadline = performance.now() + 5_000;
       for (;;) {
         const state = Atomics.load(flag, 0);
         if (state === GRAM_DONE || state === GRAM_FAILED) break;

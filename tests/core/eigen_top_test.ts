@@ -191,6 +191,36 @@ Deno.test("symmetricEigenTop()'s Lanczos route gets repeated eigenvalues, and it
   check(blind, "start in one block");
 });
 
+Deno.test("uncentredMoments() computes the worker's rows itself when the worker fails or never answers", async () => {
+  const images = await loadMnist({ limit: 400 });
+  const X = images.pixels;
+  const d = images.width * images.height;
+  const want = uncentredMoments(X, 400, d, { threads: 1 });
+  const dir = await Deno.makeTempDir();
+  try {
+    // One that says it failed at once, and one that never answers (the 5 s wait runs out).
+    const failing = `${dir}/failing.ts`;
+    await Deno.writeTextFile(
+      failing,
+      "globalThis.onmessage = (e) => { Atomics.store(e.data.flag, 0, 3); Atomics.notify(e.data.flag, 0); };",
+    );
+    const silent = `${dir}/silent.ts`;
+    await Deno.writeTextFile(silent, "globalThis.onmessage = () => {};");
+    for (const path of [failing, silent]) {
+      const got = uncentredMoments(X, 400, d, { threads: 2, worker: new URL(`file://${path}`) });
+      assert.equal(got.threads, 1, path);
+      for (let k = 0; k < d * d; k++) {
+        assert.ok(Object.is(got.cov[k], want.cov[k]), `${path}: cov ${k}`);
+      }
+      for (let j = 0; j < d; j++) {
+        assert.ok(Object.is(got.mean[j], want.mean[j]), `${path}: mean ${j}`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("symmetricEigenTop() on an MNIST covariance: the Lanczos route matches the reduction", async () => {
   const images = await loadMnist();
   const d = images.width * images.height;
