@@ -271,6 +271,11 @@ export function symmetricEigenTop(
     method?: "auto" | "lanczos" | "reduction";
     /** The Lanczos start vector `[n]` (default: seeded uniform entries in [−1, 1)). */
     start?: ArrayLike<number>;
+    /**
+     * Only the lower triangle of `a` (entries j ≤ i) holds the matrix; the rest is not read. Both
+     * routes read only that triangle anyway, so the answer is the same as for the full matrix.
+     */
+    lower?: boolean;
   } = {},
 ): TopEigen {
   if (!Number.isInteger(k) || k < 1 || k > n) {
@@ -279,9 +284,20 @@ export function symmetricEigenTop(
   // 1. Split off zero rows (for a symmetric matrix, zero columns too).
   const kept: number[] = [];
   const zeroRows: number[] = [];
+  const inked = new Uint8Array(n); // from the lower triangle: row i and column j of each nonzero
+  if (options.lower) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        if (a[i * n + j] !== 0) {
+          inked[i] = 1;
+          inked[j] = 1;
+        }
+      }
+    }
+  }
   for (let i = 0; i < n; i++) {
-    let nonzero = false;
-    for (let j = 0; j < n && !nonzero; j++) nonzero = a[i * n + j] !== 0;
+    let nonzero = inked[i] === 1;
+    if (!options.lower) { for (let j = 0; j < n && !nonzero; j++) nonzero = a[i * n + j] !== 0; }
     (nonzero ? kept : zeroRows).push(i);
   }
   const m = kept.length;

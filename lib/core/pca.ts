@@ -142,6 +142,8 @@ export function uncentredMoments(
     centred?: boolean;
     /** The worker's module (default _gram_worker.ts; tests give ones that fail or never answer). */
     worker?: string | URL;
+    /** Fill only the lower triangle of `cov` (j ≤ i), leaving the rest zero: one pass less. */
+    lowerOnly?: boolean;
   } = {},
 ): { mean: Float64Array; cov: Float64Array; threads: 1 | 2 } {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
@@ -158,7 +160,13 @@ export function uncentredMoments(
   }
   const mean = new Float64Array(dim);
   for (let j = 0; j < dim; j++) mean[j] = own.sums[j] / count;
-  const cov = symmetricFromLower(own.sum, dim, count, options.centred ? mean : undefined);
+  const cov = symmetricFromLower(
+    own.sum,
+    dim,
+    count,
+    options.centred ? mean : undefined,
+    options.lowerOnly,
+  );
   return { mean, cov, threads: theirs === null ? 1 : 2 };
 }
 
@@ -306,6 +314,7 @@ function symmetricFromLower(
   dim: number,
   count: number,
   mean?: Float64Array,
+  lowerOnly = false,
 ): Float64Array {
   const cov = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) {
@@ -314,7 +323,7 @@ function symmetricFromLower(
       let v = sum[i * dim + j] / count;
       if (mean !== undefined) v -= mi * mean[j];
       cov[i * dim + j] = v;
-      cov[j * dim + i] = v;
+      if (!lowerOnly) cov[j * dim + i] = v;
     }
   }
   return cov;

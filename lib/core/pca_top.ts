@@ -52,10 +52,11 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     // centred one), and agrees with it to about 1e-15 of the largest entry, since pixel means are
     // of the order of their spread (tests/core/pca_top_test.ts bounds the difference).
     // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum,
-    // and the mean products come off as the full matrix is written.
+    // and the mean products come off as its lower triangle is written (all the eigensolver reads).
     let moments: { mean: Float64Array; cov: Float64Array; threads: 1 | 2 };
+    const lower = data instanceof Float32Array;
     if (data instanceof Float32Array) {
-      moments = uncentredMoments(data, count, dim, { centred: true });
+      moments = uncentredMoments(data, count, dim, { centred: true, lowerOnly: true });
     } else {
       const mean = columnMeans(data, count, dim);
       const { cov } = covariance(data, count, dim, { center: false });
@@ -67,7 +68,7 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     const { mean, cov, threads } = moments;
     let totalVariance = 0;
     for (let i = 0; i < dim; i++) totalVariance += cov[i * dim + i];
-    const top = symmetricEigenTop(cov, dim, k);
+    const top = symmetricEigenTop(cov, dim, k, { lower });
     return {
       dim,
       samples: count,

@@ -242,6 +242,16 @@ Deno.test("symmetricEigenTop() on an MNIST covariance: the Lanczos route matches
   }
   const q = quality(cov, d, lanczos);
   assert.ok(q.residual < 1e-14 * d && q.orthogonality < 1e-13, JSON.stringify(q));
+  // Given the lower triangle alone (zeros above), both routes give the full matrix's bits.
+  const lower = cov.slice();
+  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) lower[i * d + j] = 0;
+  for (const method of ["lanczos", "reduction"] as const) {
+    const full = method === "lanczos" ? lanczos : reduction;
+    const fromLower = symmetricEigenTop(lower, d, k, { method, lower: true });
+    assert.equal(fromLower.route, method);
+    assert.deepEqual([...fromLower.values], [...full.values], method);
+    assert.deepEqual([...fromLower.vectors], [...full.vectors], method);
+  }
 });
 
 Deno.test("covariance() (runs of nonzeros, WebAssembly) is bit-identical to the loop over nonzeros", () => {
