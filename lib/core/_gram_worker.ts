@@ -1,12 +1,12 @@
 /**
  * The worker of pca.ts's uncentredMoments: Gram rows `split` … dim − 1 of the float32 rows it is
  * sent (in shared memory), by the compiled kernel it is sent, written into the shared `out`.
- * `flag[0]` goes to 1 when it starts, then to 2 (done) or 3 (failed); the thread that sent the
- * rows waits on it.
+ * `flag[0]` says started, then done or failed (pca.ts's GRAM_STATE); the thread that sent the rows
+ * waits on it.
  *
  * @module
  */
-import { gramBand } from "./pca.ts";
+import { GRAM_STATE, gramBand } from "./pca.ts";
 
 interface GramJob {
   data: Float32Array;
@@ -24,14 +24,14 @@ const scope = globalThis as unknown as {
 };
 scope.onmessage = (event) => {
   const { data, count, dim, split, out, flag, module } = event.data;
-  Atomics.store(flag, 0, 1);
+  Atomics.store(flag, 0, GRAM_STATE.started);
   Atomics.notify(flag, 0);
   try {
     const { sum } = gramBand(data, count, dim, split, dim, module);
     new Float64Array(out).set(sum.subarray(split * dim));
-    Atomics.store(flag, 0, 2);
+    Atomics.store(flag, 0, GRAM_STATE.done);
   } catch {
-    Atomics.store(flag, 0, 3);
+    Atomics.store(flag, 0, GRAM_STATE.failed);
   }
   Atomics.notify(flag, 0);
 };

@@ -224,16 +224,23 @@ export function rowsGram(
     let last = -2;
     // Four entries a step, skipped when no bit of them is set (most of an image is zeros; adding
     // +0 would leave the column sums as they are), else added to the column sums and looked
-    // through for nonzeros.
-    let j = 0;
-    for (; j + 4 <= dim; j += 4) {
-      const four = v128.load(row + (<usize>j << 2));
-      if (!v128.any_true(four)) continue;
-      const q = at(sums, j);
-      v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(four)));
-      const q2 = q + 16;
-      v128.store(q2, f64x2.add(v128.load(q2), f64x2.promote_low_f32x4(i64x2.shuffle(four, four, 1, 0))));
-      for (let t = j; t < j + 4; t++) {
+    // through for nonzeros. The last dim mod 4 entries go one at a time.
+    for (let j = 0; j < dim; j += 4) {
+      const end = j + 4 <= dim ? j + 4 : dim;
+      if (end - j == 4) {
+        const four = v128.load(row + (<usize>j << 2));
+        if (!v128.any_true(four)) continue;
+        const q = at(sums, j);
+        v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(four)));
+        const q2 = q + 16;
+        v128.store(q2, f64x2.add(v128.load(q2), f64x2.promote_low_f32x4(i64x2.shuffle(four, four, 1, 0))));
+      } else {
+        for (let t = j; t < end; t++) {
+          const q = at(sums, t);
+          store<f64>(q, load<f64>(q) + <f64>load<f32>(row + (<usize>t << 2)));
+        }
+      }
+      for (let t = j; t < end; t++) {
         const x = <f64>load<f32>(row + (<usize>t << 2));
         if (x == 0) continue;
         if (t != last + 1) {
@@ -244,19 +251,6 @@ export function rowsGram(
         store<f64>(at(vals, nz++), x);
         last = t;
       }
-    }
-    for (; j < dim; j++) {
-      const x = <f64>load<f32>(row + (<usize>j << 2));
-      const q = at(sums, j);
-      store<f64>(q, load<f64>(q) + x);
-      if (x == 0) continue;
-      if (j != last + 1) {
-        if (nz & 1) store<f64>(at(vals, nz++), 0);
-        nRuns = openRun(runs, nRuns, j, nz);
-      }
-      bumpRun(runs, nRuns);
-      store<f64>(at(vals, nz++), x);
-      last = j;
     }
     if (nz & 1) store<f64>(at(vals, nz++), 0);
     runsGram(cov, dim, vals, runs, 0, nRuns, b0, b1);
@@ -338,7 +332,6 @@ export function rowsGram(
     store<f64>(q, load<f64>(q) + xi * load<f64>(at(src, t)));
   }
 }
-
 
 // dst[t] += xi·src[t] for t < len rounded up to even (src has a zero after an odd length).
 @inline function addScaledEven(dst: usize, src: usize, len: i32, xi: f64): void {
@@ -478,48 +471,27 @@ export function projectOut(Q: usize, rows: i32, n: i32, w: usize, h: usize): voi
     store<f64>(at(h, l + 1), s1);
   }
   if (l < rows) store<f64>(at(h, l), rowDot(Q, n, 0, l, w));
-  // Then w −= h[l]·q_l, two rows a pass over w (row l's product subtracted before row l + 1's).
-  for (l = 0; l + 2 <= rows; l += 2) {
-    const q0 = Q + <usize>l * stride;
-    const q1 = q0 + stride;
-    const f0 = load<f64>(at(h, l));
-    const f1 = load<f64>(at(h, l + 1));
-    const g0 = f64x2.splat(f0);
-    const g1 = f64x2.splat(f1);
-    let i = 0;
-    for (; i + 2 <= n; i += 2) {
-      const p = at(w, i);
-      const t = f64x2.sub(v128.load(p), f64x2.mul(g0, v128.load(at(q0, i))));
-      v128.store(p, f64x2.sub(t, f64x2.mul(g1, v128.load(at(q1, i)))));
-    }
-    if (i < n) {
-      store<f64>(at(w, i), load<f64>(at(w, i)) - f0 * load<f64>(at(q0, i)) - f1 * load<f64>(at(q1, i)));
-    }
-  }
-  if (l < rows) {
-    const q = Q + <usize>l * stride;
-    const f = load<f64>(at(h, l));
-    const ff = f64x2.splat(f);
-    let i = 0;
-    for (; i + 2 <= n; i += 2) {
-      v128.store(at(w, i), f64x2.sub(v128.load(at(w, i)), f64x2.mul(ff, v128.load(at(q, i)))));
-    }
-    if (i < n) store<f64>(at(w, i), load<f64>(at(w, i)) - f * load<f64>(at(q, i)));
-  }
+  // Then w −= h[l]·q_l (adding (−h[l])·q_l is the same number).
+  addRows(Q, rows, n, h, -1, w);
 }
 
 // out[i] = Σ_l c[l]·Q[l, i] over the rows l < rows of the row-major [rows, n] matrix Q, in l
 // order (Ritz vectors from the Lanczos basis).
 export function combineRows(Q: usize, rows: i32, n: i32, c: usize, out: usize): void {
   memory.fill(out, 0, <usize>n << 3);
+  addRows(Q, rows, n, c, 1, out);
+}
+
+// out[i] += Σ_l (sign·c[l])·Q[l, i] over the rows l < rows of the row-major [rows, n] matrix Q,
+// in l order, two rows a pass over out (sign is ±1, so sign·c[l] is exact).
+@inline function addRows(Q: usize, rows: i32, n: i32, c: usize, sign: f64, out: usize): void {
   const stride = <usize>n << 3;
   let l = 0;
-  // Two rows a pass over out (row l's term added before row l + 1's).
   for (; l + 2 <= rows; l += 2) {
     const q0 = Q + <usize>l * stride;
     const q1 = q0 + stride;
-    const f0 = load<f64>(at(c, l));
-    const f1 = load<f64>(at(c, l + 1));
+    const f0 = sign * load<f64>(at(c, l));
+    const f1 = sign * load<f64>(at(c, l + 1));
     const g0 = f64x2.splat(f0);
     const g1 = f64x2.splat(f1);
     let i = 0;
@@ -534,7 +506,7 @@ export function combineRows(Q: usize, rows: i32, n: i32, c: usize, out: usize): 
   }
   if (l < rows) {
     const q = Q + <usize>l * stride;
-    const f = load<f64>(at(c, l));
+    const f = sign * load<f64>(at(c, l));
     const ff = f64x2.splat(f);
     let i = 0;
     for (; i + 2 <= n; i += 2) {

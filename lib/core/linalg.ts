@@ -8,10 +8,12 @@
  * deterministic.
  *
  * The O(n²) loops (the reduction's trailing block times v, rank-2 update and
- * Q ← Q·H, the QR steps' rotations, and the Lanczos products and projections) run as WebAssembly SIMD (linalg.as.ts, compiled into
- * `_linalg_wasm.ts`) with the same float64 operations in the same order as
- * the scalar loops they replaced, so the results are bit-identical to them.
- * n = 784 (MNIST's covariance), idle machine: 1.2 s before, 0.52 s after.
+ * Q ← Q·H, and the QR steps' rotations) run as WebAssembly SIMD (linalg.as.ts,
+ * compiled into `_linalg_wasm.ts`) with the same float64 operations in the
+ * same order as the scalar loops they replaced, so the results are
+ * bit-identical to them; n = 784 (MNIST's covariance), idle machine: 1.2 s
+ * before, 0.52 s after. The Lanczos route's products and projections are wasm
+ * SIMD too, new code with its own order of summation.
  *
  * @module
  */
@@ -226,7 +228,7 @@ export interface TopEigen {
  * residual bound is at rounding level, and a second short run on the rest of
  * the space that must find nothing above the k-th value, else the answer is
  * refused and the reduction runs. MNIST's covariance (717 inked pixels, k =
- * 49): about 120 steps, 50–60 ms warm against the reduction's 100–150.
+ * 49): about 120 steps, 34 ms warm against the reduction's 129.
  *
  * **Reduction**, the route of LAPACK's `dsyevx`:
  *
@@ -284,7 +286,8 @@ export function symmetricEigenTop(
   // 1. Split off zero rows (for a symmetric matrix, zero columns too).
   const kept: number[] = [];
   const zeroRows: number[] = [];
-  const inked = new Uint8Array(n); // from the lower triangle: row i and column j of each nonzero
+  // From the lower triangle alone: row i and column j of each nonzero a[i, j].
+  const inked = new Uint8Array(options.lower ? n : 0);
   if (options.lower) {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) {
@@ -296,7 +299,7 @@ export function symmetricEigenTop(
     }
   }
   for (let i = 0; i < n; i++) {
-    let nonzero = inked[i] === 1;
+    let nonzero = options.lower === true && inked[i] === 1;
     if (!options.lower) { for (let j = 0; j < n && !nonzero; j++) nonzero = a[i * n + j] !== 0; }
     (nonzero ? kept : zeroRows).push(i);
   }
@@ -425,34 +428,31 @@ function lanczosTop(
   };
 
   // 1–2. The search, stopping when the k largest Ritz pairs have converged.
-  let ritz: { values: Float64Array; last: Float64Array } | null = null;
+  const converged: { values?: Float64Array } = {};
   const search = run(0, steps, LANCZOS_SEED, (m, alpha, beta) => {
     if (m < 2 * k + 16 || (m % 8 !== 0 && m !== steps)) return false;
     const r = ritzValues(alpha, beta, m);
     for (let c = 0; c < k; c++) {
       if (beta[m - 1] * Math.abs(r.last[c]) > eps * Math.abs(r.values[0])) return false;
     }
-    ritz = r;
+    converged.values = r.values;
     return true;
   });
-  if (search.exhausted || ritz === null) return null;
+  if (search.exhausted || converged.values === undefined) return null;
   const m = search.alpha.length;
-  const values = (ritz as { values: Float64Array }).values.slice(0, k);
+  const values = converged.values.slice(0, k);
 
   // 3. Ritz vectors.
-  const d = Float64Array.from(search.alpha);
-  const e = new Float64Array(m);
-  for (let t = 0; t < m - 1; t++) e[t] = search.beta[t];
+  const { d, e } = lanczosTridiagonal(search.alpha, search.beta, m);
   const S = new Float64Array(k * m);
   tridiagonalVectors(d, e, values, S);
-  const vectors = new Float64Array(k * n);
   const Y = heap.f64(k * n); // kept for the check
   const coeff = heap.f64(m);
   for (let c = 0; c < k; c++) {
     coeff.set(S.subarray(c * m, (c + 1) * m));
     fn.combineRows(Q.byteOffset, m, n, coeff.byteOffset, Y.byteOffset + 8 * c * n);
   }
-  vectors.set(Y);
+  const vectors = Y.slice();
 
   // 4. The check: Lanczos on the complement of the k vectors (moved to Q's first rows).
   Q.set(Y);
@@ -465,6 +465,14 @@ function lanczosTop(
   return { n, k, values, vectors, route: "lanczos" };
 }
 
+/** The m × m Lanczos tridiagonal as diagonal d and off-diagonal e (e[m − 1] = 0), fresh arrays. */
+function lanczosTridiagonal(alpha: number[], beta: number[], m: number) {
+  const d = Float64Array.from(alpha.slice(0, m));
+  const e = new Float64Array(m);
+  for (let t = 0; t < m - 1; t++) e[t] = beta[t];
+  return { d, e };
+}
+
 /**
  * The eigenvalues of the m × m Lanczos tridiagonal (diagonal alpha, off-diagonal beta), descending,
  * and the last entry of each one's unit eigenvector (the same order).
@@ -474,9 +482,7 @@ function ritzValues(
   beta: number[],
   m: number,
 ): { values: Float64Array; last: Float64Array } {
-  const d = Float64Array.from(alpha.slice(0, m));
-  const e = new Float64Array(m);
-  for (let t = 0; t < m - 1; t++) e[t] = beta[t];
+  const { d, e } = lanczosTridiagonal(alpha, beta, m);
   // The last row of the accumulated rotations, which starts as e_{m−1}ᵀ.
   const z = new Float64Array(m);
   z[m - 1] = 1;

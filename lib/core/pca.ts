@@ -120,9 +120,9 @@ export function covariance(
  * (images.ts's loaders put pixels there) reaches it without a copy, and the
  * compiled kernel goes with it. Should the worker not start within 5 s, or
  * fail, this thread computes its rows too; `threads` says how many threads did
- * the sum. (Making a worker costs this thread about 20 ms, so one thread is the
- * default below 2¹⁸ values.) With `centred`, `cov` is the covariance
- * E[xxᵀ] − μμᵀ instead, each entry E[xᵢxⱼ] − μᵢμⱼ.
+ * the sum (making a worker costs this thread about 20 ms, hence one thread
+ * below 2¹⁸ values). With `centred`, `cov` is the covariance E[xxᵀ] − μμᵀ
+ * instead, each entry E[xᵢxⱼ] − μᵢμⱼ.
  *
  * @example
  * ```ts
@@ -256,9 +256,8 @@ function splitRow(data: Float32Array, count: number, dim: number): number {
   return dim;
 }
 
-/** What _gram_worker.ts writes into its flag when done or failed (1 when started). */
-const GRAM_DONE = 2;
-const GRAM_FAILED = 3;
+/** What _gram_worker.ts writes into `flag[0]`: started, then done or failed (0 before it starts). */
+export const GRAM_STATE = { started: 1, done: 2, failed: 3 } as const;
 
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
@@ -294,11 +293,11 @@ function startGramWorker(
       const deadline = performance.now() + 5_000;
       for (;;) {
         const state = Atomics.load(flag, 0);
-        if (state === GRAM_DONE || state === GRAM_FAILED) break;
+        if (state === GRAM_STATE.done || state === GRAM_STATE.failed) break;
         if (state === 0 && performance.now() > deadline) break;
         Atomics.wait(flag, 0, state, 1000);
       }
-      const done = Atomics.load(flag, 0) === GRAM_DONE;
+      const done = Atomics.load(flag, 0) === GRAM_STATE.done;
       worker.terminate();
       return done ? new Float64Array(out) : null;
     },
@@ -306,8 +305,8 @@ function startGramWorker(
 }
 
 /**
- * The full symmetric matrix from the lower triangle of `sum`, each entry divided by `count`, and
- * less mean[i]·mean[j] when a mean is given.
+ * The symmetric matrix from the lower triangle of `sum`, each entry divided by `count`, and less
+ * mean[i]·mean[j] when a mean is given; with `lowerOnly` the upper triangle is left zero.
  */
 function symmetricFromLower(
   sum: Float64Array,

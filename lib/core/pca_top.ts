@@ -9,7 +9,7 @@
  *
  * Either way only the k leading eigenpairs are computed (linalg.ts's
  * symmetricEigenTop: on the 10,000 MNIST digits, k = 49, by the Lanczos
- * iteration, a tenth of the full decomposition's time).
+ * iteration, under a tenth of the full decomposition's time).
  *
  * Also the codes (projections), reconstructions and squared error of PCA at
  * rank k, which the NMF study sets against NMF's.
@@ -54,9 +54,10 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum,
     // and the mean products come off as its lower triangle is written (all the eigensolver reads).
     let moments: { mean: Float64Array; cov: Float64Array; threads: 1 | 2 };
-    const lower = data instanceof Float32Array;
+    let lower = false; // whether only cov's lower triangle is filled
     if (data instanceof Float32Array) {
       moments = uncentredMoments(data, count, dim, { centred: true, lowerOnly: true });
+      lower = true;
     } else {
       const mean = columnMeans(data, count, dim);
       const { cov } = covariance(data, count, dim, { center: false });
