@@ -6,29 +6,20 @@
  *
  * @module
  */
-import { GRAM_STATE, gramBand } from "./pca.ts";
-
-interface GramJob {
-  data: Float32Array;
-  count: number;
-  dim: number;
-  split: number;
-  out: SharedArrayBuffer;
-  flag: Int32Array;
-  module: WebAssembly.Module;
-}
+import { GRAM_STATE, gramBand, type GramJob } from "./pca.ts";
 
 // The worker's global scope, typed by what is used here (as serveJobs does in train/workers.ts).
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<GramJob>) => void) | null;
 };
 scope.onmessage = (event) => {
-  const { data, count, dim, split, out, flag, module } = event.data;
+  const { data, count, dim, split, finish, out, flag, module } = event.data;
   Atomics.store(flag, 0, GRAM_STATE.started);
   Atomics.notify(flag, 0);
   try {
-    const { sum } = gramBand(data, count, dim, split, dim, module);
-    new Float64Array(out).set(sum.subarray(split * dim));
+    const band = gramBand(data, count, dim, split, dim, { module, finish: finish ?? undefined });
+    new Float64Array(out, 0, band.sum.length).set(band.sum);
+    new Int32Array(out, 8 * band.sum.length, dim).set(band.inked);
     Atomics.store(flag, 0, GRAM_STATE.done);
   } catch {
     Atomics.store(flag, 0, GRAM_STATE.failed);

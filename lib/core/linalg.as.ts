@@ -1,18 +1,21 @@
 // The O(n²) loops of linalg.ts (symmetricEigen: the Householder reduction's three and the QR
 // steps' rotation of Q's columns; symmetricEigenTop: the fused reduction of the lower triangle and
-// the back-transformation, and the Lanczos route's products, projections and normalisations) and
-// of pca.ts's covariance and uncentredMoments (gramRuns, rowsGram), in AssemblyScript compiled to
-// WebAssembly with 128-bit SIMD by `deno task build-wasm` into `_linalg_wasm.ts`. linalg.ts and
-// pca.ts are the files to read for what they compute.
+// the back-transformation, the Lanczos route's products, projections and normalisations, and the
+// scan for zero rows) and of pca.ts's covariance and uncentredMoments (gramRuns, rowsGram, which
+// also finishes the sums into moments), and the tridiagonal steps (the QR steps, inverse
+// iteration), in AssemblyScript compiled to WebAssembly with 128-bit SIMD by `deno task
+// build-wasm` into `_linalg_wasm.ts`. linalg.ts and pca.ts are the files to read for what they
+// compute.
 //
-// symmetricEigen's loops, gramRuns and rowsGram perform, for every output entry, the same float64
-// operations in the same order as the scalar loops they replaced (the Gram kernels add some exact
-// zeros besides, which change no finite sum): SIMD lanes hold two independent outputs (two entries
-// of one row, or two rows' dot products), never two halves of one sum, and there is no fused
-// multiply-add, so their results are bit-identical to the scalar code's (tests/core/pca_test.ts,
-// tests/core/eigen_top_test.ts). symUpdateTimes and the Lanczos kernels (symMatVec, projectOut,
-// combineRows, normaliseInto) sum in their own order: they are new, not ports, and are held to
-// the reduction's answers to rounding instead.
+// symmetricEigen's loops, gramRuns and rowsGram (and its finishing), and the tridiagonal steps
+// perform, for every output entry, the same float64 operations in the same order as the scalar
+// JavaScript they replaced (the Gram kernels add some exact zeros besides, which change no finite
+// sum): SIMD lanes hold two independent outputs (two entries of one row, or two rows' dot
+// products), never two halves of one sum, and there is no fused multiply-add, so their results
+// are bit-identical to the scalar code's (tests/core/pca_test.ts, tests/core/eigen_top_test.ts,
+// whose _scalar_*.ts files keep the originals). symUpdateTimes and the Lanczos kernels
+// (symMatVec, projectOut, combineRows, normaliseInto) sum in their own order: they are new, not
+// ports, and are held to the reduction's answers to rounding instead.
 //
 // Matrices are row-major float64 n × n; pointers are byte offsets into the module's memory.
 
@@ -131,6 +134,239 @@ export function rotateRows(Qt: usize, n: i32, k: i32, c: f64, s: f64): void {
   }
 }
 
+// √(x² + z²) as V8's Math.hypot computes it for two finite numbers: both scaled by the larger
+// magnitude, then the square root of the sum of their squares times it (V8's compensated sum
+// changes nothing with two terms: the first goes in exactly). So the QR steps below round as the
+// JavaScript they replaced did.
+@inline function hypot(x: f64, z: f64): f64 {
+  const ax = Math.abs(x);
+  const az = Math.abs(z);
+  let max: f64 = 0;
+  if (!(ax <= max)) max = ax;
+  if (!(az <= max)) max = az;
+  if (max == 0) return 0;
+  if (max == Infinity) return Infinity;
+  const a = ax / max;
+  const b = az / max;
+  return Math.sqrt(a * a + b * b) * max;
+}
+
+// Diagonalises the symmetric tridiagonal matrix with diagonal d [n] and off-diagonal e [n]
+// (e[i] = T[i, i + 1]; e[n − 1] unused) in place: d ends holding the eigenvalues, unordered.
+// Implicit QR steps with a Wilkinson shift (a Givens rotation chasing the bulge down the band),
+// deflating whenever an off-diagonal entry becomes negligible. Each rotation in the (k, k + 1)
+// plane is applied to rows k and k + 1 of the row-major [n, len] matrix at `rows` (as rotateRows;
+// len = 0: none): the transposed eigenvector matrix, or with len = 1 the last row of it. Returns
+// 0, or 1 when the steps did not converge. linalg.ts's reference loop, in the same order.
+export function tridiagonalQr(d: usize, e: usize, n: i32, rows: usize, len: i32): i32 {
+  const eps: f64 = 2.220446049250313e-16; // 2⁻⁵²
+  let hi = n - 1;
+  let guard = 0;
+  while (hi > 0) {
+    if (++guard > 100 * n) return 1;
+    for (let i = 0; i < hi; i++) {
+      const q = at(e, i);
+      if (Math.abs(load<f64>(q)) <= eps * (Math.abs(load<f64>(at(d, i))) + Math.abs(load<f64>(at(d, i + 1))))) {
+        store<f64>(q, 0);
+      }
+    }
+    while (hi > 0 && load<f64>(at(e, hi - 1)) == 0) hi--;
+    if (hi == 0) break;
+    let lo = hi - 1;
+    while (lo > 0 && load<f64>(at(e, lo - 1)) != 0) lo--;
+    const dh = load<f64>(at(d, hi));
+    const delta = (load<f64>(at(d, hi - 1)) - dh) / 2;
+    const eh = load<f64>(at(e, hi - 1));
+    const b2 = eh * eh;
+    const mu = dh - b2 / (delta + (delta >= 0 ? 1.0 : -1.0) * Math.sqrt(delta * delta + b2));
+    let x = load<f64>(at(d, lo)) - mu;
+    let z = load<f64>(at(e, lo));
+    for (let k = lo; k < hi; k++) {
+      const r = hypot(x, z);
+      const c = r == 0 ? 1.0 : x / r;
+      const s = r == 0 ? 0.0 : -z / r;
+      if (k > lo) store<f64>(at(e, k - 1), r);
+      const dk = load<f64>(at(d, k));
+      const dk1 = load<f64>(at(d, k + 1));
+      const ek = load<f64>(at(e, k));
+      store<f64>(at(d, k), c * c * dk - 2 * c * s * ek + s * s * dk1);
+      store<f64>(at(d, k + 1), s * s * dk + 2 * c * s * ek + c * c * dk1);
+      const ekNew = c * s * (dk - dk1) + (c * c - s * s) * ek;
+      store<f64>(at(e, k), ekNew);
+      if (len > 0) rotateRows(rows, len, k, c, s);
+      if (k + 1 < hi) {
+        const e1 = load<f64>(at(e, k + 1));
+        x = ekNew;
+        z = -s * e1;
+        store<f64>(at(e, k + 1), c * e1);
+      }
+    }
+  }
+  return 0;
+}
+
+// Unit eigenvectors of the symmetric tridiagonal T (diagonal d [n], off-diagonal e [n], e[n − 1]
+// = 0) for the eigenvalues values [k] (descending), by inverse iteration, into the rows of out
+// [k, n]; starts [k, n] holds each one's seeded random start and scratch 7n float64s. Returns −1,
+// or the index of the first value whose iteration did not converge. linalg.ts's
+// tridiagonalVectors documents the method; this is its loop, in the same order.
+export function tridiagonalVectors(
+  d: usize,
+  e: usize,
+  n: i32,
+  values: usize,
+  k: i32,
+  out: usize,
+  starts: usize,
+  scratch: usize,
+): i32 {
+  const eps: f64 = 2.220446049250313e-16; // 2⁻⁵²
+  let norm: f64 = 0; // ‖T‖₁
+  for (let i = 0; i < n; i++) {
+    const row = Math.abs(load<f64>(at(d, i))) + (i > 0 ? Math.abs(load<f64>(at(e, i - 1))) : 0) +
+      Math.abs(load<f64>(at(e, i)));
+    norm = Math.max(norm, row);
+  }
+  if (n == 1) {
+    store<f64>(out, 1);
+    return -1;
+  }
+  const clusterGap = 1e-3 * norm;
+  const tolerance = <f64>(16 * n) * eps * norm; // residual at rounding level
+  const lower = scratch;
+  const diag = at(lower, n);
+  const up1 = at(diag, n);
+  const up2 = at(up1, n);
+  const swapped = at(up2, n); // 0 or 1, as float64s
+  const y = at(swapped, n);
+  const z = at(y, n);
+  let clusterStart = 0;
+  let previous: f64 = Infinity;
+  for (let c = 0; c < k; c++) {
+    let lambda = load<f64>(at(values, c));
+    if (previous - lambda > clusterGap) clusterStart = c;
+    else if (previous - lambda < 10 * eps * Math.abs(lambda)) {
+      lambda = previous - 10 * eps * Math.abs(lambda);
+    }
+    previous = lambda;
+    factorShifted(d, e, n, lambda, eps * norm, lower, diag, up1, up2, swapped);
+    memory.copy(z, starts + ((<usize>c * <usize>n) << 3), <usize>n << 3);
+    let converged = false;
+    let extra = 2;
+    for (let iteration = 0; iteration < 10 && extra > 0; iteration++) {
+      if (converged) extra--;
+      memory.copy(y, z, <usize>n << 3);
+      solveShifted(n, lower, diag, up1, up2, swapped, y);
+      for (let q = clusterStart; q < c; q++) {
+        const row = out + ((<usize>q * <usize>n) << 3);
+        let dot: f64 = 0;
+        for (let i = 0; i < n; i++) dot += load<f64>(at(y, i)) * load<f64>(at(row, i));
+        for (let i = 0; i < n; i++) store<f64>(at(y, i), load<f64>(at(y, i)) - dot * load<f64>(at(row, i)));
+      }
+      let size: f64 = 0;
+      for (let i = 0; i < n; i++) size += load<f64>(at(y, i)) * load<f64>(at(y, i));
+      size = Math.sqrt(size);
+      for (let i = 0; i < n; i++) store<f64>(at(z, i), load<f64>(at(y, i)) / size);
+      converged = tridiagonalResidual(d, e, n, load<f64>(at(values, c)), z) <= tolerance;
+    }
+    memory.copy(out + ((<usize>c * <usize>n) << 3), z, <usize>n << 3);
+    if (!converged) return c;
+  }
+  return -1;
+}
+
+// LU factors of T − λI with partial pivoting (LAPACK's dgttrf layout): L's multipliers, U's
+// diagonal and two superdiagonals, and 1 where rows i and i + 1 were swapped. A pivot that comes
+// out exactly zero means λ is exact; `tiny` in its place still points the solve along the vector.
+@inline function factorShifted(
+  d: usize,
+  e: usize,
+  n: i32,
+  lambda: f64,
+  tiny: f64,
+  lower: usize,
+  diag: usize,
+  up1: usize,
+  up2: usize,
+  swapped: usize,
+): void {
+  for (let i = 0; i < n; i++) {
+    store<f64>(at(diag, i), load<f64>(at(d, i)) - lambda);
+    store<f64>(at(up1, i), load<f64>(at(e, i)));
+    store<f64>(at(up2, i), 0);
+    store<f64>(at(swapped, i), 0);
+  }
+  for (let i = 0; i < n - 1; i++) {
+    const sub = load<f64>(at(e, i));
+    const di = load<f64>(at(diag, i));
+    if (Math.abs(di) >= Math.abs(sub)) {
+      const f = di == 0 ? 0 : sub / di;
+      store<f64>(at(lower, i), f);
+      store<f64>(at(diag, i + 1), load<f64>(at(diag, i + 1)) - f * load<f64>(at(up1, i)));
+    } else {
+      const f = di / sub;
+      store<f64>(at(swapped, i), 1);
+      store<f64>(at(diag, i), sub);
+      store<f64>(at(lower, i), f);
+      const t = load<f64>(at(up1, i));
+      const dn = load<f64>(at(diag, i + 1));
+      store<f64>(at(up1, i), dn);
+      store<f64>(at(diag, i + 1), t - f * dn);
+      if (i < n - 2) {
+        const u = load<f64>(at(up1, i + 1));
+        store<f64>(at(up2, i), u);
+        store<f64>(at(up1, i + 1), -f * u);
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) if (load<f64>(at(diag, i)) == 0) store<f64>(at(diag, i), tiny);
+}
+
+// Solves (T − λI)·x = y in place with factorShifted's factors (n ≥ 2).
+@inline function solveShifted(
+  n: i32,
+  lower: usize,
+  diag: usize,
+  up1: usize,
+  up2: usize,
+  swapped: usize,
+  y: usize,
+): void {
+  for (let i = 0; i < n - 1; i++) {
+    const f = load<f64>(at(lower, i));
+    if (load<f64>(at(swapped, i)) != 0) {
+      const t = load<f64>(at(y, i));
+      const next = load<f64>(at(y, i + 1));
+      store<f64>(at(y, i), next);
+      store<f64>(at(y, i + 1), t - f * next);
+    } else store<f64>(at(y, i + 1), load<f64>(at(y, i + 1)) - f * load<f64>(at(y, i)));
+  }
+  store<f64>(at(y, n - 1), load<f64>(at(y, n - 1)) / load<f64>(at(diag, n - 1)));
+  store<f64>(
+    at(y, n - 2),
+    (load<f64>(at(y, n - 2)) - load<f64>(at(up1, n - 2)) * load<f64>(at(y, n - 1))) / load<f64>(at(diag, n - 2)),
+  );
+  for (let i = n - 3; i >= 0; i--) {
+    store<f64>(
+      at(y, i),
+      (load<f64>(at(y, i)) - load<f64>(at(up1, i)) * load<f64>(at(y, i + 1)) -
+        load<f64>(at(up2, i)) * load<f64>(at(y, i + 2))) / load<f64>(at(diag, i)),
+    );
+  }
+}
+
+// ‖T·z − λ·z‖₂ for the tridiagonal T (diagonal d, off-diagonal e).
+@inline function tridiagonalResidual(d: usize, e: usize, n: i32, lambda: f64, z: usize): f64 {
+  let residual: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    let t = (load<f64>(at(d, i)) - lambda) * load<f64>(at(z, i));
+    if (i > 0) t += load<f64>(at(e, i - 1)) * load<f64>(at(z, i - 1));
+    if (i < n - 1) t += load<f64>(at(e, i)) * load<f64>(at(z, i + 1));
+    residual += t * t;
+  }
+  return Math.sqrt(residual);
+}
+
 // The fused step of symmetricEigenTop's reduction, on the lower triangle of the row-major n × n
 // matrix A (entries j ≤ i; the upper triangle is never read): for m0 ≤ j ≤ i,
 //   A[i, j] ← A[i, j] − (v[i]·w[j] + w[i]·v[j])          (this reflection's rank-2 update)
@@ -216,6 +452,10 @@ export function rowsGram(
   vals: usize,
   b0: i32,
   b1: i32,
+  finish: f64,
+  centred: bool,
+  mean: usize,
+  flags: usize,
 ): void {
   for (let r = 0; r < count; r++) {
     const row = data + ((<usize>r * <usize>dim) << 2);
@@ -254,6 +494,42 @@ export function rowsGram(
     }
     if (nz & 1) store<f64>(at(vals, nz++), 0);
     runsGram(cov, dim, vals, runs, 0, nRuns, b0, b1);
+  }
+  if (finish > 0) finishBand(cov, sums, dim, b0, b1, finish, centred, mean, flags);
+}
+
+// The moments from the sums over `count` data rows, in place, for Gram rows b0 … b1 − 1: mean[j] =
+// sums[j] / count (every column), and each lower-triangle entry (j ≤ i) becomes sum / count, less
+// mean[i]·mean[j] when `centred` (pca.ts's symmetricFromLower, in its order); each entry that is
+// then nonzero (or NaN) sets flags[i] and flags[j] (i32) to 1, as linalg.as.ts's inkedLower would.
+// Part of rowsGram, whose last call does it, so that it runs as the optimised code rowsGram has
+// become by then rather than as a new function's baseline code.
+@inline function finishBand(
+  sum: usize,
+  sums: usize,
+  dim: i32,
+  b0: i32,
+  b1: i32,
+  count: f64,
+  centred: bool,
+  mean: usize,
+  flags: usize,
+): void {
+  for (let j = 0; j < dim; j++) store<f64>(at(mean, j), load<f64>(at(sums, j)) / count);
+  for (let i = b0; i < b1; i++) {
+    const row = sum + ((<usize>i * <usize>dim) << 3);
+    const mi = load<f64>(at(mean, i));
+    let any = false;
+    for (let j = 0; j <= i; j++) {
+      let v = load<f64>(at(row, j)) / count;
+      if (centred) v -= mi * load<f64>(at(mean, j));
+      store<f64>(at(row, j), v);
+      if (v != 0) {
+        any = true;
+        store<i32>(flags + (<usize>j << 2), 1);
+      }
+    }
+    if (any) store<i32>(flags + (<usize>i << 2), 1);
   }
 }
 
@@ -543,5 +819,22 @@ export function gatherLower(src: usize, n0: i32, kept: usize, n: i32, dst: usize
     for (let j = 0; j <= i; j++) {
       store<f64>(at(to, j), load<f64>(at(from, load<i32>(kept + (<usize>j << 2)))));
     }
+  }
+}
+
+// flags[i] = 1 for every row i of the symmetric row-major n × n matrix A that holds a nonzero
+// (NaN counts), read from the lower triangle alone: each nonzero A[i, j], j ≤ i, marks row i and
+// row j (the same as column j). flags (i32 [n]) must be zero when called.
+export function inkedLower(A: usize, n: i32, flags: usize): void {
+  for (let i = 0; i < n; i++) {
+    const row = A + ((<usize>i * <usize>n) << 3);
+    let any = false;
+    for (let j = 0; j <= i; j++) {
+      if (load<f64>(at(row, j)) != 0) {
+        any = true;
+        store<i32>(flags + (<usize>j << 2), 1);
+      }
+    }
+    if (any) store<i32>(flags + (<usize>i << 2), 1);
   }
 }

@@ -21,6 +21,8 @@ import { Rng } from "./random.ts";
 import { WasmHeap } from "./wasm.ts";
 import { WASM } from "./_linalg_wasm.ts";
 
+export type { WasmHeap };
+
 /** The exports of linalg.as.ts (pointers are byte offsets into the heap). */
 interface ReductionKernel {
   blockTimes(A: number, n: number, m0: number, v: number, beta: number, p: number): void;
@@ -41,6 +43,18 @@ interface ReductionKernel {
   combineRows(Q: number, rows: number, n: number, c: number, out: number): void;
   normaliseInto(x: number, n: number, floor: number, out: number): number;
   gatherLower(src: number, n0: number, kept: number, n: number, dst: number): void;
+  tridiagonalQr(d: number, e: number, n: number, rows: number, len: number): number;
+  inkedLower(A: number, n: number, flags: number): void;
+  tridiagonalVectors(
+    d: number,
+    e: number,
+    n: number,
+    values: number,
+    k: number,
+    out: number,
+    starts: number,
+    scratch: number,
+  ): number;
 }
 
 /** Eigenvalues (descending) and unit eigenvectors of a symmetric matrix. */
@@ -65,7 +79,7 @@ export interface Eigen {
 export function symmetricEigen(a: ArrayLike<number>, n: number): Eigen {
   // A, Q, v and p live in the memory of the SIMD kernel (linalg.as.ts), which runs the
   // reduction's O(n²) loops; everything else here reads and writes them as plain arrays.
-  const heap = new WasmHeap(WASM, { bytes: 8 * (2 * n * n + 2 * n) + 64 });
+  const heap = new WasmHeap(WASM, { bytes: 8 * (2 * n * n + 4 * n) + 128 });
   const fn = heap.exports as unknown as ReductionKernel;
   const A = heap.f64(n * n);
   for (let k = 0; k < n * n; k++) A[k] = a[k];
@@ -94,15 +108,18 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): Eigen {
     // Q ← Q·H.
     fn.applyReflector(Q.byteOffset, n, n, m0, v.byteOffset, beta);
   }
-  const d = Float64Array.from({ length: n }, (_, i) => A[i * n + i]);
-  const e = Float64Array.from({ length: n }, (_, i) => (i + 1 < n ? A[(i + 1) * n + i] : 0));
+  const d = heap.f64(n);
+  const e = heap.f64(n);
+  for (let i = 0; i < n; i++) {
+    d[i] = A[i * n + i];
+    e[i] = i + 1 < n ? A[(i + 1) * n + i] : 0;
+  }
 
   // The rotations act on pairs of Q's columns: hold Q transposed (Qt, row k = column k of Q) so
   // that each runs over contiguous memory (in the kernel); the arithmetic is the same.
   const Qt = A; // A's entries are no longer needed: d and e hold T
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) Qt[c * n + r] = Q[r * n + c];
-  const rotateQ = (k: number, c: number, s: number) => fn.rotateRows(Qt.byteOffset, n, k, c, s);
-  tridiagonalQr(d, e, rotateQ);
+  qrSteps(fn, d, e, n, Qt, n);
 
   const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => d[y] - d[x] || x - y);
   const values = Float64Array.from(order, (k) => d[k]);
@@ -138,60 +155,113 @@ function householder(
 }
 
 /**
- * Diagonalises the symmetric tridiagonal matrix with diagonal d and
- * off-diagonal e (e[i] = T[i, i+1]; e[n−1] unused) in place: afterwards d
- * holds its eigenvalues, unordered. Implicit QR steps with a Wilkinson shift
- * (a Givens rotation chasing the bulge down the band), deflating whenever an
- * off-diagonal entry becomes negligible; `rotate(k, c, s)` is told every
- * rotation in the (k, k+1) plane, for callers that accumulate eigenvectors.
+ * Diagonalises the symmetric tridiagonal matrix with diagonal d and off-diagonal e (e[i] =
+ * T[i, i+1]; e[n−1] unused), both `[n]` views of the kernel's heap, in place: afterwards d holds
+ * its eigenvalues, unordered. Implicit QR steps with a Wilkinson shift (a Givens rotation chasing
+ * the bulge down the band), deflating whenever an off-diagonal entry becomes negligible, in
+ * linalg.as.ts's tridiagonalQr; every rotation in the (k, k+1) plane is applied to rows k and
+ * k + 1 of `rows` (`[n, len]`, in the same heap), for callers that accumulate eigenvectors.
  */
-function tridiagonalQr(
+function qrSteps(
+  fn: ReductionKernel,
   d: Float64Array,
   e: Float64Array,
-  rotate?: (k: number, c: number, s: number) => void,
+  n: number,
+  rows?: Float64Array,
+  len = 0,
 ): void {
-  const n = d.length;
-  const eps = 2 ** -52;
-  let hi = n - 1;
-  let guard = 0;
-  while (hi > 0) {
-    if (++guard > 100 * n) throw new Error("symmetricEigen: the QR steps did not converge");
-    // Deflate: drop negligible off-diagonal entries, find the bottom unreduced block [lo, hi].
-    for (let i = 0; i < hi; i++) {
-      if (Math.abs(e[i]) <= eps * (Math.abs(d[i]) + Math.abs(d[i + 1]))) e[i] = 0;
-    }
-    while (hi > 0 && e[hi - 1] === 0) hi--;
-    if (hi === 0) break;
-    let lo = hi - 1;
-    while (lo > 0 && e[lo - 1] !== 0) lo--;
-    // Wilkinson shift from the trailing 2 × 2 block.
-    const delta = (d[hi - 1] - d[hi]) / 2;
-    const b2 = e[hi - 1] * e[hi - 1];
-    const mu = d[hi] - b2 / (delta + (delta >= 0 ? 1 : -1) * Math.sqrt(delta * delta + b2));
-    let x = d[lo] - mu;
-    let z = e[lo];
-    for (let k = lo; k < hi; k++) {
-      // Rotation in the (k, k+1) plane that zeroes z against x.
-      const r = Math.hypot(x, z);
-      const c = r === 0 ? 1 : x / r;
-      const s = r === 0 ? 0 : -z / r;
-      if (k > lo) e[k - 1] = r;
-      // T ← GᵀTG on the 2 × 2 block and its neighbours.
-      const dk = d[k];
-      const dk1 = d[k + 1];
-      const ek = e[k];
-      d[k] = c * c * dk - 2 * c * s * ek + s * s * dk1;
-      d[k + 1] = s * s * dk + 2 * c * s * ek + c * c * dk1;
-      e[k] = c * s * (dk - dk1) + (c * c - s * s) * ek;
-      rotate?.(k, c, s);
-      if (k + 1 < hi) {
-        // The rotation spills onto (k, k+2): that is the bulge to chase next.
-        x = e[k];
-        z = -s * e[k + 1];
-        e[k + 1] = c * e[k + 1];
-      }
-    }
+  if (fn.tridiagonalQr(d.byteOffset, e.byteOffset, n, rows?.byteOffset ?? 0, len) !== 0) {
+    throw new Error("symmetricEigen: the QR steps did not converge");
   }
+}
+
+/**
+ * Room in a kernel heap for the tridiagonal steps on matrices of up to `size` rows: T's diagonal
+ * and off-diagonal, one row of rotations, and k eigenvectors by inverse iteration with their
+ * random starts and the iteration's scratch.
+ */
+interface TridiagonalRoom {
+  fn: ReductionKernel;
+  size: number;
+  k: number;
+  d: Float64Array;
+  e: Float64Array;
+  z: Float64Array;
+  values: Float64Array;
+  out: Float64Array;
+  starts: Float64Array;
+  scratch: Float64Array;
+}
+
+/** Heap bytes {@link tridiagonalRoom} takes. */
+function tridiagonalRoomBytes(size: number, k: number): number {
+  return 8 * (10 * size + k + 2 * k * size) + 8 * 16;
+}
+
+function tridiagonalRoom(heap: WasmHeap, size: number, k: number): TridiagonalRoom {
+  return {
+    fn: heap.exports as unknown as ReductionKernel,
+    size,
+    k,
+    d: heap.f64(size),
+    e: heap.f64(size),
+    z: heap.f64(size),
+    values: heap.f64(k),
+    out: heap.f64(k * size),
+    starts: heap.f64(k * size),
+    scratch: heap.f64(7 * size),
+  };
+}
+
+/** A room of its own heap, for T of m rows and k vectors. */
+function ownRoom(m: number, k: number): TridiagonalRoom {
+  return tridiagonalRoom(new WasmHeap(WASM, { bytes: tridiagonalRoomBytes(m, k) }), m, k);
+}
+
+/**
+ * The eigenvalues of the symmetric tridiagonal matrix with diagonal d and off-diagonal e
+ * (e[i] = T[i, i+1], e[n−1] ignored), descending (on ties by position), and the last entry of
+ * each one's unit eigenvector in the same order: what the Lanczos iteration's convergence test
+ * needs. Implicit QR steps with Wilkinson shifts (WebAssembly), accumulating only the last row of
+ * the rotations.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tridiagonalEigenvalues } from "./linalg.ts";
+ * // [[2, 1], [1, 2]]: eigenvalues 3 and 1, eigenvectors (1, 1)/√2 and (1, −1)/√2.
+ * const { values, last } = tridiagonalEigenvalues([2, 2], [1, 0]);
+ * assert.ok(Math.abs(values[0] - 3) < 1e-15 && Math.abs(values[1] - 1) < 1e-15);
+ * assert.ok(Math.abs(Math.abs(last[0]) - Math.SQRT1_2) < 1e-15);
+ * ```
+ */
+export function tridiagonalEigenvalues(
+  d: ArrayLike<number>,
+  e: ArrayLike<number>,
+): { values: Float64Array; last: Float64Array } {
+  return ritzValues(ownRoom(d.length, 0), d, e, d.length);
+}
+
+/**
+ * Unit eigenvectors of the symmetric tridiagonal T (diagonal d, off-diagonal e, e[n−1] = 0) for
+ * the eigenvalues `values` (descending), as the rows of a `[k, n]` array: inverse iteration from
+ * seeded random starts, the vectors of a cluster kept orthogonal to each other (WebAssembly;
+ * {@link symmetricEigenTop}'s Ritz vectors and its reduction's eigenvectors).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tridiagonalEigenvectors } from "./linalg.ts";
+ * const z = tridiagonalEigenvectors([2, 2], [1, 0], [3]);
+ * assert.ok(Math.abs(Math.abs(z[0]) - Math.SQRT1_2) < 1e-15 && Math.abs(z[0] - z[1]) < 1e-15);
+ * ```
+ */
+export function tridiagonalEigenvectors(
+  d: ArrayLike<number>,
+  e: ArrayLike<number>,
+  values: ArrayLike<number>,
+): Float64Array {
+  return tridiagonalVectors(ownRoom(d.length, values.length), d, e, values).slice();
 }
 
 /** The k leading eigenpairs of a symmetric matrix. */
@@ -264,52 +334,98 @@ export function symmetricEigenTop(
   a: ArrayLike<number>,
   n: number,
   k: number,
-  options: {
-    /**
-     * `auto` (the default): the Lanczos route for a block of 256 rows or more with k at most an
-     * eighth of them, the reduction otherwise. `lanczos` tries it at any size. Either way a
-     * Lanczos answer that fails its check gives way to the reduction (`route` says which ran).
-     */
-    method?: "auto" | "lanczos" | "reduction";
-    /** The Lanczos start vector `[n]` (default: seeded uniform entries in [−1, 1)). */
-    start?: ArrayLike<number>;
-    /**
-     * Only the lower triangle of `a` (entries j ≤ i) holds the matrix; the rest is not read. Both
-     * routes read only that triangle anyway, so the answer is the same as for the full matrix.
-     */
-    lower?: boolean;
-  } = {},
+  options: EigenTopOptions = {},
 ): TopEigen {
+  checkK(n, k);
+  const heap = new WasmHeap(WASM, { bytes: 8 * n * n + 16 + eigenTopRoom(n, k) });
+  const A = heap.f64(n * n);
+  A.set(a as ArrayLike<number> & { length: number });
+  return symmetricEigenTopInPlace(heap, A, n, k, options);
+}
+
+/** How {@link symmetricEigenTop} chooses and starts its route. */
+export interface EigenTopOptions {
+  /**
+   * `auto` (the default): the Lanczos route for a block of 256 rows or more with k at most an
+   * eighth of them, the reduction otherwise. `lanczos` tries it at any size. Either way a
+   * Lanczos answer that fails its check gives way to the reduction (`route` says which ran).
+   */
+  method?: "auto" | "lanczos" | "reduction";
+  /** The Lanczos start vector `[n]` (default: seeded uniform entries in [−1, 1)). */
+  start?: ArrayLike<number>;
+  /**
+   * Only the lower triangle of `a` (entries j ≤ i) holds the matrix; the rest is not read. Both
+   * routes read only that triangle anyway, so the answer is the same as for the full matrix.
+   */
+  lower?: boolean;
+}
+
+function checkK(n: number, k: number): void {
   if (!Number.isInteger(k) || k < 1 || k > n) {
     throw new RangeError(`symmetricEigenTop: k must be an integer in [1, ${n}], got ${k}`);
   }
-  // 1. Split off zero rows (for a symmetric matrix, zero columns too).
+}
+
+/**
+ * Heap bytes {@link symmetricEigenTopInPlace} takes beyond the matrix, for k pairs of an n × n
+ * one.
+ */
+export function eigenTopRoom(n: number, k: number): number {
+  const steps = Math.min(n, 4 * k + 64);
+  const rows = Math.max(steps, k + CHECK_STEPS) + 1;
+  return 8 * ((rows + k) * n + n + rows) + 4 * 2 * n + 16 * 8 + tridiagonalRoomBytes(rows, k);
+}
+
+/**
+ * {@link symmetricEigenTop} of the matrix whose lower triangle is in `a`, a `[n, n]` view of
+ * `heap` (a WasmHeap of linalg.as.ts's kernel with {@link eigenTopRoom} bytes free), without
+ * copying it: `a` is overwritten (its rows and columns that hold a nonzero are packed into its
+ * first m² entries). pca_top.ts's pcaTop hands over the covariance it computed in that heap.
+ * The answer is symmetricEigenTop's, bit for bit.
+ */
+export function symmetricEigenTopInPlace(
+  heap: WasmHeap,
+  a: Float64Array,
+  n: number,
+  k: number,
+  options: Omit<EigenTopOptions, "lower"> & {
+    /**
+     * 1 for each row that holds a nonzero, 0 for each zero row, when the caller knows them
+     * (pca.ts's momentsInHeap marks them as it finishes the covariance): they are not looked for.
+     */
+    inked?: Int32Array;
+  } = {},
+): TopEigen {
+  checkK(n, k);
+  const fn = heap.exports as unknown as ReductionKernel;
+  // 1. Split off zero rows (for a symmetric matrix, zero columns too), found from the lower
+  // triangle: each nonzero a[i, j] marks row i and row j.
+  let inked = options.inked;
+  if (inked === undefined) {
+    inked = heap.i32(n);
+    fn.inkedLower(a.byteOffset, n, inked.byteOffset);
+  }
   const kept: number[] = [];
   const zeroRows: number[] = [];
-  // From the lower triangle alone: row i and column j of each nonzero a[i, j].
-  const inked = new Uint8Array(options.lower ? n : 0);
-  if (options.lower) {
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) {
-        if (a[i * n + j] !== 0) {
-          inked[i] = 1;
-          inked[j] = 1;
-        }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let nonzero = options.lower === true && inked[i] === 1;
-    if (!options.lower) { for (let j = 0; j < n && !nonzero; j++) nonzero = a[i * n + j] !== 0; }
-    (nonzero ? kept : zeroRows).push(i);
-  }
+  for (let i = 0; i < n; i++) (inked[i] === 1 ? kept : zeroRows).push(i);
   const m = kept.length;
   const kk = Math.min(k, m);
+  // The block's lower triangle, packed in place (each entry moves to an index no later than its
+  // own, so none is overwritten before it is read).
+  if (m > 0 && m < n) {
+    const keptAt = heap.i32(m);
+    keptAt.set(kept);
+    fn.gatherLower(a.byteOffset, n, keptAt.byteOffset, m, a.byteOffset);
+  }
+  const A = a.subarray(0, m * m);
   const method = options.method ?? "auto";
   const tryLanczos = m > 0 && method !== "reduction" &&
     (method === "lanczos" || lanczosPays(m, kk));
-  const sub = m === 0 ? null : (tryLanczos ? lanczosTop(a, n, kept, kk, options.start) : null) ??
-    topOfDense(a, n, kept, kk);
+  const start = options.start === undefined
+    ? undefined
+    : Float64Array.from(kept, (i) => options.start![i]);
+  const sub = m === 0 ? null : (tryLanczos ? lanczosTop(heap, A, m, kk, start) : null) ??
+    topOfDense(A, m, kk);
 
   // Merge the block's eigenpairs with the zero rows' (value 0), descending; on a tie the block's first.
   const values = new Float64Array(k);
@@ -345,8 +461,8 @@ const CHECK_SEED = 0xc4ec6;
 const CHECK_STEPS = 32;
 
 /**
- * The k leading eigenpairs of the rows and columns `kept` of `a` by the Lanczos iteration with
- * full reorthogonalisation (two classical Gram–Schmidt passes every step), or null when the route
+ * The k leading eigenpairs of the n × n matrix whose lower triangle is `A` (a view of `heap`, which
+ * has room for the basis and the rest) by the Lanczos iteration with full reorthogonalisation (two classical Gram–Schmidt passes every step), or null when the route
  * cannot vouch for its answer, for the caller to fall back on the reduction ({@link topOfDense}).
  *
  * 1. From a seeded random unit vector q₀, q_{j+1} ∝ Aq_j orthogonalised against q₀ … q_j: an
@@ -363,29 +479,19 @@ const CHECK_STEPS = 32;
  *    any eigenvector there, and 32 steps bring its Ritz value close to the top of the complement.
  */
 function lanczosTop(
-  a: ArrayLike<number>,
-  n0: number,
-  kept: number[],
+  heap: WasmHeap,
+  A: Float64Array,
+  n: number,
   k: number,
   start?: ArrayLike<number>,
 ): TopEigen | null {
-  const n = kept.length;
   const steps = Math.min(n, 4 * k + 64);
   const rows = Math.max(steps, k + CHECK_STEPS) + 1;
-  const heap = new WasmHeap(WASM, {
-    bytes: 8 * (n0 * n0 + n * n + (rows + k) * n + n + 2 * rows) + 4 * n + 512,
-  });
   const fn = heap.exports as unknown as ReductionKernel;
-  // The block's lower triangle, gathered in wasm from a copy of the whole matrix.
-  const whole = heap.f64(n0 * n0);
-  whole.set(a);
-  const keptAt = heap.i32(n);
-  keptAt.set(kept);
-  const A = heap.f64(n * n);
-  fn.gatherLower(whole.byteOffset, n0, keptAt.byteOffset, n, A.byteOffset);
   const Q = heap.f64(rows * n);
   const w = heap.f64(n);
   const h = heap.f64(rows);
+  const room = tridiagonalRoom(heap, rows, k);
   const eps = 2 ** -52;
 
   // A Lanczos run with basis rows from `first` on, orthogonal to the rows before it (the check's
@@ -400,7 +506,7 @@ function lanczosTop(
     const beta: number[] = [];
     const rng = new Rng(seed);
     for (let i = 0; i < n; i++) {
-      w[i] = first === 0 && start !== undefined ? start[kept[i]] : 2 * rng.uniform() - 1;
+      w[i] = first === 0 && start !== undefined ? start[i] : 2 * rng.uniform() - 1;
     }
     for (let pass = 0; pass < 2 && first > 0; pass++) {
       fn.projectOut(Q.byteOffset, first, n, w.byteOffset, h.byteOffset);
@@ -431,7 +537,7 @@ function lanczosTop(
   const converged: { values?: Float64Array } = {};
   const search = run(0, steps, LANCZOS_SEED, (m, alpha, beta) => {
     if (m < 2 * k + 16 || (m % 8 !== 0 && m !== steps)) return false;
-    const r = ritzValues(alpha, beta, m);
+    const r = ritzValues(room, alpha, beta, m);
     for (let c = 0; c < k; c++) {
       if (beta[m - 1] * Math.abs(r.last[c]) > eps * Math.abs(r.values[0])) return false;
     }
@@ -443,14 +549,11 @@ function lanczosTop(
   const values = converged.values.slice(0, k);
 
   // 3. Ritz vectors.
-  const { d, e } = lanczosTridiagonal(search.alpha, search.beta, m);
-  const S = new Float64Array(k * m);
-  tridiagonalVectors(d, e, values, S);
+  // T's eigenvectors s (the rows of S, in the heap), then Q·s.
+  const S = tridiagonalVectors(room, search.alpha, search.beta, values);
   const Y = heap.f64(k * n); // kept for the check
-  const coeff = heap.f64(m);
   for (let c = 0; c < k; c++) {
-    coeff.set(S.subarray(c * m, (c + 1) * m));
-    fn.combineRows(Q.byteOffset, m, n, coeff.byteOffset, Y.byteOffset + 8 * c * n);
+    fn.combineRows(Q.byteOffset, m, n, S.byteOffset + 8 * c * m, Y.byteOffset + 8 * c * n);
   }
   const vectors = Y.slice();
 
@@ -458,57 +561,49 @@ function lanczosTop(
   Q.set(Y);
   const rest = run(k, CHECK_STEPS, CHECK_SEED, () => false);
   if (rest.alpha.length > 0) {
-    const top = ritzValues(rest.alpha, rest.beta, rest.alpha.length).values[0];
+    const top = ritzValues(room, rest.alpha, rest.beta, rest.alpha.length).values[0];
     if (top > values[k - 1] + 64 * n * eps * Math.abs(values[0])) return null;
   }
   for (let c = 0; c < k; c++) signByLargest(vectors.subarray(c * n, (c + 1) * n));
   return { n, k, values, vectors, route: "lanczos" };
 }
 
-/** The m × m Lanczos tridiagonal as diagonal d and off-diagonal e (e[m − 1] = 0), fresh arrays. */
-function lanczosTridiagonal(alpha: number[], beta: number[], m: number) {
-  const d = Float64Array.from(alpha.slice(0, m));
-  const e = new Float64Array(m);
-  for (let t = 0; t < m - 1; t++) e[t] = beta[t];
-  return { d, e };
-}
-
 /**
- * The eigenvalues of the m × m Lanczos tridiagonal (diagonal alpha, off-diagonal beta), descending,
- * and the last entry of each one's unit eigenvector (the same order).
+ * The eigenvalues of the m × m tridiagonal with diagonal alpha and off-diagonal beta (the first
+ * m − 1 entries), descending, and the last entry of each one's unit eigenvector (the same order),
+ * computed in `room`.
  */
 function ritzValues(
-  alpha: number[],
-  beta: number[],
+  room: TridiagonalRoom,
+  alpha: ArrayLike<number>,
+  beta: ArrayLike<number>,
   m: number,
 ): { values: Float64Array; last: Float64Array } {
-  const { d, e } = lanczosTridiagonal(alpha, beta, m);
-  // The last row of the accumulated rotations, which starts as e_{m−1}ᵀ.
-  const z = new Float64Array(m);
+  const { d, e, z } = room;
+  for (let t = 0; t < m; t++) {
+    d[t] = alpha[t];
+    e[t] = t < m - 1 ? beta[t] : 0;
+    z[t] = 0;
+  }
+  // The last row of the accumulated rotations, which starts as e_{m−1}ᵀ: z as an [m, 1] matrix.
   z[m - 1] = 1;
-  tridiagonalQr(d, e, (t, c, s) => {
-    const a0 = z[t];
-    const a1 = z[t + 1];
-    z[t] = c * a0 - s * a1;
-    z[t + 1] = s * a0 + c * a1;
-  });
-  const order = Array.from(d.keys()).sort((x, y) => d[y] - d[x] || x - y);
+  qrSteps(room.fn, d, e, m, z, 1);
+  const order = Array.from({ length: m }, (_, t) => t).sort((x, y) => d[y] - d[x] || x - y);
   return {
     values: Float64Array.from(order, (t) => d[t]),
     last: Float64Array.from(order, (t) => z[t]),
   };
 }
 
-/** The reduction route of symmetricEigenTop on the rows and columns `kept` of `a`, which has no zero row. */
-function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number): TopEigen {
-  const n = kept.length;
-  const heap = new WasmHeap(WASM, { bytes: 8 * (n * n + n * (n + 1) / 2 + k * n + 6 * n) + 256 });
+/** The reduction route of symmetricEigenTop on the lower triangle of `a` `[n, n]`, which has no zero row. */
+function topOfDense(a: ArrayLike<number>, n: number, k: number): TopEigen {
+  const heap = new WasmHeap(WASM, {
+    bytes: 8 * (n * n + n * (n + 1) / 2 + k * n + 6 * n) + 256 + tridiagonalRoomBytes(n, k),
+  });
   const fn = heap.exports as unknown as ReductionKernel;
+  const room = tridiagonalRoom(heap, n, k);
   const A = heap.f64(n * n); // lower triangle used
-  for (let i = 0; i < n; i++) {
-    const src = kept[i] * n0;
-    for (let j = 0; j <= i; j++) A[i * n + j] = a[src + kept[j]];
-  }
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i * n + j] = a[i * n + j];
   // The reflectors: v of reflection r (entries r+1 … n−1) at V[start[r] …], its β in betas[r].
   const V = heap.f64(n * (n + 1) / 2);
   const start = new Int32Array(Math.max(n - 2, 0));
@@ -591,9 +686,11 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
   }
   const found: { value: number; block: number }[] = [];
   blocks.forEach((b, block) => {
-    const values = b.d.slice();
-    tridiagonalQr(values, b.e.slice());
-    for (const value of values) found.push({ value, block });
+    const size = b.d.length;
+    room.d.set(b.d);
+    room.e.set(b.e);
+    qrSteps(fn, room.d, room.e, size);
+    for (const value of room.d.subarray(0, size)) found.push({ value, block });
   });
   found.sort((a, b) => b.value - a.value || a.block - b.block);
   const wanted = found.slice(0, k);
@@ -606,8 +703,7 @@ function topOfDense(a: ArrayLike<number>, n0: number, kept: number[], k: number)
     const rows = wanted.flatMap((w, c) => (w.block === block ? [c] : []));
     if (rows.length === 0) return;
     const size = b.d.length;
-    const out = new Float64Array(rows.length * size);
-    tridiagonalVectors(b.d, b.e, Float64Array.from(rows, (c) => values[c]), out);
+    const out = tridiagonalVectors(room, b.d, b.e, Float64Array.from(rows, (c) => values[c]));
     rows.forEach((c, q) => Z.set(out.subarray(q * size, (q + 1) * size), c * n + b.lo));
   });
   for (let r = n - 3; r >= 0; r--) {
@@ -640,165 +736,46 @@ export function signByLargest(z: Float64Array): void {
 }
 
 /**
- * Unit eigenvectors of the symmetric tridiagonal T (diagonal d, off-diagonal e) for the
- * eigenvalues `values` (descending), by inverse iteration, into the rows of `out` `[k, n]`.
+ * Unit eigenvectors of the symmetric tridiagonal T (diagonal d, off-diagonal e; its last entry is
+ * taken as 0) for the eigenvalues `values` (descending), by inverse iteration in `room`: the rows
+ * of the returned `[k, n]` view of room.out.
+ *
+ * Each eigenvalue's shifted T − λI is factored with partial pivoting and solved from a seeded
+ * random start (as LAPACK's dstein) until the residual is at rounding level, then twice more,
+ * each solve shrinking the other eigenvectors' share by |λ − λⱼ| / gap. Values closer than 10⁻³‖T‖
+ * form a cluster: each solve is orthogonalised against the cluster's vectors found so far, and
+ * shifts that coincide are moved a few ulps apart so that each solve singles out its own vector.
  */
 function tridiagonalVectors(
-  d: Float64Array,
-  e: Float64Array,
-  values: Float64Array,
-  out: Float64Array,
-): void {
+  room: TridiagonalRoom,
+  d: ArrayLike<number>,
+  e: ArrayLike<number>,
+  values: ArrayLike<number>,
+): Float64Array {
   const n = d.length;
-  const eps = 2 ** -52;
-  let norm = 0; // ‖T‖₁
+  const k = values.length;
   for (let i = 0; i < n; i++) {
-    norm = Math.max(norm, Math.abs(d[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0) + Math.abs(e[i]));
+    room.d[i] = d[i];
+    room.e[i] = i < n - 1 ? e[i] : 0;
   }
-  if (n === 1) {
-    out[0] = 1;
-    return;
-  }
-  const clusterGap = 1e-3 * norm;
-  const tolerance = 16 * n * eps * norm; // residual at rounding level
-  const lu = shiftedLu(n);
-  const y = new Float64Array(n);
+  for (let c = 0; c < k; c++) room.values[c] = values[c];
+  // The starts are drawn in turn from one seeded stream, n entries a vector.
   const rng = new Rng(0x5eed);
-  let clusterStart = 0;
-  let previous = Infinity;
-  for (let c = 0; c < values.length; c++) {
-    let lambda = values[c];
-    if (previous - lambda > clusterGap) clusterStart = c;
-    // Shifts of one cluster stay apart by a few ulps, so that each solve singles out its vector.
-    else if (previous - lambda < 10 * eps * Math.abs(lambda)) {
-      lambda = previous - 10 * eps * Math.abs(lambda);
-    }
-    previous = lambda;
-    factorShifted(d, e, lambda, lu, eps * norm);
-
-    const z = new Float64Array(n);
-    // A seeded random start, as dstein's: almost surely not orthogonal to the eigenvector.
-    for (let i = 0; i < n; i++) z[i] = 2 * rng.uniform() - 1;
-    // Solve until the residual is at rounding level, then twice more (as dstein): each solve
-    // shrinks the other eigenvectors' share by |λ − λⱼ| / gap.
-    let converged = false;
-    let extra = 2;
-    for (let iteration = 0; iteration < 10 && extra > 0; iteration++) {
-      if (converged) extra--;
-      y.set(z);
-      solveShifted(lu, y);
-      for (let q = clusterStart; q < c; q++) {
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += y[i] * out[q * n + i];
-        for (let i = 0; i < n; i++) y[i] -= dot * out[q * n + i];
-      }
-      let size = 0;
-      for (let i = 0; i < n; i++) size += y[i] * y[i];
-      size = Math.sqrt(size);
-      for (let i = 0; i < n; i++) z[i] = y[i] / size;
-      converged = tridiagonalResidual(d, e, values[c], z) <= tolerance;
-    }
-    out.set(z, c * n);
-    if (!converged) {
-      throw new Error(
-        `symmetricEigenTop: inverse iteration for eigenvalue ${values[c]} did not converge`,
-      );
-    }
+  for (let t = 0; t < k * n; t++) room.starts[t] = 2 * rng.uniform() - 1;
+  const failed = room.fn.tridiagonalVectors(
+    room.d.byteOffset,
+    room.e.byteOffset,
+    n,
+    room.values.byteOffset,
+    k,
+    room.out.byteOffset,
+    room.starts.byteOffset,
+    room.scratch.byteOffset,
+  );
+  if (failed >= 0) {
+    throw new Error(
+      `symmetricEigenTop: inverse iteration for eigenvalue ${values[failed]} did not converge`,
+    );
   }
-}
-
-/** LU factors of a shifted tridiagonal T − λI with partial pivoting (LAPACK's dgttrf layout). */
-interface ShiftedLu {
-  /** L's multipliers. */
-  lower: Float64Array;
-  /** U's diagonal. */
-  diag: Float64Array;
-  /** U's first superdiagonal. */
-  up1: Float64Array;
-  /** U's second superdiagonal (filled by row swaps). */
-  up2: Float64Array;
-  /** 1 where rows i and i + 1 were swapped. */
-  swapped: Uint8Array;
-}
-
-function shiftedLu(n: number): ShiftedLu {
-  return {
-    lower: new Float64Array(n),
-    diag: new Float64Array(n),
-    up1: new Float64Array(n),
-    up2: new Float64Array(n),
-    swapped: new Uint8Array(n),
-  };
-}
-
-/**
- * Factors T − λI (diagonal d, off-diagonal e) into `lu`. A pivot that comes out exactly zero means
- * λ is exact; `tiny` in its place still points the solve along the eigenvector.
- */
-function factorShifted(
-  d: Float64Array,
-  e: Float64Array,
-  lambda: number,
-  lu: ShiftedLu,
-  tiny: number,
-): void {
-  const n = d.length;
-  const { lower, diag, up1, up2, swapped } = lu;
-  for (let i = 0; i < n; i++) {
-    diag[i] = d[i] - lambda;
-    up1[i] = e[i];
-    up2[i] = 0;
-    swapped[i] = 0;
-  }
-  for (let i = 0; i < n - 1; i++) {
-    const sub = e[i];
-    if (Math.abs(diag[i]) >= Math.abs(sub)) {
-      const f = diag[i] === 0 ? 0 : sub / diag[i];
-      lower[i] = f;
-      diag[i + 1] -= f * up1[i];
-    } else {
-      const f = diag[i] / sub;
-      swapped[i] = 1;
-      diag[i] = sub;
-      lower[i] = f;
-      const t = up1[i];
-      up1[i] = diag[i + 1];
-      diag[i + 1] = t - f * diag[i + 1];
-      if (i < n - 2) {
-        up2[i] = up1[i + 1];
-        up1[i + 1] = -f * up1[i + 1];
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) if (diag[i] === 0) diag[i] = tiny;
-}
-
-/** Solves (T − λI)·x = y in place with the factors of {@link factorShifted} (n ≥ 2). */
-function solveShifted(lu: ShiftedLu, y: Float64Array): void {
-  const { lower, diag, up1, up2, swapped } = lu;
-  const n = y.length;
-  for (let i = 0; i < n - 1; i++) {
-    if (swapped[i]) {
-      const t = y[i];
-      y[i] = y[i + 1];
-      y[i + 1] = t - lower[i] * y[i + 1];
-    } else y[i + 1] -= lower[i] * y[i];
-  }
-  y[n - 1] /= diag[n - 1];
-  y[n - 2] = (y[n - 2] - up1[n - 2] * y[n - 1]) / diag[n - 2];
-  for (let i = n - 3; i >= 0; i--) {
-    y[i] = (y[i] - up1[i] * y[i + 1] - up2[i] * y[i + 2]) / diag[i];
-  }
-}
-
-/** ‖T·z − λ·z‖₂ for the tridiagonal T (diagonal d, off-diagonal e). */
-function tridiagonalResidual(d: Float64Array, e: Float64Array, lambda: number, z: Float64Array) {
-  const n = d.length;
-  let residual = 0;
-  for (let i = 0; i < n; i++) {
-    const t = (d[i] - lambda) * z[i] + (i > 0 ? e[i - 1] * z[i - 1] : 0) +
-      (i < n - 1 ? e[i] * z[i + 1] : 0);
-    residual += t * t;
-  }
-  return Math.sqrt(residual);
+  return room.out.subarray(0, k * n);
 }

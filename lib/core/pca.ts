@@ -15,6 +15,7 @@ import { WasmHeap, wasmModule } from "./wasm.ts";
 import { WASM } from "./_linalg_wasm.ts";
 
 export { type Eigen, symmetricEigen };
+export type { WasmHeap };
 
 /** A fitted PCA. */
 export interface Pca {
@@ -137,37 +138,103 @@ export function uncentredMoments(
   data: Float32Array,
   count: number,
   dim: number,
-  options: {
-    threads?: 1 | 2;
+  options: MomentOptions & {
     centred?: boolean;
-    /** The worker's module (default _gram_worker.ts; tests give ones that fail or never answer). */
-    worker?: string | URL;
     /** Fill only the lower triangle of `cov` (j ≤ i), leaving the rest zero: one pass less. */
     lowerOnly?: boolean;
   } = {},
 ): { mean: Float64Array; cov: Float64Array; threads: 1 | 2 } {
-  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  const threads = options.threads ?? (count * dim >= 2 ** 18 && cores >= 2 ? 2 : 1);
-  const split = threads === 2 ? splitRow(data, count, dim) : dim;
-  const helper = split < dim ? startGramWorker(data, count, dim, split, options.worker) : null;
-  const own = gramBand(data, count, dim, 0, helper === null ? dim : split);
-  const theirs = helper?.join() ?? null;
-  if (helper !== null) {
-    own.sum.set(
-      theirs ?? gramBand(data, count, dim, split, dim).sum.subarray(split * dim),
-      split * dim,
-    );
-  }
+  const { sums, sum, threads } = momentSums(data, count, dim, options);
   const mean = new Float64Array(dim);
-  for (let j = 0; j < dim; j++) mean[j] = own.sums[j] / count;
+  for (let j = 0; j < dim; j++) mean[j] = sums[j] / count;
   const cov = symmetricFromLower(
-    own.sum,
+    sum,
     dim,
     count,
     options.centred ? mean : undefined,
     options.lowerOnly,
   );
-  return { mean, cov, threads: theirs === null ? 1 : 2 };
+  return { mean, cov, threads };
+}
+
+/** How {@link uncentredMoments} and {@link momentsInHeap} share the sum between threads. */
+export interface MomentOptions {
+  /** Threads for the Gram sum (default: 2 from 2¹⁸ values on, on two cores or more). */
+  threads?: 1 | 2;
+  /** The worker's module (default _gram_worker.ts; tests give ones that fail or never answer). */
+  worker?: string | URL;
+}
+
+/**
+ * {@link uncentredMoments}'s numbers left in the kernel's heap for a caller that goes on
+ * computing there (pca_top.ts's pcaTop: the eigensolver takes the covariance in place). `cov` is
+ * a `[dim, dim]` view of the heap whose lower triangle (j ≤ i) holds the moments, bit for bit
+ * those of uncentredMoments with `lowerOnly`; the entries above the diagonal hold partial sums
+ * and mean nothing. Each thread finishes its own Gram rows (the division and the mean products)
+ * in the kernel as its sum ends, and marks in `inked` (`[dim]`, 0 or 1) every row or column that
+ * holds a nonzero entry: symmetricEigenTopInPlace's `inked`. The heap has `reserve` bytes free.
+ */
+export function momentsInHeap(
+  data: Float32Array,
+  count: number,
+  dim: number,
+  options: MomentOptions & { centred?: boolean; reserve?: number } = {},
+): { heap: WasmHeap; mean: Float64Array; cov: Float64Array; inked: Int32Array; threads: 1 | 2 } {
+  const { heap, sum, mean, inked, threads } = momentSums(data, count, dim, {
+    ...options,
+    finish: { centred: options.centred ?? false },
+  });
+  return { heap, mean: mean.slice(), cov: sum, inked, threads };
+}
+
+/** How the last call of the Gram kernel finishes the sums into moments (see momentsInHeap). */
+export interface Finish {
+  /** Less the mean products: the covariance rather than E[xxᵀ]. */
+  centred: boolean;
+}
+
+/**
+ * The column sums and the Gram sum's lower triangle, on one thread or two (see
+ * uncentredMoments), in the heap of this thread's band, which keeps `reserve` bytes free; with
+ * `finish`, the moments instead (see momentsInHeap), the means in `mean` and the inked rows in
+ * `inked`.
+ *
+ * Making the worker blocks this thread for about 20 ms. The first 16 data rows are summed before
+ * that: V8 runs a WebAssembly function as baseline code until the optimising compiler, started
+ * once the function has run a while, is done with it, and 16 rows of MNIST digits start it, so
+ * that it compiles while the worker is made (the first 64 rows took about 10 ms rather than 1
+ * when the compiler started only as both threads summed).
+ */
+function momentSums(
+  data: Float32Array,
+  count: number,
+  dim: number,
+  options: MomentOptions & { reserve?: number; finish?: Finish },
+): {
+  heap: WasmHeap;
+  sums: Float64Array;
+  sum: Float64Array;
+  mean: Float64Array;
+  inked: Int32Array;
+  threads: 1 | 2;
+} {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const threads = options.threads ?? (count * dim >= 2 ** 18 && cores >= 2 ? 2 : 1);
+  const split = threads === 2 ? splitRow(data, count, dim) : dim;
+  const own = gramSums(count, dim, 0, split, options);
+  const warm = Math.min(16, count);
+  own.add(data, 0, warm);
+  const helper = split < dim ? startGramWorker(data, count, dim, split, options) : null;
+  own.add(data, warm, count, options.finish);
+  const theirs = helper?.join() ?? null;
+  if (split < dim) {
+    // The worker's rows, or this thread's own sum of them should it have failed.
+    const rows = theirs ?? gramBand(data, count, dim, split, dim, { finish: options.finish });
+    own.sum.set(rows.sum.subarray(0, (dim - split) * dim), split * dim);
+    for (let j = 0; j < dim; j++) own.inked[j] |= rows.inked[j];
+  }
+  const { heap, sums, sum, mean, inked } = own;
+  return { heap, sums, sum, mean, inked, threads: theirs === null ? 1 : 2 };
 }
 
 /**
@@ -179,9 +246,10 @@ export function uncentredMoments(
 export const WORKER_SHARE = 0.53;
 
 /**
- * The column sums of float32 rows `[count, dim]` and rows b0 … b1 − 1 of their uncentred Gram sum
- * (lower triangle, in a `[dim, dim]` array whose other rows are zero), by the SIMD kernel, 64 data
- * rows a call (optimised code replaces baseline code between calls; see covariance).
+ * Rows b0 … b1 − 1 of the uncentred Gram sum of float32 rows `[count, dim]` (lower triangle;
+ * finished into moments with `finish`, see momentsInHeap), as `sum` `[(b1 − b0)·dim]`, with the
+ * rows and columns they mark in `inked` and the column sums: the worker's share of
+ * uncentredMoments, by the SIMD kernel (see gramSums).
  */
 export function gramBand(
   data: Float32Array,
@@ -189,11 +257,38 @@ export function gramBand(
   dim: number,
   b0: number,
   b1: number,
-  module: WebAssembly.Module = wasmModule(WASM),
-): { sums: Float64Array; sum: Float64Array } {
+  options: { module?: WebAssembly.Module; finish?: Finish } = {},
+): { sums: Float64Array; sum: Float64Array; inked: Int32Array } {
+  const band = gramSums(count, dim, b0, b1, options);
+  band.add(data, 0, count, options.finish);
+  return { sums: band.sums, sum: band.sum.subarray(b0 * dim, b1 * dim), inked: band.inked };
+}
+
+/**
+ * A heap for the column sums and Gram rows b0 … b1 − 1 of up to `count` float32 rows of `dim`
+ * entries, and `add(data, from, to, finish)` to sum rows from … to − 1 of `data` into them (and,
+ * with `finish`, to finish them into moments after the last): 64 data rows a kernel call
+ * (optimised code replaces baseline code between calls; see covariance). `reserve` bytes of the
+ * heap are left free.
+ */
+function gramSums(
+  count: number,
+  dim: number,
+  b0: number,
+  b1: number,
+  options: { module?: WebAssembly.Module; reserve?: number } = {},
+): {
+  heap: WasmHeap;
+  sums: Float64Array;
+  sum: Float64Array;
+  mean: Float64Array;
+  inked: Int32Array;
+  add(data: Float32Array, from: number, to: number, finish?: Finish): void;
+} {
   const chunk = Math.max(1, Math.min(64, count));
-  const heap = new WasmHeap(module, {
-    bytes: 4 * chunk * dim + 8 * (dim * dim + 3 * dim) + 4 * 3 * (dim + 2) + 64,
+  const heap = new WasmHeap(options.module ?? wasmModule(WASM), {
+    bytes: 4 * chunk * dim + 8 * (dim * dim + 4 * dim) + 4 * (4 * dim + 6) + 112 +
+      (options.reserve ?? 0),
   });
   const { rowsGram } = heap.exports as unknown as {
     rowsGram(
@@ -206,29 +301,43 @@ export function gramBand(
       vals: number,
       b0: number,
       b1: number,
+      finish: number,
+      centred: boolean,
+      mean: number,
+      flags: number,
     ): void;
   };
-  const rows = heap.f32(chunk * dim); // each chunk is copied in here in turn
   const sum = heap.f64(dim * dim); // lower triangle
   const sums = heap.f64(dim);
+  const mean = heap.f64(dim);
+  const inked = heap.i32(dim);
+  const rows = heap.f32(chunk * dim); // each chunk is copied in here in turn
   const runs = heap.i32(3 * Math.ceil((dim + 1) / 2));
   const vals = heap.f64(2 * dim); // a zero after each run of odd length
-  for (let r0 = 0; r0 < count; r0 += chunk) {
-    const n = Math.min(chunk, count - r0);
-    rows.set(data.subarray(r0 * dim, (r0 + n) * dim));
-    rowsGram(
-      sum.byteOffset,
-      sums.byteOffset,
-      dim,
-      rows.byteOffset,
-      n,
-      runs.byteOffset,
-      vals.byteOffset,
-      b0,
-      b1,
-    );
-  }
-  return { sums, sum }; // views of the heap, which lives as long as they do
+  const add = (data: Float32Array, from: number, to: number, finish?: Finish) => {
+    // With `finish`, at least one call (of no rows, when there are none left), the last.
+    for (let r0 = from; r0 < to || (r0 === from && finish !== undefined); r0 += chunk) {
+      const n = Math.max(0, Math.min(chunk, to - r0));
+      const last = finish !== undefined && r0 + n >= to;
+      rows.set(data.subarray(r0 * dim, (r0 + n) * dim));
+      rowsGram(
+        sum.byteOffset,
+        sums.byteOffset,
+        dim,
+        rows.byteOffset,
+        n,
+        runs.byteOffset,
+        vals.byteOffset,
+        b0,
+        b1,
+        last ? count : 0,
+        finish?.centred ?? false,
+        mean.byteOffset,
+        inked.byteOffset,
+      );
+    }
+  };
+  return { heap, sums, sum, mean, inked, add }; // views of the heap, which lives as long as they do
 }
 
 /**
@@ -261,19 +370,20 @@ export const GRAM_STATE = { started: 1, done: 2, failed: 3 } as const;
 
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
- * `[count, dim]`; `join()` blocks until it is done and gives those rows (`[(dim − split)·dim]`),
- * or null when it did not start within 5 s or failed (the caller then computes them). Null at
- * once when no worker can be made here.
+ * `[count, dim]` (finished with `finish`); `join()` blocks until it is done and gives those rows
+ * and the columns they mark, or null when it did not start within 5 s or failed (the caller then
+ * computes them). Null at once when no worker can be made here.
  */
 function startGramWorker(
   data: Float32Array,
   count: number,
   dim: number,
   split: number,
-  module: string | URL = new URL("./_gram_worker.ts", import.meta.url),
-): { join(): Float64Array | null } | null {
+  options: { worker?: string | URL; finish?: Finish },
+): { join(): { sum: Float64Array; inked: Int32Array } | null } | null {
   let worker: Worker;
   try {
+    const module = options.worker ?? new URL("./_gram_worker.ts", import.meta.url);
     worker = new Worker(new URL(module).href, { type: "module" });
   } catch {
     return null;
@@ -283,11 +393,21 @@ function startGramWorker(
     shared = new Float32Array(new SharedArrayBuffer(4 * count * dim));
     shared.set(data.subarray(0, count * dim));
   }
-  const out = new SharedArrayBuffer(8 * (dim - split) * dim);
+  const out = new SharedArrayBuffer(8 * (dim - split) * dim + 4 * dim);
   const flag = new Int32Array(new SharedArrayBuffer(4));
   // The compiled module goes along: the worker then shares its code, optimised code included,
   // instead of compiling its own.
-  worker.postMessage({ data: shared, count, dim, split, out, flag, module: wasmModule(WASM) });
+  const job: GramJob = {
+    data: shared,
+    count,
+    dim,
+    split,
+    finish: options.finish ?? null,
+    out,
+    flag,
+    module: wasmModule(WASM),
+  };
+  worker.postMessage(job);
   return {
     join() {
       const deadline = performance.now() + 5_000;
@@ -299,9 +419,37 @@ function startGramWorker(
       }
       const done = Atomics.load(flag, 0) === GRAM_STATE.done;
       worker.terminate();
-      return done ? new Float64Array(out) : null;
+      if (!done) return null;
+      return {
+        sum: new Float64Array(out, 0, (dim - split) * dim),
+        inked: new Int32Array(out, 8 * (dim - split) * dim, dim),
+      };
     },
   };
+}
+
+/**
+ * What _gram_worker.ts is sent: the rows (shared), the Gram rows it sums (split on), how to
+ * finish them, where its rows go (`out`: the rows, then the `[dim]` inked marks), the flag it
+ * sets (GRAM_STATE) and the compiled kernel.
+ */
+export interface GramJob {
+  /** The float32 rows `[count, dim]`, in shared memory. */
+  data: Float32Array;
+  /** Number of rows. */
+  count: number;
+  /** Entries a row. */
+  dim: number;
+  /** The first Gram row the worker sums; it sums the rest too. */
+  split: number;
+  /** How to finish the rows, or null to leave them sums. */
+  finish: Finish | null;
+  /** The worker's rows `[(dim − split)·dim]` (float64), then the inked marks `[dim]` (int32). */
+  out: SharedArrayBuffer;
+  /** The worker's state (GRAM_STATE), for the sending thread to wait on. */
+  flag: Int32Array;
+  /** The compiled kernel (linalg.as.ts). */
+  module: WebAssembly.Module;
 }
 
 /**

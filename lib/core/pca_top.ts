@@ -16,8 +16,14 @@
  *
  * @module
  */
-import { columnMeans, covariance, uncentredMoments } from "./pca.ts";
-import { signByLargest, symmetricEigenTop } from "./linalg.ts";
+import { columnMeans, covariance, momentsInHeap } from "./pca.ts";
+import {
+  eigenTopRoom,
+  signByLargest,
+  symmetricEigenTop,
+  symmetricEigenTopInPlace,
+  type TopEigen,
+} from "./linalg.ts";
 
 /** The k leading components of a PCA. */
 export interface PcaTop {
@@ -52,24 +58,29 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
     // centred one), and agrees with it to about 1e-15 of the largest entry, since pixel means are
     // of the order of their spread (tests/core/pca_top_test.ts bounds the difference).
     // Images come as float32 (data/images.ts): one pass of the kernel gives the means and the sum,
-    // and the mean products come off as its lower triangle is written (all the eigensolver reads).
-    let moments: { mean: Float64Array; cov: Float64Array; threads: 1 | 2 };
-    let lower = false; // whether only cov's lower triangle is filled
+    // the mean products come off as its lower triangle is finished in the kernel's heap, and the
+    // eigensolver works on it there (the lower triangle is all it reads).
+    let mean: Float64Array;
+    let threads: 1 | 2 = 1;
+    let totalVariance = 0;
+    let top: TopEigen;
     if (data instanceof Float32Array) {
-      moments = uncentredMoments(data, count, dim, { centred: true, lowerOnly: true });
-      lower = true;
+      const moments = momentsInHeap(data, count, dim, {
+        centred: true,
+        reserve: eigenTopRoom(dim, k),
+      });
+      ({ mean, threads } = moments);
+      for (let i = 0; i < dim; i++) totalVariance += moments.cov[i * dim + i];
+      top = symmetricEigenTopInPlace(moments.heap, moments.cov, dim, k, { inked: moments.inked });
     } else {
-      const mean = columnMeans(data, count, dim);
+      mean = columnMeans(data, count, dim);
       const { cov } = covariance(data, count, dim, { center: false });
       for (let i = 0; i < dim; i++) {
         for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];
       }
-      moments = { mean, cov, threads: 1 };
+      for (let i = 0; i < dim; i++) totalVariance += cov[i * dim + i];
+      top = symmetricEigenTop(cov, dim, k);
     }
-    const { mean, cov, threads } = moments;
-    let totalVariance = 0;
-    for (let i = 0; i < dim; i++) totalVariance += cov[i * dim + i];
-    const top = symmetricEigenTop(cov, dim, k, { lower });
     return {
       dim,
       samples: count,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { scalarTridiagonalQr } from "./_scalar_tridiagonal.ts";
 
 /** Eigenvalues (descending) and unit eigenvectors of a symmetric matrix. */
 interface Eigen {
@@ -77,47 +78,7 @@ export function scalarSymmetricEigen(a: ArrayLike<number>, n: number): Eigen {
       Q[r * n + k + 1] = s * a0 + c * a1;
     }
   };
-  const eps = 2 ** -52;
-  let hi = n - 1;
-  let guard = 0;
-  while (hi > 0) {
-    if (++guard > 100 * n) throw new Error("symmetricEigen: no convergence");
-    // Deflate: drop negligible off-diagonal entries, find the bottom unreduced block [lo, hi].
-    for (let i = 0; i < hi; i++) {
-      if (Math.abs(e[i]) <= eps * (Math.abs(d[i]) + Math.abs(d[i + 1]))) e[i] = 0;
-    }
-    while (hi > 0 && e[hi - 1] === 0) hi--;
-    if (hi === 0) break;
-    let lo = hi - 1;
-    while (lo > 0 && e[lo - 1] !== 0) lo--;
-    // Wilkinson shift from the trailing 2 × 2 block.
-    const delta = (d[hi - 1] - d[hi]) / 2;
-    const b2 = e[hi - 1] * e[hi - 1];
-    const mu = d[hi] - b2 / (delta + (delta >= 0 ? 1 : -1) * Math.sqrt(delta * delta + b2));
-    let x = d[lo] - mu;
-    let z = e[lo];
-    for (let k = lo; k < hi; k++) {
-      // Rotation in the (k, k+1) plane that zeroes z against x.
-      const r = Math.hypot(x, z);
-      const c = r === 0 ? 1 : x / r;
-      const s = r === 0 ? 0 : -z / r;
-      if (k > lo) e[k - 1] = r;
-      // T ← GᵀTG on the 2 × 2 block and its neighbours.
-      const dk = d[k];
-      const dk1 = d[k + 1];
-      const ek = e[k];
-      d[k] = c * c * dk - 2 * c * s * ek + s * s * dk1;
-      d[k + 1] = s * s * dk + 2 * c * s * ek + c * c * dk1;
-      e[k] = c * s * (dk - dk1) + (c * c - s * s) * ek;
-      rotateQ(k, c, s);
-      if (k + 1 < hi) {
-        // The rotation spills onto (k, k+2): that is the bulge to chase next.
-        x = e[k];
-        z = -s * e[k + 1];
-        e[k + 1] = c * e[k + 1];
-      }
-    }
-  }
+  scalarTridiagonalQr(d, e, rotateQ);
 
   const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => d[y] - d[x] || x - y);
   const values = Float64Array.from(order, (k) => d[k]);

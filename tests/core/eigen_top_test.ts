@@ -2,11 +2,16 @@
  * lib/core/linalg.ts's symmetricEigenTop (tridiagonal reduction of the lower triangle, QR
  * eigenvalues, inverse iteration, back-transformation) against the full eigensolver, and
  * lib/core/pca.ts's covariance (the WebAssembly sum over runs of nonzeros) and uncentredMoments against
- * the plain loops.
+ * the plain loops; the tridiagonal steps (WebAssembly) against their JavaScript originals.
  */
 import assert from "node:assert/strict";
-import { symmetricEigen, symmetricEigenTop } from "../../lib/core/linalg.ts";
-import { columnMeans, covariance, uncentredMoments } from "../../lib/core/pca.ts";
+import {
+  symmetricEigen,
+  symmetricEigenTop,
+  tridiagonalEigenvalues,
+  tridiagonalEigenvectors,
+} from "../../lib/core/linalg.ts";
+import { columnMeans, covariance, momentsInHeap, uncentredMoments } from "../../lib/core/pca.ts";
 import { loadMnist } from "../../lib/core/data/images.ts";
 import { Rng } from "../../lib/core/random.ts";
 
@@ -322,6 +327,78 @@ Deno.test("uncentredMoments() (SIMD kernels, one thread or two) gives columnMean
       for (let k = 0; k < dim * dim; k++) {
         assert.ok(Object.is(ours.cov[k], cov[k]), `${label}: cov ${k}`);
       }
+      // Left in the kernel's heap (finished there by each thread), centred or not: the same lower
+      // triangle as uncentredMoments's, and the rows that hold a nonzero marked.
+      for (const centred of [false, true]) {
+        const want = uncentredMoments(X, count, dim, { threads: 1, centred });
+        const got = momentsInHeap(X, count, dim, { threads, centred });
+        if (threads === 1) assert.equal(got.threads, 1, label);
+        else if (count === 2000) assert.equal(got.threads, 2, label);
+        for (let j = 0; j < dim; j++) assert.ok(Object.is(got.mean[j], want.mean[j]), `${label}`);
+        for (let i = 0; i < dim; i++) {
+          let inked = 0;
+          for (let j = 0; j < dim; j++) {
+            if (want.cov[i * dim + j] !== 0) inked = 1;
+            if (j > i) continue;
+            assert.ok(
+              Object.is(got.cov[i * dim + j], want.cov[i * dim + j]),
+              `${label} (${i}, ${j})`,
+            );
+          }
+          assert.equal(got.inked[i], inked, `${label}, centred ${centred}: row ${i} inked`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("tridiagonalEigenvalues() and tridiagonalEigenvectors() are bit-identical to the JavaScript loops", async () => {
+  const { scalarRitzValues, scalarTridiagonalVectors } = await import("./_scalar_tridiagonal.ts");
+  const rng = new Rng(11);
+  const cases: [string, Float64Array, Float64Array][] = [];
+  for (const n of [1, 2, 3, 17, 120]) {
+    const d = rng.fillUniform(new Float64Array(n), -1, 3);
+    const e = rng.fillUniform(new Float64Array(n), 0.01, 1);
+    cases.push([`random ${n}`, d, e]);
+  }
+  // Clusters: triples of equal diagonal entries with couplings near rounding (the inverse
+  // iteration's orthogonalisation and shifted shifts), and a zero coupling (a split).
+  const n = 48;
+  const d = Float64Array.from({ length: n }, (_, i) => Math.floor(i / 3) * 0.5);
+  const e = Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 1e-9 * ((i % 5) + 1)));
+  cases.push(["clustered 48", d, e]);
+  // A Lanczos tridiagonal of a matrix with repeated eigenvalues (values 4, 4, 3, 2, 2, 1, …).
+  const m = 40;
+  const lam = Float64Array.from({ length: m }, (_, i) => 4 - Math.floor(i / 2) * 0.1);
+  const alpha = new Float64Array(m);
+  const beta = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    alpha[i] = lam[i] * 0.5 + lam[(i + 1) % m] * 0.5;
+    beta[i] = 0.3 / (1 + i);
+  }
+  cases.push(["graded 40", alpha, beta]);
+  const same = (x: Float64Array, y: Float64Array) =>
+    x.length === y.length && x.every((v, k) => Object.is(v, y[k]));
+  for (const [name, dd, ee] of cases) {
+    const ours = tridiagonalEigenvalues(dd, ee);
+    const ref = scalarRitzValues(dd, ee);
+    assert.ok(same(ours.values, ref.values), `${name}: eigenvalues`);
+    assert.ok(same(ours.last, ref.last), `${name}: last row`);
+    const want = ours.values.subarray(0, Math.ceil(dd.length / 2));
+    const vectors = tridiagonalEigenvectors(dd, ee, want);
+    assert.ok(same(vectors, scalarTridiagonalVectors(dd, ee, want)), `${name}: eigenvectors`);
+    // The vectors are eigenvectors: ‖Tz − λz‖ at rounding level.
+    const k = want.length;
+    const size = dd.length;
+    for (let c = 0; c < k; c++) {
+      let r = 0;
+      for (let i = 0; i < size; i++) {
+        const z = (j: number) => vectors[c * size + j];
+        const t = (dd[i] - want[c]) * z(i) + (i > 0 ? ee[i - 1] * z(i - 1) : 0) +
+          (i < size - 1 ? ee[i] * z(i + 1) : 0);
+        r += t * t;
+      }
+      assert.ok(Math.sqrt(r) < 1e-12, `${name}: residual of vector ${c}`);
     }
   }
 });
