@@ -1,12 +1,12 @@
 /**
- * The worker of pca.ts's uncentredMoments: Gram rows `split` … dim − 1 of the float32 rows it is
+ * The worker of pca.ts's uncentredMoments and momentsInHeap: Gram rows `split` … dim − 1 of the float32 rows it is
  * sent (in shared memory), by the compiled kernel it is sent, written into the shared `out`.
  * `flag[0]` says started, then done or failed (pca.ts's GRAM_STATE); the thread that sent the rows
  * waits on it.
  *
  * @module
  */
-import { GRAM_STATE, gramBand, type GramJob } from "./pca.ts";
+import { GRAM_STATE, gramBand, type GramJob } from "./_gram.ts";
 
 // The worker's global scope, typed by what is used here (as serveJobs does in train/workers.ts).
 const scope = globalThis as unknown as {

@@ -498,6 +498,22 @@ export function rowsGram(
   if (finish > 0) finishBand(cov, sums, dim, b0, b1, finish, centred, mean, flags);
 }
 
+// work[j] += c for the c-th nonzero (in index order) of each of the `count` float32 rows of dim
+// entries at data: the products a nonzero at j adds to Gram row j (pca.ts's splitRow).
+export function productProfile(data: usize, count: i32, dim: i32, work: usize): void {
+  for (let r = 0; r < count; r++) {
+    const row = data + ((<usize>r * <usize>dim) << 2);
+    let c = 0;
+    for (let j = 0; j < dim; j++) {
+      if (load<f32>(row + (<usize>j << 2)) != 0) {
+        c++;
+        const q = at(work, j);
+        store<f64>(q, load<f64>(q) + <f64>c);
+      }
+    }
+  }
+}
+
 // The moments from the sums over `count` data rows, in place, for Gram rows b0 … b1 − 1: mean[j] =
 // sums[j] / count (every column), and each lower-triangle entry (j ≤ i) becomes sum / count, less
 // mean[i]·mean[j] when `centred` (pca.ts's symmetricFromLower, in its order); each entry that is
@@ -836,5 +852,50 @@ export function inkedLower(A: usize, n: i32, flags: usize): void {
       }
     }
     if (any) store<i32>(flags + (<usize>i << 2), 1);
+  }
+}
+
+// out[t] = 2u − 1 for t < count, u the uniform doubles in [0, 1) of random.ts's Rng continuing
+// from its state (i32 [4]: the words a, b, c, d of its small fast counter generator, which this
+// advances), in the same integer and float64 steps, so the values are the same bits.
+export function fillSigned(state: usize, out: usize, count: i32): void {
+  let a = load<i32>(state);
+  let b = load<i32>(state, 4);
+  let c = load<i32>(state, 8);
+  let d = load<i32>(state, 12);
+  for (let t = 0; t < count; t++) {
+    let hi: u32 = 0;
+    let lo: u32 = 0;
+    for (let half = 0; half < 2; half++) {
+      const x = a + b + d;
+      d += 1;
+      a = b ^ <i32>(<u32>b >>> 9);
+      b = c + (c << 3);
+      c = (c << 21) | <i32>(<u32>c >>> 11);
+      c += x;
+      if (half == 0) hi = <u32>x >>> 5;
+      else lo = <u32>x >>> 6;
+    }
+    const u = (<f64>hi * 67108864 + <f64>lo) / 9007199254740992;
+    store<f64>(at(out, t), 2 * u - 1);
+  }
+  store<i32>(state, a);
+  store<i32>(state, b, 4);
+  store<i32>(state, c, 8);
+  store<i32>(state, d, 12);
+}
+
+// Each of the k rows [n] at Z flipped so that its entry of largest magnitude (the first, on
+// ties) is positive (linalg.ts's signByLargest, row by row).
+export function signRows(Z: usize, k: i32, n: i32): void {
+  for (let c = 0; c < k; c++) {
+    const row = Z + ((<usize>c * <usize>n) << 3);
+    let best = 0;
+    for (let i = 1; i < n; i++) {
+      if (Math.abs(load<f64>(at(row, i))) > Math.abs(load<f64>(at(row, best)))) best = i;
+    }
+    if (load<f64>(at(row, best)) < 0) {
+      for (let i = 0; i < n; i++) store<f64>(at(row, i), -load<f64>(at(row, i)));
+    }
   }
 }

@@ -45,6 +45,8 @@ interface ReductionKernel {
   gatherLower(src: number, n0: number, kept: number, n: number, dst: number): void;
   tridiagonalQr(d: number, e: number, n: number, rows: number, len: number): number;
   inkedLower(A: number, n: number, flags: number): void;
+  fillSigned(state: number, out: number, count: number): void;
+  signRows(Z: number, k: number, n: number): void;
   tridiagonalVectors(
     d: number,
     e: number,
@@ -191,11 +193,13 @@ interface TridiagonalRoom {
   out: Float64Array;
   starts: Float64Array;
   scratch: Float64Array;
+  /** A generator's state (fillSigned). */
+  state: Int32Array;
 }
 
 /** Heap bytes {@link tridiagonalRoom} takes. */
 function tridiagonalRoomBytes(size: number, k: number): number {
-  return 8 * (10 * size + k + 2 * k * size) + 8 * 16;
+  return 8 * (10 * size + k + 2 * k * size) + 16 + 8 * 16;
 }
 
 function tridiagonalRoom(heap: WasmHeap, size: number, k: number): TridiagonalRoom {
@@ -210,7 +214,17 @@ function tridiagonalRoom(heap: WasmHeap, size: number, k: number): TridiagonalRo
     out: heap.f64(k * size),
     starts: heap.f64(k * size),
     scratch: heap.f64(7 * size),
+    state: heap.i32(4),
   };
+}
+
+/**
+ * `out` (a view of the room's heap) ← 2u − 1 for the uniform doubles u of `new Rng(seed)` in
+ * turn, drawn in the kernel (linalg.as.ts's fillSigned: the same numbers as Rng.uniform's).
+ */
+function fillSigned(room: TridiagonalRoom, seed: number, out: Float64Array): void {
+  room.state.set(new Rng(seed).state().words);
+  room.fn.fillSigned(room.state.byteOffset, out.byteOffset, out.length);
 }
 
 /** A room of its own heap, for T of m rows and k vectors. */
@@ -504,10 +518,8 @@ function lanczosTop(
   ) => {
     const alpha: number[] = [];
     const beta: number[] = [];
-    const rng = new Rng(seed);
-    for (let i = 0; i < n; i++) {
-      w[i] = first === 0 && start !== undefined ? start[i] : 2 * rng.uniform() - 1;
-    }
+    if (first === 0 && start !== undefined) w.set(start);
+    else fillSigned(room, seed, w);
     for (let pass = 0; pass < 2 && first > 0; pass++) {
       fn.projectOut(Q.byteOffset, first, n, w.byteOffset, h.byteOffset);
     }
@@ -555,7 +567,6 @@ function lanczosTop(
   for (let c = 0; c < k; c++) {
     fn.combineRows(Q.byteOffset, m, n, S.byteOffset + 8 * c * m, Y.byteOffset + 8 * c * n);
   }
-  const vectors = Y.slice();
 
   // 4. The check: Lanczos on the complement of the k vectors (moved to Q's first rows).
   Q.set(Y);
@@ -564,8 +575,8 @@ function lanczosTop(
     const top = ritzValues(room, rest.alpha, rest.beta, rest.alpha.length).values[0];
     if (top > values[k - 1] + 64 * n * eps * Math.abs(values[0])) return null;
   }
-  for (let c = 0; c < k; c++) signByLargest(vectors.subarray(c * n, (c + 1) * n));
-  return { n, k, values, vectors, route: "lanczos" };
+  fn.signRows(Y.byteOffset, k, n);
+  return { n, k, values, vectors: Y.slice(), route: "lanczos" };
 }
 
 /**
@@ -711,9 +722,8 @@ function topOfDense(a: ArrayLike<number>, n: number, k: number): TopEigen {
     const m0 = r + 1;
     fn.applyReflector(Z.byteOffset, k, n, m0, V.byteOffset + 8 * (start[r] - m0), betas[r]);
   }
-  const vectors = Z.slice();
-  for (let c = 0; c < k; c++) signByLargest(vectors.subarray(c * n, (c + 1) * n));
-  return { n, k, values, vectors, route: "reduction" };
+  fn.signRows(Z.byteOffset, k, n);
+  return { n, k, values, vectors: Z.slice(), route: "reduction" };
 }
 
 /**
@@ -760,8 +770,7 @@ function tridiagonalVectors(
   }
   for (let c = 0; c < k; c++) room.values[c] = values[c];
   // The starts are drawn in turn from one seeded stream, n entries a vector.
-  const rng = new Rng(0x5eed);
-  for (let t = 0; t < k * n; t++) room.starts[t] = 2 * rng.uniform() - 1;
+  fillSigned(room, 0x5eed, room.starts.subarray(0, k * n));
   const failed = room.fn.tridiagonalVectors(
     room.d.byteOffset,
     room.e.byteOffset,

@@ -13,6 +13,7 @@
 import { type Eigen, symmetricEigen } from "./linalg.ts";
 import { WasmHeap, wasmModule } from "./wasm.ts";
 import { WASM } from "./_linalg_wasm.ts";
+import { type Finish, GRAM_STATE, gramBand, type GramJob, gramSums } from "./_gram.ts";
 
 export { type Eigen, symmetricEigen };
 export type { WasmHeap };
@@ -187,12 +188,6 @@ export function momentsInHeap(
   return { heap, mean: mean.slice(), cov: sum, inked, threads };
 }
 
-/** How the last call of the Gram kernel finishes the sums into moments (see momentsInHeap). */
-export interface Finish {
-  /** Less the mean products: the covariance rather than E[xxᵀ]. */
-  centred: boolean;
-}
-
 /**
  * The column sums and the Gram sum's lower triangle, on one thread or two (see
  * uncentredMoments), in the heap of this thread's band, which keeps `reserve` bytes free; with
@@ -220,16 +215,19 @@ function momentSums(
 } {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   const threads = options.threads ?? (count * dim >= 2 ** 18 && cores >= 2 ? 2 : 1);
-  const split = threads === 2 ? splitRow(data, count, dim) : dim;
-  const own = gramSums(count, dim, 0, split, options);
+  const module = wasmModule(WASM);
+  const own = gramSums(count, dim, { ...options, module });
+  const split = threads === 2 ? splitRow(own.profile(data, Math.min(count, 256)), dim) : dim;
+  const band = { b0: 0, b1: split };
   const warm = Math.min(16, count);
-  own.add(data, 0, warm);
+  own.add(data, 0, warm, band);
   const helper = split < dim ? startGramWorker(data, count, dim, split, options) : null;
-  own.add(data, warm, count, options.finish);
+  own.add(data, warm, count, { ...band, finish: options.finish });
   const theirs = helper?.join() ?? null;
   if (split < dim) {
     // The worker's rows, or this thread's own sum of them should it have failed.
-    const rows = theirs ?? gramBand(data, count, dim, split, dim, { finish: options.finish });
+    const rows = theirs ??
+      gramBand(data, count, dim, split, dim, { module, finish: options.finish });
     own.sum.set(rows.sum.subarray(0, (dim - split) * dim), split * dim);
     for (let j = 0; j < dim; j++) own.inked[j] |= rows.inked[j];
   }
@@ -246,117 +244,13 @@ function momentSums(
 export const WORKER_SHARE = 0.53;
 
 /**
- * Rows b0 … b1 − 1 of the uncentred Gram sum of float32 rows `[count, dim]` (lower triangle;
- * finished into moments with `finish`, see momentsInHeap), as `sum` `[(b1 − b0)·dim]`, with the
- * rows and columns they mark in `inked` and the column sums: the worker's share of
- * uncentredMoments, by the SIMD kernel (see gramSums).
- */
-export function gramBand(
-  data: Float32Array,
-  count: number,
-  dim: number,
-  b0: number,
-  b1: number,
-  options: { module?: WebAssembly.Module; finish?: Finish } = {},
-): { sums: Float64Array; sum: Float64Array; inked: Int32Array } {
-  const band = gramSums(count, dim, b0, b1, options);
-  band.add(data, 0, count, options.finish);
-  return { sums: band.sums, sum: band.sum.subarray(b0 * dim, b1 * dim), inked: band.inked };
-}
-
-/**
- * A heap for the column sums and Gram rows b0 … b1 − 1 of up to `count` float32 rows of `dim`
- * entries, and `add(data, from, to, finish)` to sum rows from … to − 1 of `data` into them (and,
- * with `finish`, to finish them into moments after the last): 64 data rows a kernel call
- * (optimised code replaces baseline code between calls; see covariance). `reserve` bytes of the
- * heap are left free.
- */
-function gramSums(
-  count: number,
-  dim: number,
-  b0: number,
-  b1: number,
-  options: { module?: WebAssembly.Module; reserve?: number } = {},
-): {
-  heap: WasmHeap;
-  sums: Float64Array;
-  sum: Float64Array;
-  mean: Float64Array;
-  inked: Int32Array;
-  add(data: Float32Array, from: number, to: number, finish?: Finish): void;
-} {
-  const chunk = Math.max(1, Math.min(64, count));
-  const heap = new WasmHeap(options.module ?? wasmModule(WASM), {
-    bytes: 4 * chunk * dim + 8 * (dim * dim + 4 * dim) + 4 * (4 * dim + 6) + 112 +
-      (options.reserve ?? 0),
-  });
-  const { rowsGram } = heap.exports as unknown as {
-    rowsGram(
-      cov: number,
-      sums: number,
-      dim: number,
-      data: number,
-      count: number,
-      runs: number,
-      vals: number,
-      b0: number,
-      b1: number,
-      finish: number,
-      centred: boolean,
-      mean: number,
-      flags: number,
-    ): void;
-  };
-  const sum = heap.f64(dim * dim); // lower triangle
-  const sums = heap.f64(dim);
-  const mean = heap.f64(dim);
-  const inked = heap.i32(dim);
-  const rows = heap.f32(chunk * dim); // each chunk is copied in here in turn
-  const runs = heap.i32(3 * Math.ceil((dim + 1) / 2));
-  const vals = heap.f64(2 * dim); // a zero after each run of odd length
-  const add = (data: Float32Array, from: number, to: number, finish?: Finish) => {
-    // With `finish`, at least one call (of no rows, when there are none left), the last.
-    for (let r0 = from; r0 < to || (r0 === from && finish !== undefined); r0 += chunk) {
-      const n = Math.max(0, Math.min(chunk, to - r0));
-      const last = finish !== undefined && r0 + n >= to;
-      rows.set(data.subarray(r0 * dim, (r0 + n) * dim));
-      rowsGram(
-        sum.byteOffset,
-        sums.byteOffset,
-        dim,
-        rows.byteOffset,
-        n,
-        runs.byteOffset,
-        vals.byteOffset,
-        b0,
-        b1,
-        last ? count : 0,
-        finish?.centred ?? false,
-        mean.byteOffset,
-        inked.byteOffset,
-      );
-    }
-  };
-  return { heap, sums, sum, mean, inked, add }; // views of the heap, which lives as long as they do
-}
-
-/**
  * The Gram row from which on about {@link WORKER_SHARE} of the products lie, estimated from the
- * first 256 data rows (a nonzero at index i that is the c-th of its row adds c products to Gram
- * row i). It decides who computes what, never a number.
+ * products the first 256 data rows add to each Gram row (`work`, gramSums's profile). It
+ * decides who computes what, never a number.
  */
-function splitRow(data: Float32Array, count: number, dim: number): number {
-  const work = new Float64Array(dim);
+function splitRow(work: Float64Array, dim: number): number {
   let total = 0;
-  for (let r = 0; r < Math.min(count, 256); r++) {
-    let c = 0;
-    for (let j = 0; j < dim; j++) {
-      if (data[r * dim + j] !== 0) {
-        work[j] += ++c;
-        total += c;
-      }
-    }
-  }
+  for (let i = 0; i < dim; i++) total += work[i];
   let acc = 0;
   for (let i = 0; i < dim; i++) {
     acc += work[i];
@@ -364,9 +258,6 @@ function splitRow(data: Float32Array, count: number, dim: number): number {
   }
   return dim;
 }
-
-/** What _gram_worker.ts writes into `flag[0]`: started, then done or failed (0 before it starts). */
-export const GRAM_STATE = { started: 1, done: 2, failed: 3 } as const;
 
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
@@ -426,30 +317,6 @@ function startGramWorker(
       };
     },
   };
-}
-
-/**
- * What _gram_worker.ts is sent: the rows (shared), the Gram rows it sums (split on), how to
- * finish them, where its rows go (`out`: the rows, then the `[dim]` inked marks), the flag it
- * sets (GRAM_STATE) and the compiled kernel.
- */
-export interface GramJob {
-  /** The float32 rows `[count, dim]`, in shared memory. */
-  data: Float32Array;
-  /** Number of rows. */
-  count: number;
-  /** Entries a row. */
-  dim: number;
-  /** The first Gram row the worker sums; it sums the rest too. */
-  split: number;
-  /** How to finish the rows, or null to leave them sums. */
-  finish: Finish | null;
-  /** The worker's rows `[(dim − split)·dim]` (float64), then the inked marks `[dim]` (int32). */
-  out: SharedArrayBuffer;
-  /** The worker's state (GRAM_STATE), for the sending thread to wait on. */
-  flag: Int32Array;
-  /** The compiled kernel (linalg.as.ts). */
-  module: WebAssembly.Module;
 }
 
 /**
