@@ -461,37 +461,70 @@ export function rowsGram(
     const row = data + ((<usize>r * <usize>dim) << 2);
     let nz = 0;
     let nRuns = 0;
-    let last = -2;
-    // Four entries a step, skipped when no bit of them is set (most of an image is zeros; adding
-    // +0 would leave the column sums as they are), else added to the column sums and looked
-    // through for nonzeros. The last dim mod 4 entries go one at a time.
-    for (let j = 0; j < dim; j += 4) {
-      const end = j + 4 <= dim ? j + 4 : dim;
-      if (end - j == 4) {
-        const four = v128.load(row + (<usize>j << 2));
-        if (!v128.any_true(four)) continue;
-        const q = at(sums, j);
-        v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(four)));
-        const q2 = q + 16;
-        v128.store(q2, f64x2.add(v128.load(q2), f64x2.promote_low_f32x4(i64x2.shuffle(four, four, 1, 0))));
-      } else {
-        for (let t = j; t < end; t++) {
-          const q = at(sums, t);
-          store<f64>(q, load<f64>(q) + <f64>load<f32>(row + (<usize>t << 2)));
-        }
+    let open = false; // whether the entry before is a nonzero, so that a run is open
+    let len = 0; // the open run's length so far
+    // Four entries a step: their nonzeros as a bit mask (−0 counts as a zero, NaN as a nonzero,
+    // as x == 0 tells them), skipped when there are none (most of an image; adding zeros would
+    // leave the column sums as they are), added to the column sums otherwise. Four nonzeros that
+    // continue a run are appended in one go; other steps go entry by entry. The run's length is
+    // kept here and written when it ends.
+    const quads = dim & ~3;
+    for (let j = 0; j < quads; j += 4) {
+      const four = v128.load(row + (<usize>j << 2));
+      const mask = i32x4.bitmask(f32x4.ne(four, f32x4.splat(0)));
+      if (mask == 0) {
+        if (open) endRun(runs, nRuns, len);
+        open = false;
+        continue;
       }
-      for (let t = j; t < end; t++) {
-        const x = <f64>load<f32>(row + (<usize>t << 2));
-        if (x == 0) continue;
-        if (t != last + 1) {
-          if (nz & 1) store<f64>(at(vals, nz++), 0);
-          nRuns = openRun(runs, nRuns, t, nz);
+      const low = f64x2.promote_low_f32x4(four);
+      const high = f64x2.promote_low_f32x4(i64x2.shuffle(four, four, 1, 0));
+      const q = at(sums, j);
+      v128.store(q, f64x2.add(v128.load(q), low));
+      v128.store(q + 16, f64x2.add(v128.load(q + 16), high));
+      if (mask == 15 && open) {
+        v128.store(at(vals, nz), low);
+        v128.store(at(vals, nz + 2), high);
+        nz += 4;
+        len += 4;
+        continue;
+      }
+      for (let t = 0; t < 4; t++) {
+        if ((mask >> t) & 1) {
+          if (!open) {
+            if (nz & 1) store<f64>(at(vals, nz++), 0);
+            nRuns = openRun(runs, nRuns, j + t, nz);
+            len = 0;
+            open = true;
+          }
+          store<f64>(at(vals, nz++), <f64>load<f32>(row + (<usize>(j + t) << 2)));
+          len++;
+        } else {
+          if (open) endRun(runs, nRuns, len);
+          open = false;
         }
-        bumpRun(runs, nRuns);
-        store<f64>(at(vals, nz++), x);
-        last = t;
       }
     }
+    // The last dim mod 4 entries one at a time (each added to the column sums).
+    for (let t = quads; t < dim; t++) {
+      const x = <f64>load<f32>(row + (<usize>t << 2));
+      const q = at(sums, t);
+      store<f64>(q, load<f64>(q) + x);
+      if (x != 0) {
+        if (!open) {
+          if (nz & 1) store<f64>(at(vals, nz++), 0);
+          nRuns = openRun(runs, nRuns, t, nz);
+          len = 0;
+          open = true;
+        }
+        store<f64>(at(vals, nz++), x);
+        len++;
+      } else {
+        if (open) endRun(runs, nRuns, len);
+        open = false;
+      }
+    }
+    if (open) endRun(runs, nRuns, len);
     if (nz & 1) store<f64>(at(vals, nz++), 0);
     runsGram(cov, dim, vals, runs, 0, nRuns, b0, b1);
   }
@@ -557,10 +590,9 @@ export function productProfile(data: usize, count: i32, dim: i32, work: usize): 
   return nRuns + 1;
 }
 
-// One more entry in the last of nRuns runs.
-@inline function bumpRun(runs: usize, nRuns: i32): void {
-  const len = runs + (<usize>(3 * nRuns - 2) << 2);
-  store<i32>(len, load<i32>(len) + 1);
+// The last of nRuns runs holds `len` entries.
+@inline function endRun(runs: usize, nRuns: i32, len: i32): void {
+  store<i32>(runs + (<usize>(3 * nRuns - 2) << 2), len);
 }
 
 // One row's products into Gram rows b0 … b1 − 1, over its runs first … end − 1 (see gramRuns;
