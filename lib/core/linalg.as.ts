@@ -858,14 +858,31 @@ export function normaliseInto(x: usize, n: i32, floor: f64, out: usize): f64 {
   return size;
 }
 
-// dst[i, j] = src[kept[i], kept[j]] for j ≤ i < n: the lower triangle of the rows and columns
-// kept (i32 [n]) of the row-major n0 × n0 matrix src, into the row-major n × n matrix dst.
-export function gatherLower(src: usize, n0: i32, kept: usize, n: i32, dst: usize): void {
-  for (let i = 0; i < n; i++) {
-    const from = src + ((<usize>load<i32>(kept + (<usize>i << 2)) * <usize>n0) << 3);
-    const to = dst + ((<usize>i * <usize>n) << 3);
-    for (let j = 0; j <= i; j++) {
-      store<f64>(at(to, j), load<f64>(at(from, load<i32>(kept + (<usize>j << 2)))));
+// The lower triangle of the rows and columns kept of the row-major n0 × n0 matrix A, packed in
+// place into its first m² entries as a row-major m × m matrix (m kept indices): kept comes as
+// `count` spans of consecutive indices (i32 pairs: start, length; in order). Each entry moves to
+// an index no later than its own, rows in order, so none is overwritten before it is read; each
+// row's entries move a span at a time (memory.copy, which allows the overlap).
+export function packLower(A: usize, n0: i32, spans: usize, count: i32): void {
+  let m = 0;
+  for (let s = 0; s < count; s++) m += load<i32>(spans + (<usize>(2 * s + 1) << 2));
+  let di = 0;
+  for (let s = 0; s < count; s++) {
+    const rs = load<i32>(spans + (<usize>(2 * s) << 2));
+    const rl = load<i32>(spans + (<usize>(2 * s + 1) << 2));
+    for (let i = rs; i < rs + rl; i++) {
+      const src = A + ((<usize>i * <usize>n0) << 3);
+      const dst = A + ((<usize>di * <usize>m) << 3);
+      let dj = 0;
+      for (let c = 0; c < count; c++) {
+        const cs = load<i32>(spans + (<usize>(2 * c) << 2));
+        if (cs > i) break;
+        const cl = load<i32>(spans + (<usize>(2 * c + 1) << 2));
+        const len = cs + cl <= i + 1 ? cl : i + 1 - cs;
+        memory.copy(at(dst, dj), at(src, cs), <usize>len << 3);
+        dj += len;
+      }
+      di++;
     }
   }
 }

@@ -42,7 +42,7 @@ interface ReductionKernel {
   projectOut(Q: number, rows: number, n: number, w: number, h: number): void;
   combineRows(Q: number, rows: number, n: number, c: number, out: number): void;
   normaliseInto(x: number, n: number, floor: number, out: number): number;
-  gatherLower(src: number, n0: number, kept: number, n: number, dst: number): void;
+  packLower(A: number, n0: number, spans: number, count: number): void;
   tridiagonalQr(d: number, e: number, n: number, rows: number, len: number): number;
   inkedLower(A: number, n: number, flags: number): void;
   fillSigned(state: number, out: number, count: number): void;
@@ -387,7 +387,7 @@ function checkK(n: number, k: number): void {
 export function eigenTopRoom(n: number, k: number): number {
   const steps = Math.min(n, 4 * k + 64);
   const rows = Math.max(steps, k + CHECK_STEPS) + 1;
-  return 8 * ((rows + k) * n + n + rows) + 4 * 2 * n + 16 * 8 + tridiagonalRoomBytes(rows, k);
+  return 8 * ((rows + k) * n + n + rows) + 4 * 3 * n + 16 * 8 + tridiagonalRoomBytes(rows, k);
 }
 
 /**
@@ -427,9 +427,15 @@ export function symmetricEigenTopInPlace(
   // The block's lower triangle, packed in place (each entry moves to an index no later than its
   // own, so none is overwritten before it is read).
   if (m > 0 && m < n) {
-    const keptAt = heap.i32(m);
-    keptAt.set(kept);
-    fn.gatherLower(a.byteOffset, n, keptAt.byteOffset, m, a.byteOffset);
+    const spans: number[] = []; // runs of consecutive kept indices: start, length
+    for (const i of kept) {
+      if (spans.length > 0 && spans[spans.length - 2] + spans[spans.length - 1] === i) {
+        spans[spans.length - 1]++;
+      } else spans.push(i, 1);
+    }
+    const spanList = heap.i32(spans.length);
+    spanList.set(spans);
+    fn.packLower(a.byteOffset, n, spanList.byteOffset, spans.length / 2);
   }
   const A = a.subarray(0, m * m);
   const method = options.method ?? "auto";
