@@ -199,7 +199,10 @@ Deno.test("trainToy() stopped by its signal rejects with the signal's reason, on
       }),
       /stop here/,
     );
-    assert.ok(reports < 10, `${JSON.stringify(options)}: ${reports} reports after the stop`);
+    // A run that ignored the signal would report 10,000 times; workers report on their own
+    // clocks and may each finish a few intervals before the stop reaches them (10 were seen once
+    // on a loaded machine during the full suite).
+    assert.ok(reports < 50, `${JSON.stringify(options)}: ${reports} reports after the stop`);
   }
   assert.equal(tf.memory().numTensors, tensors, "the stopped tfjs run freed its tensors");
 });
