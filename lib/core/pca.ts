@@ -174,6 +174,20 @@ export interface MomentOptions {
  * and mean nothing. Each thread finishes its own Gram rows (the division and the mean products)
  * in the kernel as its sum ends, and marks in `inked` (`[dim]`, 0 or 1) every row or column that
  * holds a nonzero entry: symmetricEigenTopInPlace's `inked`. The heap has `reserve` bytes free.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { momentsInHeap } from "./pca.ts";
+ * import { eigenTopRoom, symmetricEigenTopInPlace } from "./linalg.ts";
+ * // Rows (1, 0) and (3, 2): mean (2, 1), covariance [[1, 1], [1, 1]].
+ * const X = Float32Array.of(1, 0, 3, 2);
+ * const m = momentsInHeap(X, 2, 2, { centred: true, reserve: eigenTopRoom(2, 1) });
+ * assert.deepEqual([...m.mean], [2, 1]);
+ * assert.deepEqual([m.cov[0], m.cov[2], m.cov[3]], [1, 1, 1]); // the lower triangle
+ * const top = symmetricEigenTopInPlace(m.heap, m.cov, 2, 1, { inked: m.inked });
+ * assert.ok(Math.abs(top.values[0] - 2) < 1e-12);
+ * ```
  */
 export function momentsInHeap(
   data: Float32Array,
