@@ -149,9 +149,9 @@ export function gramSums(
       );
     }
   };
-  const profile = (data: Float32Array, count: number) => {
-    for (let r0 = 0; r0 < count; r0 += chunk) {
-      const n = Math.min(chunk, count - r0);
+  const profile = (data: Float32Array, upTo: number) => {
+    for (let r0 = 0; r0 < upTo; r0 += chunk) {
+      const n = Math.min(chunk, upTo - r0);
       rows.set(data.subarray(r0 * dim, (r0 + n) * dim));
       kernel.productProfile(rows.byteOffset, n, dim, work.byteOffset);
     }

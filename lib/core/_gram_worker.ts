@@ -1,7 +1,7 @@
 /**
  * The worker of pca.ts's uncentredMoments and momentsInHeap: Gram rows `split` … dim − 1 of the float32 rows it is
  * sent (in shared memory), by the compiled kernel it is sent, written into the shared `out`.
- * `flag[0]` says started, then done or failed (pca.ts's GRAM_STATE); the thread that sent the rows
+ * `flag[0]` says started, then done or failed (_gram.ts's GRAM_STATE); the thread that sent the rows
  * waits on it.
  *
  * @module

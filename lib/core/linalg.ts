@@ -28,7 +28,6 @@ interface ReductionKernel {
   blockTimes(A: number, n: number, m0: number, v: number, beta: number, p: number): void;
   rank2(A: number, n: number, m0: number, v: number, w: number): void;
   applyReflector(Q: number, rows: number, n: number, m0: number, v: number, beta: number): void;
-  rotateRows(Qt: number, n: number, k: number, c: number, s: number): void;
   symUpdateTimes(
     A: number,
     n: number,
@@ -184,8 +183,6 @@ function qrSteps(
  */
 interface TridiagonalRoom {
   fn: ReductionKernel;
-  size: number;
-  k: number;
   d: Float64Array;
   e: Float64Array;
   z: Float64Array;
@@ -205,8 +202,6 @@ function tridiagonalRoomBytes(size: number, k: number): number {
 function tridiagonalRoom(heap: WasmHeap, size: number, k: number): TridiagonalRoom {
   return {
     fn: heap.exports as unknown as ReductionKernel,
-    size,
-    k,
     d: heap.f64(size),
     e: heap.f64(size),
     z: heap.f64(size),
@@ -385,8 +380,7 @@ function checkK(n: number, k: number): void {
  * one.
  */
 export function eigenTopRoom(n: number, k: number): number {
-  const steps = Math.min(n, 4 * k + 64);
-  const rows = Math.max(steps, k + CHECK_STEPS) + 1;
+  const { rows } = lanczosSize(n, k);
   return 8 * ((rows + k) * n + n + rows) + 4 * 3 * n + 16 * 8 + tridiagonalRoomBytes(rows, k);
 }
 
@@ -481,6 +475,16 @@ const CHECK_SEED = 0xc4ec6;
 const CHECK_STEPS = 32;
 
 /**
+ * The most steps lanczosTop's search takes for k pairs of an n × n block, and the rows of its
+ * basis (the search's, or the check's k fixed vectors and its steps, whichever is more, and one
+ * for the last residual).
+ */
+function lanczosSize(n: number, k: number): { steps: number; rows: number } {
+  const steps = Math.min(n, 4 * k + 64);
+  return { steps, rows: Math.max(steps, k + CHECK_STEPS) + 1 };
+}
+
+/**
  * The k leading eigenpairs of the n × n matrix whose lower triangle is `A` (a view of `heap`, which
  * has room for the basis and the rest) by the Lanczos iteration with full reorthogonalisation (two classical Gram–Schmidt passes every step), or null when the route
  * cannot vouch for its answer, for the caller to fall back on the reduction ({@link topOfDense}).
@@ -505,8 +509,7 @@ function lanczosTop(
   k: number,
   start?: ArrayLike<number>,
 ): TopEigen | null {
-  const steps = Math.min(n, 4 * k + 64);
-  const rows = Math.max(steps, k + CHECK_STEPS) + 1;
+  const { steps, rows } = lanczosSize(n, k);
   const fn = heap.exports as unknown as ReductionKernel;
   const Q = heap.f64(rows * n);
   const w = heap.f64(n);

@@ -235,7 +235,9 @@ function momentSums(
   const band = { b0: 0, b1: split };
   const warm = Math.min(16, count);
   own.add(data, 0, warm, band);
-  const helper = split < dim ? startGramWorker(data, count, dim, split, options) : null;
+  const helper = split < dim
+    ? startGramWorker(data, count, dim, split, { ...options, module })
+    : null;
   own.add(data, warm, count, { ...band, finish: options.finish });
   const theirs = helper?.join() ?? null;
   if (split < dim) {
@@ -275,7 +277,7 @@ function splitRow(work: Float64Array, dim: number): number {
 
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
- * `[count, dim]` (finished with `finish`); `join()` blocks until it is done and gives those rows
+ * `[count, dim]` (finished with `finish`, by the compiled kernel `module`); `join()` blocks until it is done and gives those rows
  * and the columns they mark, or null when it did not start within 5 s or failed (the caller then
  * computes them). Null at once when no worker can be made here.
  */
@@ -284,7 +286,7 @@ function startGramWorker(
   count: number,
   dim: number,
   split: number,
-  options: { worker?: string | URL; finish?: Finish },
+  options: { worker?: string | URL; finish?: Finish; module: WebAssembly.Module },
 ): { join(): { sum: Float64Array; inked: Int32Array } | null } | null {
   let worker: Worker;
   try {
@@ -310,7 +312,7 @@ function startGramWorker(
     finish: options.finish ?? null,
     out,
     flag,
-    module: wasmModule(WASM),
+    module: options.module,
   };
   worker.postMessage(job);
   return {

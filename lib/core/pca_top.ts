@@ -77,8 +77,8 @@ export function pcaTop(data: ArrayLike<number>, count: number, dim: number, k: n
       const { cov } = covariance(data, count, dim, { center: false });
       for (let i = 0; i < dim; i++) {
         for (let j = 0; j < dim; j++) cov[i * dim + j] -= mean[i] * mean[j];
+        totalVariance += cov[i * dim + i];
       }
-      for (let i = 0; i < dim; i++) totalVariance += cov[i * dim + i];
       top = symmetricEigenTop(cov, dim, k);
     }
     return {
