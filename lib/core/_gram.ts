@@ -19,8 +19,8 @@ export const GRAM_STATE = { started: 1, done: 2, failed: 3 } as const;
 
 /**
  * What _gram_worker.ts is sent: the rows (shared), the Gram rows it sums (split on), how to
- * finish them, where its rows go (`out`: the rows, then the `[dim]` inked marks), the flag it
- * sets (GRAM_STATE) and the compiled kernel.
+ * finish them, where its rows go (`out`: the rows, then the `[dim]` column sums, then the `[dim]`
+ * inked marks), the flag it sets (GRAM_STATE) and the compiled kernel.
  */
 export interface GramJob {
   /** The float32 rows `[count, dim]`, in shared memory. */
@@ -33,7 +33,7 @@ export interface GramJob {
   split: number;
   /** How to finish the rows, or null to leave them sums. */
   finish: Finish | null;
-  /** The worker's rows `[(dim − split)·dim]` (float64), then the inked marks `[dim]` (int32). */
+  /** The worker's rows `[(dim − split)·dim]` and column sums `[dim]` (float64), then the inked marks `[dim]` (int32). */
   out: SharedArrayBuffer;
   /** The worker's state (GRAM_STATE), for the sending thread to wait on. */
   flag: Int32Array;
@@ -44,7 +44,8 @@ export interface GramJob {
 /**
  * Rows b0 … b1 − 1 of the uncentred Gram sum of float32 rows `[count, dim]` (lower triangle;
  * finished into moments with `finish`, see momentsInHeap), as `sum` `[(b1 − b0)·dim]`, with the
- * rows and columns they mark in `inked` and the column sums: the worker's share of
+ * rows and columns they mark in `inked` and the sums of columns 0 … b1 − 1 (the rest of `sums`
+ * is zero): the worker's share of
  * uncentredMoments, by the SIMD kernel `module` (see gramSums).
  */
 export function gramBand(
@@ -70,7 +71,8 @@ export interface Band {
  * A heap for the column sums and a band of Gram rows of up to `count` float32 rows of `dim`
  * entries, with
  * - `add(data, from, to, band)` to sum rows from … to − 1 of `data` into the band's Gram rows
- *   (and, with `band.finish`, to finish them into moments after the last), 64 data rows a kernel
+ *   and the sums of the columns before `band.b1` (and, with `band.finish`, to finish them into
+ *   moments after the last, and the means of those columns), 64 data rows a kernel
  *   call (optimised code replaces baseline code between calls; see pca.ts's covariance);
  * - `profile(data, rows)`: for each Gram row j, the products the first `rows` data rows add to it
  *   (a nonzero at j that is the c-th of its row adds c), in a `[dim]` view of the heap.

@@ -19,7 +19,8 @@ scope.onmessage = (event) => {
   try {
     const band = gramBand(data, count, dim, split, dim, { module, finish: finish ?? undefined });
     new Float64Array(out, 0, band.sum.length).set(band.sum);
-    new Int32Array(out, 8 * band.sum.length, dim).set(band.inked);
+    new Float64Array(out, 8 * band.sum.length, dim).set(band.sums);
+    new Int32Array(out, 8 * (band.sum.length + dim), dim).set(band.inked);
     Atomics.store(flag, 0, GRAM_STATE.done);
   } catch {
     Atomics.store(flag, 0, GRAM_STATE.failed);

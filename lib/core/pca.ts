@@ -246,6 +246,12 @@ function momentSums(
       gramBand(data, count, dim, split, dim, { module, finish: options.finish });
     own.sum.set(rows.sum.subarray(0, (dim - split) * dim), split * dim);
     for (let j = 0; j < dim; j++) own.inked[j] |= rows.inked[j];
+    // This thread's band ends at split, and so did its scan of each row: the other columns'
+    // sums (and means, as the kernel divides them) come from the worker's.
+    for (let j = split; j < dim; j++) {
+      own.sums[j] = rows.sums[j];
+      if (options.finish !== undefined) own.mean[j] = rows.sums[j] / count;
+    }
   }
   const { heap, sums, sum, mean, inked } = own;
   return { heap, sums, sum, mean, inked, threads: theirs === null ? 1 : 2 };
@@ -253,11 +259,13 @@ function momentSums(
 
 /**
  * The share of the Gram products (as splitRow estimates them) the worker of
- * {@link uncentredMoments} takes: on 10,000 MNIST digits the split with the least time (best of
- * five runs each; shares 0.45, 0.5, 0.53, 0.56, 0.6: 118, 116, 107, 111, 113 ms, and 131 ms on one
- * thread).
+ * {@link uncentredMoments} takes, on 10,000 MNIST digits the share at which both threads finish
+ * together: this thread also makes the worker (about 11 ms) but scans each row only up to the
+ * split. At 0.53 it waited 3–20 ms for the worker in five runs of five, at 0.50 the worker
+ * finished first in five of five, and at 0.515 the two finished within about 1 ms of each other
+ * in six runs of eight (timestamps taken in both threads).
  */
-export const WORKER_SHARE = 0.53;
+export const WORKER_SHARE = 0.515;
 
 /**
  * The Gram row from which on about {@link WORKER_SHARE} of the products lie, estimated from the
@@ -277,8 +285,8 @@ function splitRow(work: Float64Array, dim: number): number {
 
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
- * `[count, dim]` (finished with `finish`, by the compiled kernel `module`); `join()` blocks until it is done and gives those rows
- * and the columns they mark, or null when it did not start within 5 s or failed (the caller then
+ * `[count, dim]` (finished with `finish`, by the compiled kernel `module`); `join()` blocks until it is done and gives those rows,
+ * its column sums and the columns they mark, or null when it did not start within 5 s or failed (the caller then
  * computes them). Null at once when no worker can be made here.
  */
 function startGramWorker(
@@ -287,7 +295,7 @@ function startGramWorker(
   dim: number,
   split: number,
   options: { worker?: string | URL; finish?: Finish; module: WebAssembly.Module },
-): { join(): { sum: Float64Array; inked: Int32Array } | null } | null {
+): { join(): { sum: Float64Array; sums: Float64Array; inked: Int32Array } | null } | null {
   let worker: Worker;
   try {
     const module = options.worker ?? new URL("./_gram_worker.ts", import.meta.url);
@@ -300,7 +308,7 @@ function startGramWorker(
     shared = new Float32Array(new SharedArrayBuffer(4 * count * dim));
     shared.set(data.subarray(0, count * dim));
   }
-  const out = new SharedArrayBuffer(8 * (dim - split) * dim + 4 * dim);
+  const out = new SharedArrayBuffer(8 * (dim - split + 1) * dim + 4 * dim);
   const flag = new Int32Array(new SharedArrayBuffer(4));
   // The compiled module goes along: the worker then shares its code, optimised code included,
   // instead of compiling its own.
@@ -329,7 +337,8 @@ function startGramWorker(
       if (!done) return null;
       return {
         sum: new Float64Array(out, 0, (dim - split) * dim),
-        inked: new Int32Array(out, 8 * (dim - split) * dim, dim),
+        sums: new Float64Array(out, 8 * (dim - split) * dim, dim),
+        inked: new Int32Array(out, 8 * (dim - split + 1) * dim, dim),
       };
     },
   };

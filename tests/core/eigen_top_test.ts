@@ -201,6 +201,7 @@ Deno.test("uncentredMoments() computes the worker's rows itself when the worker 
   const X = images.pixels;
   const d = images.width * images.height;
   const want = uncentredMoments(X, 400, d, { threads: 1 });
+  const wantInHeap = momentsInHeap(X, 400, d, { threads: 1, centred: true });
   const dir = await Deno.makeTempDir();
   try {
     // One that says it failed at once, and one that never answers (the 5 s wait runs out).
@@ -219,6 +220,25 @@ Deno.test("uncentredMoments() computes the worker's rows itself when the worker 
       }
       for (let j = 0; j < d; j++) {
         assert.ok(Object.is(got.mean[j], want.mean[j]), `${path}: mean ${j}`);
+      }
+      // Finished in the heap: this thread scanned each row only up to its split, so the means of
+      // the other columns come from the rows it computed in the worker's place.
+      const inHeap = momentsInHeap(X, 400, d, {
+        threads: 2,
+        centred: true,
+        worker: new URL(`file://${path}`),
+      });
+      assert.equal(inHeap.threads, 1, path);
+      for (let j = 0; j < d; j++) {
+        assert.ok(Object.is(inHeap.mean[j], wantInHeap.mean[j]), `${path}: in heap, mean ${j}`);
+      }
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j <= i; j++) {
+          assert.ok(
+            Object.is(inHeap.cov[i * d + j], wantInHeap.cov[i * d + j]),
+            `${path}: (${i}, ${j})`,
+          );
+        }
       }
     }
   } finally {
