@@ -236,8 +236,9 @@ function peerNote(rows: BenchRow[]): string[] {
   const lines = [
     "ratio = lab s / peer s (target: below 1). Seconds are the timed work inside each process " +
     "(after imports, no warm-up run on either side); MB is each process's peak resident memory.",
-    "PyTorch runs in float32 (its default) on 2 threads; the lab computes in float64 (2 worker " +
-    "threads for the toy sweeps and NMF, 1 elsewhere); numpy and scikit-learn in float64.",
+    "PyTorch runs in float32 (its default) on 2 threads; the lab computes in float64 (2 threads " +
+    "for the toy sweeps, NMF and PCA's covariance, 1 elsewhere); numpy and scikit-learn in " +
+    "float64.",
   ];
   if (torch) {
     const loaded = (torch.blas_loaded as string[] | undefined)?.join(", ") ?? "?";
