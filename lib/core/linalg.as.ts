@@ -440,11 +440,11 @@ export function gramRuns(
 // every pair of a row's nonzero entries, and sums[j] += x[j] (j < b1), each in row order. Those
 // rows read no entry from b1 on, so each row is scanned only up to there (the first thread's band
 // ends near the middle of an MNIST image: Gram rows 0 … 399 of 10,000 digits took 37 ms rather
-// than 44 when each row was scanned to its end).
-// The nonzeros are found here, as runs, and summed as gramRuns sums them; runs (i32
-// [3·⌈(dim + 1)/2⌉]) and vals (f64 [2·dim]) are scratch. The sums are columnMeans's before its
-// division, and the Gram entries covariance's with center false. Every entry gets its products in
-// row order whichever band it is computed in, so bands split between threads give the same bits.
+// than 44 when each row was scanned to its end). The nonzeros are found here, as runs, and summed
+// as gramRuns sums them; runs (i32 [3·⌈(dim + 1)/2⌉]) and vals (f64 [2·dim]) are scratch. The sums
+// are columnMeans's before its division, and the Gram entries covariance's with center false.
+// Every entry gets its products in row order whichever band it is computed in, so bands split
+// between threads give the same bits.
 export function rowsGram(
   cov: usize,
   sums: usize,
@@ -551,9 +551,10 @@ export function productProfile(data: usize, count: i32, dim: i32, work: usize): 
 }
 
 // The moments from the sums over `count` data rows, in place, for Gram rows b0 … b1 − 1: mean[j] =
-// sums[j] / count (the columns below b1, which are those summed), and each lower-triangle entry (j ≤ i) becomes sum / count, less
-// mean[i]·mean[j] when `centred` (pca.ts's symmetricFromLower, in its order); each entry that is
-// then nonzero (or NaN) sets flags[i] and flags[j] (i32) to 1, as linalg.as.ts's inkedLower would.
+// sums[j] / count for the columns below b1 (those summed), and each lower-triangle entry (j ≤ i)
+// becomes sum / count, less mean[i]·mean[j] when `centred` (pca.ts's symmetricFromLower, in its
+// order); each entry that is then nonzero (or NaN) sets flags[i] and flags[j] (i32) to 1, as
+// linalg.as.ts's inkedLower would.
 // Part of rowsGram, whose last call does it, so that it runs as the optimised code rowsGram has
 // become by then rather than as a new function's baseline code.
 @inline function finishBand(

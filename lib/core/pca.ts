@@ -285,9 +285,10 @@ function splitRow(work: Float64Array, dim: number): number {
 
 /**
  * Starts a worker (_gram_worker.ts) on Gram rows `split` … dim − 1 of float32 rows
- * `[count, dim]` (finished with `finish`, by the compiled kernel `module`); `join()` blocks until it is done and gives those rows,
- * its column sums and the columns they mark, or null when it did not start within 5 s or failed (the caller then
- * computes them). Null at once when no worker can be made here.
+ * `[count, dim]` (finished with `finish`, by the compiled kernel `module`); `join()` blocks until
+ * it is done and gives those rows, its column sums and the columns they mark, or null when it did
+ * not start within 5 s or failed (the caller then computes them). Null at once when no worker can
+ * be made here.
  */
 function startGramWorker(
   data: Float32Array,
