@@ -72,8 +72,8 @@ export interface Band {
  * entries, with
  * - `add(data, from, to, band)` to sum rows from … to − 1 of `data` into the band's Gram rows
  *   and the sums of the columns before `band.b1` (and, with `band.finish`, to finish them into
- *   moments after the last, and the means of those columns), 64 data rows a kernel
- *   call (optimised code replaces baseline code between calls; see pca.ts's covariance);
+ *   moments after the last), 64 data rows a kernel call (optimised code replaces baseline code
+ *   between calls; see pca.ts's covariance);
  * - `profile(data, rows)`: for each Gram row j, the products the first `rows` data rows add to it
  *   (a nonzero at j that is the c-th of its row adds c), in a `[dim]` view of the heap.
  *
@@ -87,7 +87,6 @@ export function gramSums(
   heap: WasmHeap;
   sums: Float64Array;
   sum: Float64Array;
-  mean: Float64Array;
   inked: Int32Array;
   add(data: Float32Array, from: number, to: number, band: Band & { finish?: Finish }): void;
   profile(data: Float32Array, rows: number): Float64Array;
@@ -117,7 +116,7 @@ export function gramSums(
   };
   const sum = heap.f64(dim * dim); // lower triangle
   const sums = heap.f64(dim);
-  const mean = heap.f64(dim);
+  const mean = heap.f64(dim); // the kernel's, for the mean products
   const inked = heap.i32(dim);
   const work = heap.f64(dim);
   const rows = heap.f32(chunk * dim); // each chunk is copied in here in turn
@@ -159,5 +158,5 @@ export function gramSums(
     }
     return work;
   };
-  return { heap, sums, sum, mean, inked, add, profile }; // views of the heap, which lives as long as they do
+  return { heap, sums, sum, inked, add, profile }; // views of the heap, which lives as long as they do
 }

@@ -146,8 +146,7 @@ export function uncentredMoments(
   } = {},
 ): { mean: Float64Array; cov: Float64Array; threads: 1 | 2 } {
   const { sums, sum, threads } = momentSums(data, count, dim, options);
-  const mean = new Float64Array(dim);
-  for (let j = 0; j < dim; j++) mean[j] = sums[j] / count;
+  const mean = meansOf(sums, count);
   const cov = symmetricFromLower(
     sum,
     dim,
@@ -195,20 +194,25 @@ export function momentsInHeap(
   dim: number,
   options: MomentOptions & { centred?: boolean; reserve?: number } = {},
 ): { heap: WasmHeap; mean: Float64Array; cov: Float64Array; inked: Int32Array; threads: 1 | 2 } {
-  const { heap, sum, mean, inked, threads } = momentSums(data, count, dim, {
+  const { heap, sums, sum, inked, threads } = momentSums(data, count, dim, {
     ...options,
     finish: { centred: options.centred ?? false },
   });
-  return { heap, mean: mean.slice(), cov: sum, inked, threads };
+  return { heap, mean: meansOf(sums, count), cov: sum, inked, threads };
+}
+
+/** Column means from column sums over `count` rows (the kernel's division, so the same bits). */
+function meansOf(sums: Float64Array, count: number): Float64Array {
+  return sums.map((x) => x / count);
 }
 
 /**
  * The column sums and the Gram sum's lower triangle, on one thread or two (see
  * uncentredMoments), in the heap of this thread's band, which keeps `reserve` bytes free; with
- * `finish`, the moments instead (see momentsInHeap), the means in `mean` and the inked rows in
- * `inked`.
+ * `finish`, the moments instead of the Gram sum (see momentsInHeap) and the inked rows in
+ * `inked`. The column sums are all columns' whichever thread summed them.
  *
- * Making the worker blocks this thread for about 20 ms. The first 16 data rows are summed before
+ * Making the worker blocks this thread for 11–20 ms. The first 16 data rows are summed before
  * that: V8 runs a WebAssembly function as baseline code until the optimising compiler, started
  * once the function has run a while, is done with it, and 16 rows of MNIST digits start it, so
  * that it compiles while the worker is made (the first 64 rows took about 10 ms rather than 1
@@ -223,7 +227,6 @@ function momentSums(
   heap: WasmHeap;
   sums: Float64Array;
   sum: Float64Array;
-  mean: Float64Array;
   inked: Int32Array;
   threads: 1 | 2;
 } {
@@ -247,14 +250,11 @@ function momentSums(
     own.sum.set(rows.sum.subarray(0, (dim - split) * dim), split * dim);
     for (let j = 0; j < dim; j++) own.inked[j] |= rows.inked[j];
     // This thread's band ends at split, and so did its scan of each row: the other columns'
-    // sums (and means, as the kernel divides them) come from the worker's.
-    for (let j = split; j < dim; j++) {
-      own.sums[j] = rows.sums[j];
-      if (options.finish !== undefined) own.mean[j] = rows.sums[j] / count;
-    }
+    // sums come from the worker's.
+    own.sums.set(rows.sums.subarray(split), split);
   }
-  const { heap, sums, sum, mean, inked } = own;
-  return { heap, sums, sum, mean, inked, threads: theirs === null ? 1 : 2 };
+  const { heap, sums, sum, inked } = own;
+  return { heap, sums, sum, inked, threads: theirs === null ? 1 : 2 };
 }
 
 /**
@@ -309,7 +309,7 @@ function startGramWorker(
     shared = new Float32Array(new SharedArrayBuffer(4 * count * dim));
     shared.set(data.subarray(0, count * dim));
   }
-  const out = new SharedArrayBuffer(8 * (dim - split + 1) * dim + 4 * dim);
+  const out = new SharedArrayBuffer(8 * ((dim - split) * dim + dim) + 4 * dim);
   const flag = new Int32Array(new SharedArrayBuffer(4));
   // The compiled module goes along: the worker then shares its code, optimised code included,
   // instead of compiling its own.
@@ -339,7 +339,7 @@ function startGramWorker(
       return {
         sum: new Float64Array(out, 0, (dim - split) * dim),
         sums: new Float64Array(out, 8 * (dim - split) * dim, dim),
-        inked: new Int32Array(out, 8 * (dim - split + 1) * dim, dim),
+        inked: new Int32Array(out, 8 * ((dim - split) * dim + dim), dim),
       };
     },
   };
